@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs, once, everything `make test` needs beyond Go:
+#  - Debian chromium (headless docs-UI test of the rendered service);
+#  - the pinned npm packages of tools/render-check (the real Backstage scaffolder), when present.
+# Go modules and Go tools come from go.mod/go.sum through the module proxy.
+# Idempotent: a second run finds everything in place and returns in a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_pkgs=()
+command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
+if [ ${#apt_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: need root to apt-get install ${apt_pkgs[*]} (or install them yourself)" >&2
+    exit 2
+  fi
+  echo "install-deps: apt-get install ${apt_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >/dev/null
+fi
+echo "install-deps: $(chromium --version 2>/dev/null || echo 'chromium missing')"
+
+if [ -f tools/render-check/package-lock.json ]; then
+  if [ ! -d tools/render-check/node_modules ] || [ tools/render-check/package-lock.json -nt tools/render-check/node_modules ]; then
+    echo "install-deps: npm ci (tools/render-check)"
+    (cd tools/render-check && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+    touch tools/render-check/node_modules
+  fi
+fi
