@@ -1,0 +1,349 @@
+// Package pubsub adapts Google Cloud Pub/Sub to the flight-events domain: a
+// Subscriber that decodes, validates and batches events into an
+// flightevents.EventStore (acking only after the batch is durably written
+// and dead-lettering poison messages), a Publisher implementing
+// flightevents.EventPublisher, and helpers that create the topics and
+// subscriptions the service needs.
+//
+// It is not for business rules (they live in the domain package) nor for
+// storage (see the store adapters).
+package pubsub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	flightevents "${{ values.goModule }}"
+)
+
+// Dead-letter attributes added to a poison message next to its own ones.
+const (
+	// AttrReason is a short machine-readable reason such as "invalid_status"
+	// (flightevents.ValidationError.Reason).
+	AttrReason = "reason"
+	// AttrError is the full validation error message.
+	AttrError = "error"
+	// AttrSourceMessageID is the id of the message that was dead-lettered.
+	AttrSourceMessageID = "source_message_id"
+)
+
+// Defaults of HandlerConfig.
+const (
+	DefaultBatchSize    = 500
+	DefaultBatchMaxWait = 50 * time.Millisecond
+	DefaultWriteTimeout = 4 * time.Second
+)
+
+// Acker settles one received message. *pubsub.Message implements it.
+type Acker interface {
+	Ack()
+	Nack()
+}
+
+// Message is one received message as the Handler sees it.
+type Message struct {
+	ID         string
+	Data       []byte
+	Attributes map[string]string
+	Acker      Acker
+}
+
+// Stats counts what a Handler did since it was created. Every received
+// message ends in exactly one of written, duplicates, dead_lettered or
+// nacked (a nacked message is usually received again later).
+type Stats struct {
+	Received     int64 `json:"received"`
+	Written      int64 `json:"written"`
+	Duplicates   int64 `json:"duplicates"`
+	DeadLettered int64 `json:"dead_lettered"`
+	Nacked       int64 `json:"nacked"`
+	Batches      int64 `json:"batches"`
+}
+
+// HandlerConfig tunes batching. Zero values take the defaults.
+type HandlerConfig struct {
+	// BatchSize is the most events written in one store call.
+	BatchSize int
+	// BatchMaxWait is how long the first event of a batch waits for more
+	// before the batch is written anyway.
+	BatchMaxWait time.Duration
+	// WriteTimeout bounds one store write and one dead-letter publish.
+	// It does not derive from the receive context, so that a batch pending
+	// at shutdown is still written (and acked) within this budget.
+	WriteTimeout time.Duration
+	// Now returns the current time for timestamp validation (time.Now if nil).
+	Now func() time.Time
+	// Logger receives one line per failed write or dead-lettered message
+	// (slog.Default if nil).
+	Logger *slog.Logger
+}
+
+func (c HandlerConfig) withDefaults() HandlerConfig {
+	if c.BatchSize <= 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.BatchMaxWait <= 0 {
+		c.BatchMaxWait = DefaultBatchMaxWait
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// Handler is the per-message path of the subscriber: decode → validate →
+// batch → write → ack. Handle is safe for concurrent use and blocks until
+// its message is settled, so the Pub/Sub client's flow control
+// (MaxOutstandingMessages, which limits concurrent callbacks) also bounds
+// the events held in memory.
+//
+// A valid event is acked only after the batch holding it was written by
+// EventStore.WriteEvents without error; the whole batch is nacked when the
+// write fails. An event that can never be valid is published to the
+// dead-letter publisher and acked only once that publish succeeded.
+type Handler struct {
+	store      flightevents.EventStore
+	deadLetter flightevents.EventPublisher
+	cfg        HandlerConfig
+
+	in       chan pending   // unbuffered: a send completes only when the batcher owns the item
+	batches  chan []pending // full batches for the writer
+	draining chan struct{}  // closed by Drain: flush without waiting
+	quit     chan struct{}  // closed by Close: accept nothing more
+	done     chan struct{}  // closed when the writer has settled everything
+	drainOne sync.Once
+	quitOne  sync.Once
+
+	received, written, duplicates, deadLettered, nacked, batchCount atomic.Int64
+}
+
+type pending struct {
+	event flightevents.Event
+	res   chan error // buffered 1
+}
+
+// NewHandler starts a Handler writing to store and dead-lettering to
+// deadLetter. Call Close when no more Handle calls will be made.
+func NewHandler(store flightevents.EventStore, deadLetter flightevents.EventPublisher, cfg HandlerConfig) *Handler {
+	h := &Handler{
+		store:      store,
+		deadLetter: deadLetter,
+		cfg:        cfg.withDefaults(),
+		in:         make(chan pending),
+		batches:    make(chan []pending, 1),
+		draining:   make(chan struct{}),
+		quit:       make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	go h.batch()
+	go h.write()
+	return h
+}
+
+// Handle settles one message: it is acked once written (or once
+// dead-lettered when it can never be valid) and nacked otherwise. It
+// returns when the message has been settled.
+//
+// When ctx is done before the event was handed to the batcher the message
+// is nacked; once handed over, Handle waits for the write (bounded by
+// WriteTimeout) even if ctx is done, so that nothing is left unsettled.
+func (h *Handler) Handle(ctx context.Context, m Message) {
+	h.received.Add(1)
+	ev, err := flightevents.DecodeEvent(m.Data, h.cfg.Now())
+	if err != nil {
+		h.poison(m, err)
+		return
+	}
+	p := pending{event: ev, res: make(chan error, 1)}
+	select {
+	case h.in <- p:
+	case <-h.quit:
+		h.nack(m)
+		return
+	case <-ctx.Done():
+		h.nack(m)
+		return
+	}
+	if err := <-p.res; err != nil {
+		h.nack(m)
+		return
+	}
+	m.Acker.Ack()
+}
+
+func (h *Handler) nack(m Message) {
+	h.nacked.Add(1)
+	m.Acker.Nack()
+}
+
+// poison dead-letters a message that can never be valid and acks it once
+// the dead-letter topic accepted it; it nacks the message when the
+// dead-letter publish fails, so the message is retried rather than lost.
+func (h *Handler) poison(m Message, cause error) {
+	reason := "invalid_event"
+	var ve *flightevents.ValidationError
+	if errors.As(cause, &ve) {
+		reason = ve.Reason()
+	}
+	attrs := make(map[string]string, len(m.Attributes)+3)
+	maps.Copy(attrs, m.Attributes)
+	attrs[AttrReason] = reason
+	attrs[AttrError] = truncate(cause.Error(), 1024)
+	if m.ID != "" {
+		attrs[AttrSourceMessageID] = m.ID
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.WriteTimeout)
+	defer cancel()
+	id, err := h.deadLetter.Publish(ctx, m.Data, attrs)
+	if err != nil {
+		h.cfg.Logger.Error("dead-letter publish failed; message nacked", "message_id", m.ID, "reason", reason, "error", err)
+		h.nack(m)
+		return
+	}
+	h.deadLettered.Add(1)
+	h.cfg.Logger.Warn("message dead-lettered", "message_id", m.ID, "dead_letter_id", id, "reason", reason, "error", cause.Error())
+	m.Acker.Ack()
+}
+
+// batch accumulates events into batches of at most BatchSize and hands
+// them to the writer when full, when the first event waited BatchMaxWait,
+// or at once when draining.
+func (h *Handler) batch() {
+	defer close(h.batches)
+	var (
+		cur      []pending
+		timer    = time.NewTimer(time.Hour)
+		timerOn  bool
+		draining = h.draining
+	)
+	timer.Stop()
+	flush := func() {
+		if len(cur) == 0 {
+			return
+		}
+		h.batches <- cur
+		cur = nil
+		if timerOn {
+			timer.Stop()
+			timerOn = false
+		}
+	}
+	add := func(p pending) {
+		cur = append(cur, p)
+		if len(cur) >= h.cfg.BatchSize {
+			flush()
+		} else if !timerOn {
+			timer.Reset(h.cfg.BatchMaxWait)
+			timerOn = true
+		}
+	}
+	for {
+		if draining == nil && len(cur) > 0 {
+			// Draining: take what is immediately available, then flush.
+			select {
+			case p := <-h.in:
+				add(p)
+				continue
+			default:
+				flush()
+			}
+		}
+		select {
+		case p := <-h.in:
+			add(p)
+		case <-timer.C:
+			timerOn = false
+			flush()
+		case <-draining:
+			draining = nil
+		case <-h.quit:
+			// Handle calls racing with Close either hand their event over
+			// here or see quit and nack.
+			for more := true; more; {
+				select {
+				case p := <-h.in:
+					add(p)
+				default:
+					more = false
+				}
+			}
+			flush()
+			return
+		}
+	}
+}
+
+// write writes each batch and settles its messages.
+func (h *Handler) write() {
+	defer close(h.done)
+	for b := range h.batches {
+		events := make([]flightevents.Event, len(b))
+		for i, p := range b {
+			events[i] = p.event
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.WriteTimeout)
+		res, err := h.store.WriteEvents(ctx, events)
+		cancel()
+		h.batchCount.Add(1)
+		if err != nil {
+			h.cfg.Logger.Error("write batch failed; batch nacked", "events", len(b), "code", flightevents.ErrorCode(err), "error", err)
+		} else {
+			h.written.Add(int64(res.Written))
+			h.duplicates.Add(int64(res.Duplicates))
+		}
+		for _, p := range b {
+			p.res <- err
+		}
+	}
+}
+
+// Drain makes the batcher write pending events at once instead of waiting
+// for BatchMaxWait; call it when shutdown starts. Handle keeps working.
+func (h *Handler) Drain() {
+	h.drainOne.Do(func() { close(h.draining) })
+}
+
+// Close stops accepting events (later Handle calls nack), writes and
+// settles every event already accepted, and returns when that is done or
+// ctx is done, whichever comes first.
+func (h *Handler) Close(ctx context.Context) error {
+	h.Drain()
+	h.quitOne.Do(func() { close(h.quit) })
+	select {
+	case <-h.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("close handler: pending batch not settled: %w", ctx.Err())
+	}
+}
+
+// Stats returns a snapshot of the counters.
+func (h *Handler) Stats() Stats {
+	return Stats{
+		Received:     h.received.Load(),
+		Written:      h.written.Load(),
+		Duplicates:   h.duplicates.Load(),
+		DeadLettered: h.deadLettered.Load(),
+		Nacked:       h.nacked.Load(),
+		Batches:      h.batchCount.Load(),
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
