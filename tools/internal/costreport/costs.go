@@ -1,0 +1,299 @@
+package costreport
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+)
+
+// Costs is what a gate reads from a (merged) report: figures recomputed from the components.
+type Costs struct {
+	Currency string
+	Projects []ProjectCosts
+	// Past, New and Diff are the sums over all projects. New is always a lower bound (null
+	// components count as unknown, not zero); Complete says whether it is exact. Past is unknown
+	// when any project has no baseline.
+	Past, New, Diff Money
+	Complete        bool
+}
+
+// ProjectCosts are the recomputed figures of one project.
+type ProjectCosts struct {
+	Name, DisplayName, Path string
+	// Errors is metadata.errors; a project with errors has unknown costs (New and Past invalid).
+	Errors []string
+	// Past is the baseline (pastBreakdown) total, unknown when there is no baseline.
+	Past Money
+	// New is the sum of the known component costs of breakdown; a lower bound when Complete is false.
+	New Money
+	// Diff is New − Past, recomputed (never read from the file).
+	Diff     Money
+	Complete bool
+	// Resources are the current resources with their recursive cost, sorted by address.
+	Resources []ResourceCost
+	// Unknown lists resources (or subresources) with a component whose cost is null or unpriced.
+	Unknown []UnknownCost
+	// Unsupported counts resource types Infracost cannot price (summary.unsupportedResourceCounts).
+	Unsupported map[string]int
+	// Free counts resources that cost nothing (freeResources or summary.noPriceResourceCounts).
+	Free int
+	// Changes are per-resource deltas between past and current, matched by address.
+	Changes []ResourceChange
+}
+
+// Label is the name shown for the project.
+func (p ProjectCosts) Label() string {
+	if p.DisplayName != "" && p.DisplayName != p.Name {
+		return p.DisplayName + " (" + p.Name + ")"
+	}
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.Path
+}
+
+// ResourceCost is a resource's monthly cost including subresources; Complete is false if any
+// component (of it or of a subresource) has an unknown cost.
+type ResourceCost struct {
+	Address, Type string
+	Monthly       decimal.Decimal
+	Complete      bool
+}
+
+// UnknownCost is a resource whose cost depends on usage that was not supplied (or has no price).
+type UnknownCost struct {
+	Project    string
+	Address    string
+	Type       string
+	Components []string
+}
+
+// ResourceChange is the monthly delta of one address between the baseline and the change.
+type ResourceChange struct {
+	Project  string
+	Address  string
+	Type     string
+	Past     Money // unknown (invalid) when the resource is added
+	New      Money // unknown (invalid) when the resource is removed
+	Diff     decimal.Decimal
+	Complete bool
+}
+
+// Action is "+" added, "-" removed or "~" changed.
+func (c ResourceChange) Action() string {
+	switch {
+	case !c.Past.Valid:
+		return "+"
+	case !c.New.Valid:
+		return "-"
+	default:
+		return "~"
+	}
+}
+
+// Analyze recomputes the figures of a report.
+func Analyze(r *Report) Costs {
+	c := Costs{Currency: r.Currency, Complete: true}
+	past, cur := decimal.Zero, decimal.Zero
+	pastKnown := true
+	for _, p := range r.Projects {
+		pc := analyzeProject(p)
+		c.Projects = append(c.Projects, pc)
+		if pc.New.Valid {
+			cur = cur.Add(pc.New.Value)
+		}
+		if !pc.Complete {
+			c.Complete = false
+		}
+		if pc.Past.Valid {
+			past = past.Add(pc.Past.Value)
+		} else {
+			pastKnown = false
+		}
+	}
+	c.New = Known(cur)
+	if pastKnown && len(r.Projects) > 0 {
+		c.Past = Known(past)
+		c.Diff = Known(cur.Sub(past))
+	}
+	return c
+}
+
+func analyzeProject(p Project) ProjectCosts {
+	pc := ProjectCosts{
+		Name: p.Name, DisplayName: p.DisplayName, Path: p.Metadata.Path,
+		Unsupported: map[string]int{},
+		Complete:    true,
+	}
+	for _, e := range p.Metadata.Errors {
+		msg := e.Message
+		if e.Code != nil {
+			msg = fmt.Sprintf("%v: %s", e.Code, msg)
+		}
+		pc.Errors = append(pc.Errors, msg)
+	}
+	for t, n := range p.Summary.UnsupportedResourceCounts {
+		if n > 0 {
+			pc.Unsupported[t] = n
+		}
+	}
+	for _, n := range p.Summary.NoPriceResourceCounts {
+		pc.Free += n
+	}
+	if pc.Free == 0 && p.Breakdown != nil {
+		pc.Free = len(p.Breakdown.FreeResources)
+	}
+	if len(pc.Errors) > 0 {
+		// Infracost writes zero totals for a project it could not evaluate: unknown, never $0.
+		pc.Complete = false
+		return pc
+	}
+	label := p.Label()
+	cur := map[string]ResourceCost{}
+	total := decimal.Zero
+	if p.Breakdown != nil {
+		for _, res := range p.Breakdown.Resources {
+			rc := resourceCost(res)
+			cur[res.Name] = rc
+			pc.Resources = append(pc.Resources, rc)
+			total = total.Add(rc.Monthly)
+			if !rc.Complete {
+				pc.Complete = false
+			}
+			pc.Unknown = append(pc.Unknown, unknownCosts(label, res.Name, res.ResourceType, res)...)
+		}
+	}
+	pc.New = Known(total)
+	if p.PastBreakdown != nil {
+		pastTotal := decimal.Zero
+		prev := map[string]ResourceCost{}
+		for _, res := range p.PastBreakdown.Resources {
+			rc := resourceCost(res)
+			prev[res.Name] = rc
+			pastTotal = pastTotal.Add(rc.Monthly)
+		}
+		pc.Past = Known(pastTotal)
+		pc.Diff = Known(total.Sub(pastTotal))
+		pc.Changes = changes(label, prev, cur)
+	} else {
+		// Without a baseline every resource is new; the diff itself stays unknown.
+		pc.Changes = changes(label, nil, cur)
+	}
+	sort.Slice(pc.Resources, func(i, j int) bool { return pc.Resources[i].Address < pc.Resources[j].Address })
+	sort.Slice(pc.Unknown, func(i, j int) bool { return pc.Unknown[i].Address < pc.Unknown[j].Address })
+	return pc
+}
+
+// resourceCost sums the known component costs of a resource and its subresources, recursively.
+// A resource without any component falls back to its own monthlyCost (older files).
+func resourceCost(r Resource) ResourceCost {
+	rc := ResourceCost{Address: r.Name, Type: r.ResourceType, Complete: true}
+	if rc.Type == "" {
+		rc.Type = TypeOf(r.Name)
+	}
+	sum, complete, seen := sumResource(r)
+	if !seen && r.MonthlyCost.Valid {
+		sum, complete = r.MonthlyCost.Value, true
+	}
+	rc.Monthly, rc.Complete = sum, complete
+	return rc
+}
+
+func sumResource(r Resource) (sum decimal.Decimal, complete, seen bool) {
+	complete = true
+	for _, c := range r.CostComponents {
+		seen = true
+		if c.MonthlyCost.Valid && !c.PriceNotFound {
+			sum = sum.Add(c.MonthlyCost.Value)
+		} else {
+			complete = false
+		}
+	}
+	for _, s := range r.Subresources {
+		ss, sc, sseen := sumResource(s)
+		if !sseen && s.MonthlyCost.Valid {
+			ss, sc, sseen = s.MonthlyCost.Value, true, true
+		}
+		sum = sum.Add(ss)
+		complete = complete && sc
+		seen = seen || sseen
+	}
+	return sum, complete, seen
+}
+
+func unknownCosts(project, address, typ string, r Resource) []UnknownCost {
+	var out []UnknownCost
+	var names []string
+	for _, c := range r.CostComponents {
+		switch {
+		case c.PriceNotFound:
+			names = append(names, c.Name+" (price not found)")
+		case !c.MonthlyCost.Valid:
+			names = append(names, c.Name)
+		}
+	}
+	if len(names) > 0 {
+		out = append(out, UnknownCost{Project: project, Address: address, Type: typ, Components: names})
+	}
+	for _, s := range r.Subresources {
+		out = append(out, unknownCosts(project, address+"."+s.Name, typ, s)...)
+	}
+	return out
+}
+
+func changes(project string, prev, cur map[string]ResourceCost) []ResourceChange {
+	var out []ResourceChange
+	for addr, c := range cur {
+		ch := ResourceChange{Project: project, Address: addr, Type: c.Type, New: Known(c.Monthly), Complete: c.Complete}
+		if p, ok := prev[addr]; ok {
+			ch.Past = Known(p.Monthly)
+			ch.Complete = ch.Complete && p.Complete
+			ch.Diff = c.Monthly.Sub(p.Monthly)
+		} else {
+			ch.Diff = c.Monthly
+		}
+		if ch.Type == "" {
+			ch.Type = prev[addr].Type
+		}
+		out = append(out, ch)
+	}
+	for addr, p := range prev {
+		if _, ok := cur[addr]; ok {
+			continue
+		}
+		out = append(out, ResourceChange{Project: project, Address: addr, Type: p.Type, Past: Known(p.Monthly), Diff: p.Monthly.Neg(), Complete: p.Complete})
+	}
+	SortChanges(out)
+	return out
+}
+
+// SortChanges orders changes by absolute delta (largest first), then project and address.
+func SortChanges(cs []ResourceChange) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		if c := cs[i].Diff.Abs().Cmp(cs[j].Diff.Abs()); c != 0 {
+			return c > 0
+		}
+		if cs[i].Project != cs[j].Project {
+			return cs[i].Project < cs[j].Project
+		}
+		return cs[i].Address < cs[j].Address
+	})
+}
+
+// TypeOf returns the Terraform resource type of an address ("module.a.google_x.y[0]" → "google_x").
+func TypeOf(address string) string {
+	parts := strings.Split(address, ".")
+	for i := 0; i+1 < len(parts); i++ {
+		switch parts[i] {
+		case "module":
+			i++
+			continue
+		case "data":
+			continue
+		}
+		return parts[i]
+	}
+	return ""
+}
