@@ -11,4 +11,8 @@ if [ -d "$out/cmd/\${{ values.name }}" ]; then mv "$out/cmd/\${{ values.name }}"
 find "$out" -type f \( -name '*.go' -o -name 'go.mod' \) -print0 | xargs -0 sed -i \
   -e 's|\${{ values.goModule }}|github.com/acme/flight-events|g' \
   -e 's|\${{ values.goVersion }}|1.26|g' \
-  -e 's|\${{ values.name }}|flight-events|g'
+  -e 's|\${{ values.name }}|flight-events|g' \
+  -e 's|\${{ values.projectId }}|acme-flights-dev|g' \
+  -e 's|\${{ values.dataset }}|flight_events|g' \
+  -e 's|\${{ values.table }}|events|g' \
+  -e 's|\${{ values.region }}|europe-west1|g'

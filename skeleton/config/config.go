@@ -1,0 +1,179 @@
+// Package config reads the service's configuration from the environment
+// once, into a Config, with defaults for local runs and Cloud Run's
+// conventions (PORT, K_SERVICE; listen on all interfaces in the cloud and on
+// loopback locally).
+//
+// It is not for flags: subcommands own theirs and override fields of Config.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Store backends.
+const (
+	StoreSQLite   = "sqlite"
+	StoreBigQuery = "bigquery"
+)
+
+// Config is the whole configuration of the service.
+type Config struct {
+	// Cloud is true on Cloud Run (K_SERVICE is set).
+	Cloud bool
+	// Service is the service name (K_SERVICE, else DefaultServiceName).
+	Service string
+	// Host and Port are where the API listens: 0.0.0.0 in the cloud,
+	// 127.0.0.1 locally (HOST overrides); PORT, default 8080.
+	Host string
+	Port int
+
+	ProjectID string // GOOGLE_CLOUD_PROJECT
+	Region    string // REGION
+
+	// Pub/Sub resource ids (PUBSUB_TOPIC, PUBSUB_SUBSCRIPTION,
+	// PUBSUB_DEAD_LETTER_TOPIC, PUBSUB_DEAD_LETTER_SUBSCRIPTION).
+	Topic                  string
+	Subscription           string
+	DeadLetterTopic        string
+	DeadLetterSubscription string
+	// Subscriber tuning (PUBSUB_STREAMS, PUBSUB_MAX_OUTSTANDING_MESSAGES,
+	// PUBSUB_MAX_OUTSTANDING_BYTES, BATCH_SIZE, BATCH_MAX_WAIT).
+	Streams                int
+	MaxOutstandingMessages int
+	MaxOutstandingBytes    int
+	BatchSize              int
+	BatchMaxWait           time.Duration
+
+	// Store is StoreSQLite or StoreBigQuery (STORE; default bigquery in the
+	// cloud, sqlite locally).
+	Store string
+	// SQLitePath is the database file (SQLITE_PATH); "" is in memory.
+	SQLitePath string
+	// BigQuery table (BIGQUERY_DATASET, BIGQUERY_TABLE, BIGQUERY_LOCATION).
+	Dataset  string
+	Table    string
+	Location string
+
+	// LogLevel is LOG_LEVEL: debug, info, warn or error.
+	LogLevel slog.Level
+	// ShutdownTimeout is the whole drain budget after SIGTERM
+	// (SHUTDOWN_TIMEOUT, default 8s: Cloud Run kills 10 s after SIGTERM).
+	ShutdownTimeout time.Duration
+}
+
+// Addr is Host:Port.
+func (c Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
+
+// FromEnv reads the configuration through getenv (os.Getenv in main). It
+// reports every invalid variable at once.
+func FromEnv(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{Service: DefaultServiceName}
+	if s := getenv("K_SERVICE"); s != "" {
+		c.Cloud = true
+		c.Service = s
+	}
+	c.Host = "127.0.0.1"
+	if c.Cloud {
+		c.Host = "0.0.0.0"
+	}
+	c.Host = r.str("HOST", c.Host)
+	c.Port = r.intRange("PORT", 8080, 1, 65535)
+	c.ProjectID = r.str("GOOGLE_CLOUD_PROJECT", DefaultProjectID)
+	c.Region = r.str("REGION", DefaultRegion)
+	c.Topic = r.str("PUBSUB_TOPIC", DefaultServiceName)
+	c.Subscription = r.str("PUBSUB_SUBSCRIPTION", c.Topic+"-sub")
+	c.DeadLetterTopic = r.str("PUBSUB_DEAD_LETTER_TOPIC", c.Topic+"-dead-letter")
+	c.DeadLetterSubscription = r.str("PUBSUB_DEAD_LETTER_SUBSCRIPTION", c.DeadLetterTopic+"-sub")
+	c.Streams = r.intRange("PUBSUB_STREAMS", 4, 1, 256)
+	c.MaxOutstandingMessages = r.intRange("PUBSUB_MAX_OUTSTANDING_MESSAGES", 1000, 1, 100_000)
+	c.MaxOutstandingBytes = r.intRange("PUBSUB_MAX_OUTSTANDING_BYTES", 64<<20, 1<<10, 1<<30)
+	c.BatchSize = r.intRange("BATCH_SIZE", 500, 1, 10_000)
+	c.BatchMaxWait = r.duration("BATCH_MAX_WAIT", 50*time.Millisecond, time.Millisecond, time.Minute)
+	defStore := StoreSQLite
+	if c.Cloud {
+		defStore = StoreBigQuery
+	}
+	c.Store = r.oneOf("STORE", defStore, StoreSQLite, StoreBigQuery)
+	c.SQLitePath = r.str("SQLITE_PATH", "")
+	c.Dataset = r.str("BIGQUERY_DATASET", DefaultDataset)
+	c.Table = r.str("BIGQUERY_TABLE", DefaultTable)
+	c.Location = r.str("BIGQUERY_LOCATION", c.Region)
+	c.LogLevel = r.level("LOG_LEVEL", slog.LevelInfo)
+	c.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 8*time.Second, time.Second, 10*time.Second)
+	if err := errors.Join(r.errs...); err != nil {
+		return Config{}, fmt.Errorf("read config from environment: %w", err)
+	}
+	return c, nil
+}
+
+type reader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (r *reader) str(key, def string) string {
+	if v := strings.TrimSpace(r.getenv(key)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) intRange(key string, def, lo, hi int) int {
+	v := strings.TrimSpace(r.getenv(key))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want an integer from %d to %d", key, v, lo, hi))
+		return def
+	}
+	return n
+}
+
+func (r *reader) duration(key string, def, lo, hi time.Duration) time.Duration {
+	v := strings.TrimSpace(r.getenv(key))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a duration from %s to %s such as 500ms", key, v, lo, hi))
+		return def
+	}
+	return d
+}
+
+func (r *reader) oneOf(key, def string, allowed ...string) string {
+	v := strings.ToLower(strings.TrimSpace(r.getenv(key)))
+	if v == "" {
+		return def
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.errs = append(r.errs, fmt.Errorf("%s=%q: want one of %s", key, v, strings.Join(allowed, ", ")))
+	return def
+}
+
+func (r *reader) level(key string, def slog.Level) slog.Level {
+	v := strings.TrimSpace(r.getenv(key))
+	if v == "" {
+		return def
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(v)); err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want debug, info, warn or error", key, v))
+		return def
+	}
+	return l
+}

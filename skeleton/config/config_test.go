@@ -1,0 +1,142 @@
+package config_test
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"${{ values.goModule }}/config"
+)
+
+func local() config.Config {
+	return config.Config{
+		Service:                config.DefaultServiceName,
+		Host:                   "127.0.0.1",
+		Port:                   8080,
+		ProjectID:              config.DefaultProjectID,
+		Region:                 config.DefaultRegion,
+		Topic:                  config.DefaultServiceName,
+		Subscription:           config.DefaultServiceName + "-sub",
+		DeadLetterTopic:        config.DefaultServiceName + "-dead-letter",
+		DeadLetterSubscription: config.DefaultServiceName + "-dead-letter-sub",
+		Streams:                4,
+		MaxOutstandingMessages: 1000,
+		MaxOutstandingBytes:    64 << 20,
+		BatchSize:              500,
+		BatchMaxWait:           50 * time.Millisecond,
+		Store:                  config.StoreSQLite,
+		Dataset:                config.DefaultDataset,
+		Table:                  config.DefaultTable,
+		Location:               config.DefaultRegion,
+		LogLevel:               slog.LevelInfo,
+		ShutdownTimeout:        8 * time.Second,
+	}
+}
+
+func TestFromEnv(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want func(c *config.Config)
+	}{
+		{name: "local_defaults", env: nil, want: func(*config.Config) {}},
+		{name: "port_overrides", env: map[string]string{"PORT": "9090"}, want: func(c *config.Config) { c.Port = 9090 }},
+		{
+			name: "cloud_run_listens_on_all_interfaces_and_uses_bigquery",
+			env:  map[string]string{"K_SERVICE": "flights-api", "PORT": "8081", "GOOGLE_CLOUD_PROJECT": "prod-1"},
+			want: func(c *config.Config) {
+				c.Cloud, c.Service, c.Host, c.Port, c.ProjectID, c.Store = true, "flights-api", "0.0.0.0", 8081, "prod-1", config.StoreBigQuery
+			},
+		},
+		{name: "host_overrides", env: map[string]string{"HOST": "::1"}, want: func(c *config.Config) { c.Host = "::1" }},
+		{
+			name: "pubsub_names_and_tuning",
+			env: map[string]string{
+				"PUBSUB_TOPIC": "t", "PUBSUB_STREAMS": "16", "BATCH_SIZE": "100", "BATCH_MAX_WAIT": "10ms",
+				"PUBSUB_DEAD_LETTER_SUBSCRIPTION": "dlq-inspect",
+			},
+			want: func(c *config.Config) {
+				c.Topic, c.Subscription, c.DeadLetterTopic, c.DeadLetterSubscription = "t", "t-sub", "t-dead-letter", "dlq-inspect"
+				c.Streams, c.BatchSize, c.BatchMaxWait = 16, 100, 10*time.Millisecond
+			},
+		},
+		{
+			name: "store_and_bigquery",
+			env:  map[string]string{"STORE": "BigQuery", "BIGQUERY_DATASET": "d", "BIGQUERY_TABLE": "t", "REGION": "us-central1", "SQLITE_PATH": "/tmp/x.db", "LOG_LEVEL": "debug"},
+			want: func(c *config.Config) {
+				c.Store, c.Dataset, c.Table, c.Region, c.Location, c.SQLitePath, c.LogLevel = config.StoreBigQuery, "d", "t", "us-central1", "us-central1", "/tmp/x.db", slog.LevelDebug
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := config.FromEnv(func(k string) string { return tt.env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := local()
+			tt.want(&want)
+			if diff := cmp.Diff(got, want); diff != "" {
+				t.Errorf("FromEnv (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFromEnvErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string // substrings of the error
+	}{
+		{name: "port_not_a_number", env: map[string]string{"PORT": "http"}, want: []string{`PORT="http"`}},
+		{name: "port_out_of_range", env: map[string]string{"PORT": "70000"}, want: []string{`PORT="70000"`, "1 to 65535"}},
+		{name: "unknown_store", env: map[string]string{"STORE": "postgres"}, want: []string{`STORE="postgres"`, "sqlite, bigquery"}},
+		{name: "bad_duration", env: map[string]string{"BATCH_MAX_WAIT": "5"}, want: []string{`BATCH_MAX_WAIT="5"`}},
+		{name: "shutdown_beyond_cloud_run_budget", env: map[string]string{"SHUTDOWN_TIMEOUT": "30s"}, want: []string{"SHUTDOWN_TIMEOUT"}},
+		{name: "bad_log_level", env: map[string]string{"LOG_LEVEL": "loud"}, want: []string{"LOG_LEVEL"}},
+		{name: "all_reported_at_once", env: map[string]string{"PORT": "x", "STORE": "y"}, want: []string{"PORT", "STORE"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.FromEnv(func(k string) string { return tt.env[k] })
+			if err == nil {
+				t.Fatal("FromEnv succeeded, want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestAddr(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		host string
+		port int
+		want string
+	}{
+		{name: "loopback", host: "127.0.0.1", port: 8080, want: "127.0.0.1:8080"},
+		{name: "all_interfaces", host: "0.0.0.0", port: 8081, want: "0.0.0.0:8081"},
+		{name: "ipv6", host: "::1", port: 80, want: "[::1]:80"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := (config.Config{Host: tt.host, Port: tt.port}).Addr(); got != tt.want {
+				t.Errorf("Addr() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
