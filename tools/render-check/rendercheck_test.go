@@ -1,0 +1,235 @@
+package rendercheck
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+)
+
+// repoRoot is the platform repository, two levels up from this package.
+var repoRoot = func() string {
+	abs, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		panic(err)
+	}
+	return abs
+}()
+
+// requireNode fails in CI and skips locally when the pinned npm packages are not installed.
+func requireNode(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(repoRoot, "tools", "render-check", "node_modules", "@backstage", "plugin-scaffolder-backend")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("the Backstage oracle is not installed (run `make deps`): %v", err)
+		}
+		t.Skip("node_modules missing: run `make deps` to install the Backstage oracle (never skipped in CI)")
+	}
+}
+
+// buildScaffold builds tools/scaffold once per test binary.
+func buildScaffold(t *testing.T) string {
+	t.Helper()
+	scaffoldOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "scaffold-bin-")
+		if err != nil {
+			scaffoldErr = err
+			return
+		}
+		scaffoldBin = filepath.Join(dir, "scaffold")
+		cmd := exec.Command("go", "build", "-o", scaffoldBin, "./tools/scaffold")
+		cmd.Dir = repoRoot
+		if out, err := cmd.CombinedOutput(); err != nil {
+			scaffoldErr = errors.New("go build ./tools/scaffold: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if scaffoldErr != nil {
+		t.Fatal(scaffoldErr)
+	}
+	return scaffoldBin
+}
+
+type result struct {
+	exit   int
+	stderr string
+}
+
+func run(t *testing.T, dir string, name string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Stdout = &stderr
+	err := cmd.Run()
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return result{0, stderr.String()}
+	case errors.As(err, &exitErr):
+		return result{exitErr.ExitCode(), stderr.String()}
+	default:
+		t.Fatalf("%s %v: %v", name, args, err)
+		return result{}
+	}
+}
+
+func renderGo(t *testing.T, values, out string) result {
+	return run(t, repoRoot, buildScaffold(t), "--template", filepath.Join(repoRoot, "template", "template.yaml"), "--values", values, "--out", out)
+}
+
+func renderBackstage(t *testing.T, values, out string) result {
+	return run(t, filepath.Join(repoRoot, "tools", "render-check"), "node", "render.js",
+		"--template", filepath.Join(repoRoot, "template", "template.yaml"), "--values", values, "--out", out)
+}
+
+// file is what the comparison sees of one rendered file.
+type file struct {
+	Executable bool
+	Content    string
+}
+
+func readTree(t *testing.T, root string) map[string]file {
+	t.Helper()
+	tree := map[string]file{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		tree[filepath.ToSlash(rel)] = file{Executable: info.Mode()&0o111 != 0, Content: string(b)}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("read tree %s: %v", root, err)
+	}
+	return tree
+}
+
+func cases(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(repoRoot, "template", "testdata", dir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no cases in template/testdata/%s: %v", dir, err)
+	}
+	sort.Strings(files)
+	return files
+}
+
+// TestRenderersAgree renders every case with both renderers and compares the trees byte for byte.
+func TestRenderersAgree(t *testing.T) {
+	requireNode(t)
+	for _, c := range cases(t, "cases") {
+		name := strings.TrimSuffix(filepath.Base(c), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			goOut, bsOut := filepath.Join(t.TempDir(), "go"), filepath.Join(t.TempDir(), "backstage")
+			if r := renderGo(t, c, goOut); r.exit != 0 {
+				t.Fatalf("scaffold exit %d:\n%s", r.exit, r.stderr)
+			}
+			if r := renderBackstage(t, c, bsOut); r.exit != 0 {
+				t.Fatalf("backstage render exit %d:\n%s", r.exit, r.stderr)
+			}
+			goTree, bsTree := readTree(t, goOut), readTree(t, bsOut)
+			if len(bsTree) == 0 {
+				t.Fatal("backstage rendered no files")
+			}
+			if diff := cmp.Diff(goTree, bsTree); diff != "" {
+				t.Errorf("Go renderer vs Backstage (-go +backstage):\n%s", diff)
+			}
+			// Every entity of the rendered repository passes Backstage's validators.
+			if _, err := os.Stat(filepath.Join(bsOut, "catalog-info.yaml")); err == nil {
+				if r := run(t, filepath.Join(repoRoot, "tools", "render-check"), "node", "validate-entities.js", filepath.Join(bsOut, "catalog-info.yaml")); r.exit != 0 {
+					t.Errorf("rendered catalog-info.yaml is invalid:\n%s", r.stderr)
+				}
+			} else {
+				t.Errorf("rendered repository has no catalog-info.yaml")
+			}
+		})
+	}
+}
+
+// TestPlatformEntities validates the platform repository's own entities and the template.
+func TestPlatformEntities(t *testing.T) {
+	requireNode(t)
+	r := run(t, filepath.Join(repoRoot, "tools", "render-check"), "node", "validate-entities.js",
+		filepath.Join(repoRoot, "catalog-info.yaml"), filepath.Join(repoRoot, "template", "template.yaml"))
+	if r.exit != 0 {
+		t.Fatalf("validate-entities exit %d:\n%s", r.exit, r.stderr)
+	}
+	for _, want := range []string{"ok location:", "ok component:", "ok template:"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("validate-entities output lacks %q:\n%s", want, r.stderr)
+		}
+	}
+}
+
+// negativeCase is a values file both renderers must refuse; `want` lists substrings each refusal must contain.
+type negativeCase struct {
+	Want   []string       `yaml:"want"`
+	Values map[string]any `yaml:"values"`
+}
+
+// TestRenderersRefuse checks that both renderers refuse every negative case, naming the problem.
+func TestRenderersRefuse(t *testing.T) {
+	requireNode(t)
+	for _, c := range cases(t, "negative") {
+		name := strings.TrimSuffix(filepath.Base(c), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			raw, err := os.ReadFile(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var nc negativeCase
+			if err := yaml.Unmarshal(raw, &nc); err != nil || len(nc.Want) == 0 {
+				t.Fatalf("negative case %s needs `want:` and `values:` (%v)", c, err)
+			}
+			values, err := yaml.Marshal(nc.Values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vf := filepath.Join(t.TempDir(), "values.yaml")
+			if err := os.WriteFile(vf, values, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range []struct {
+				who string
+				res result
+			}{
+				{"scaffold", renderGo(t, vf, filepath.Join(t.TempDir(), "go"))},
+				{"backstage", renderBackstage(t, vf, filepath.Join(t.TempDir(), "bs"))},
+			} {
+				if r.res.exit != 2 {
+					t.Errorf("%s exit = %d, want 2 (refused); output:\n%s", r.who, r.res.exit, r.res.stderr)
+					continue
+				}
+				for _, w := range nc.Want {
+					if !strings.Contains(r.res.stderr, w) {
+						t.Errorf("%s refusal lacks %q:\n%s", r.who, w, r.res.stderr)
+					}
+				}
+			}
+		})
+	}
+}

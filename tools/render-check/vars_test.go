@@ -1,0 +1,9 @@
+package rendercheck
+
+import "sync"
+
+var (
+	scaffoldOnce sync.Once
+	scaffoldBin  string
+	scaffoldErr  error
+)
