@@ -1,0 +1,29 @@
+output "state_bucket" {
+  description = "Name of the Terraform state bucket (the services' backend \"gcs\" bucket)."
+  value       = google_storage_bucket.tfstate.name
+}
+
+output "workload_identity_provider" {
+  description = "Full name of the workload identity provider, the workload_identity_provider input of google-github-actions/auth."
+  value       = google_iam_workload_identity_pool_provider.github.name
+}
+
+output "plan_service_account" {
+  description = "Email of the plan service account (pull requests)."
+  value       = google_service_account.plan.email
+}
+
+output "apply_service_account" {
+  description = "Email of the apply/deploy service account (default branch only)."
+  value       = google_service_account.apply.email
+}
+
+output "apply_service_account_member" {
+  description = "IAM member of the apply service account: pass it to the service module's deployer_members."
+  value       = google_service_account.apply.member
+}
+
+output "artifact_registry" {
+  description = "Docker registry path images are pushed to: <region>-docker.pkg.dev/<project>/<repository>."
+  value       = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.services.repository_id}"
+}

@@ -1,0 +1,105 @@
+variable "project_id" {
+  type        = string
+  description = "ID of the existing project to bootstrap (state bucket, workload identity, deploy service accounts, Artifact Registry)."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a valid Google Cloud project ID (6-30 characters, lowercase letters, digits and hyphens)."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the state bucket and the Artifact Registry repository, e.g. \"europe-west1\"."
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]$", var.region))
+    error_message = "region must be a Google Cloud region such as \"europe-west1\"."
+  }
+}
+
+variable "state_bucket_name" {
+  type        = string
+  description = "Name of the Terraform state bucket; null uses \"<project_id>-tfstate\" (the name the services' backend files expect)."
+  default     = null
+
+  validation {
+    condition     = var.state_bucket_name == null || can(regex("^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$", var.state_bucket_name))
+    error_message = "state_bucket_name must be a valid bucket name: 3-63 lowercase letters, digits, dots, underscores and hyphens."
+  }
+}
+
+variable "state_soft_delete_days" {
+  type        = number
+  description = "Days deleted state objects stay recoverable (soft delete), 7 to 90."
+  default     = 30
+
+  validation {
+    condition     = var.state_soft_delete_days >= 7 && var.state_soft_delete_days <= 90
+    error_message = "state_soft_delete_days must be between 7 and 90."
+  }
+}
+
+variable "state_noncurrent_versions" {
+  type        = number
+  description = "Noncurrent versions of each state object kept before the oldest are deleted."
+  default     = 20
+
+  validation {
+    condition     = var.state_noncurrent_versions >= 1
+    error_message = "state_noncurrent_versions must be at least 1."
+  }
+}
+
+variable "github_owner" {
+  type        = string
+  description = "GitHub organisation or user whose repositories may authenticate (checked in the provider's attribute_condition)."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9](-?[A-Za-z0-9]){0,38}$", var.github_owner))
+    error_message = "github_owner must be a GitHub organisation or user name."
+  }
+}
+
+variable "github_repositories" {
+  type        = list(string)
+  description = "Repositories (\"owner/name\") allowed to use the deploy service accounts; all must belong to github_owner."
+
+  validation {
+    condition     = length(var.github_repositories) > 0 && alltrue([for r in var.github_repositories : can(regex("^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", r))])
+    error_message = "github_repositories must list at least one repository as \"owner/name\"."
+  }
+}
+
+variable "apply_ref" {
+  type        = string
+  description = "Git ref whose workflows may impersonate the apply service account (plan runs from any ref)."
+  default     = "refs/heads/main"
+
+  validation {
+    condition     = startswith(var.apply_ref, "refs/")
+    error_message = "apply_ref must be a full ref such as \"refs/heads/main\"."
+  }
+}
+
+variable "artifact_repository_id" {
+  type        = string
+  description = "ID of the Docker repository in Artifact Registry that holds the services' images."
+  default     = "services"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,61}[a-z0-9]$", var.artifact_repository_id))
+    error_message = "artifact_repository_id must be lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "labels" {
+  type        = map(string)
+  description = "Labels applied to the bucket and the repository (keys and values: lowercase letters, digits, _ and -, at most 63 characters)."
+  default     = { managed-by = "terraform", component = "platform-bootstrap" }
+
+  validation {
+    condition     = alltrue([for k, v in var.labels : can(regex("^[a-z][a-z0-9_-]{0,62}$", k)) && can(regex("^[a-z0-9_-]{0,63}$", v))])
+    error_message = "labels must use lowercase keys starting with a letter and values of lowercase letters, digits, _ and -, at most 63 characters each."
+  }
+}

@@ -1,0 +1,334 @@
+# Alerts, SLOs and a dashboard for the flight-events service, as code.
+#
+# Threshold alerts (the seed's): API average latency, 5xx error rate and "no
+# messages published". SLOs on a custom monitored service: API latency,
+# API availability and ingest; each SLO has multi-window, multi-burn-rate
+# alerts (Google SRE workbook: page at 14.4x over 1 h and 5 min, ticket at 6x
+# over 6 h and 30 min; both windows must burn for the alert to open).
+
+locals {
+  api_filter          = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"${var.api_service_name}\""
+  request_count       = "metric.type=\"run.googleapis.com/request_count\" AND ${local.api_filter}"
+  request_5xx         = "${local.request_count} AND metric.labels.response_code_class=\"5xx\""
+  request_latencies   = "metric.type=\"run.googleapis.com/request_latencies\" AND ${local.api_filter}"
+  subscription_filter = "resource.type=\"pubsub_subscription\" AND resource.labels.subscription_id=\"${var.subscription_name}\""
+  messages_acked      = "metric.type=\"pubsub.googleapis.com/subscription/ack_message_count\" AND ${local.subscription_filter}"
+  messages_dead       = "metric.type=\"pubsub.googleapis.com/subscription/dead_letter_message_count\" AND ${local.subscription_filter}"
+  messages_published  = "metric.type=\"pubsub.googleapis.com/topic/send_request_count\" AND resource.type=\"pubsub_topic\" AND resource.labels.topic_id=\"${var.topic_name}\""
+
+  # Multi-window burn-rate alerts per SLO.
+  burn_rates = {
+    fast = { threshold = 14.4, long_window = "3600s", short_window = "300s", severity = "CRITICAL" }
+    slow = { threshold = 6, long_window = "21600s", short_window = "1800s", severity = "WARNING" }
+  }
+  slos = {
+    latency      = google_monitoring_slo.latency.name
+    availability = google_monitoring_slo.availability.name
+    ingest       = google_monitoring_slo.ingest.name
+  }
+  burn_alerts = {
+    for pair in setproduct(keys(local.slos), keys(local.burn_rates)) :
+    "${pair[0]}-${pair[1]}" => merge(local.burn_rates[pair[1]], { slo = pair[0], speed = pair[1] })
+  }
+}
+
+# --- Threshold alerts ----------------------------------------------------------
+
+resource "google_monitoring_alert_policy" "latency" {
+  project               = var.project_id
+  display_name          = "${var.name}: /datos latency above ${var.latency_threshold_ms} ms"
+  combiner              = "OR"
+  enabled               = true
+  severity              = "WARNING"
+  notification_channels = var.notification_channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "Average request latency > ${var.latency_threshold_ms} ms for 5 min"
+
+    condition_threshold {
+      # The API serves only GET /datos (the probes do not pass the front end),
+      # so the service's request latency is the endpoint's latency.
+      filter          = local.request_latencies
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.latency_threshold_ms
+      duration        = "300s"
+
+      aggregations {
+        alignment_period     = "60s"
+        per_series_aligner   = "ALIGN_MEAN"
+        cross_series_reducer = "REDUCE_MEAN"
+        group_by_fields      = ["resource.labels.service_name"]
+      }
+    }
+  }
+
+  alert_strategy {
+    auto_close = "1800s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "The ${var.api_service_name} API answers slower than ${var.latency_threshold_ms} ms on average. Check BigQuery job latency and slot use, the partition filter in queries, and instance saturation (CPU, concurrency)."
+  }
+}
+
+resource "google_monitoring_alert_policy" "error_rate" {
+  project               = var.project_id
+  display_name          = "${var.name}: 5xx rate above ${var.error_rate_threshold * 100} %"
+  combiner              = "OR"
+  enabled               = true
+  severity              = "ERROR"
+  notification_channels = var.notification_channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "5xx responses / all responses > ${var.error_rate_threshold * 100} % for 5 min"
+
+    condition_threshold {
+      filter             = local.request_5xx
+      denominator_filter = local.request_count
+      comparison         = "COMPARISON_GT"
+      threshold_value    = var.error_rate_threshold
+      duration           = "300s"
+
+      aggregations {
+        alignment_period     = "60s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["resource.labels.service_name"]
+      }
+
+      denominator_aggregations {
+        alignment_period     = "60s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+        group_by_fields      = ["resource.labels.service_name"]
+      }
+    }
+  }
+
+  alert_strategy {
+    auto_close = "1800s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "More than ${var.error_rate_threshold * 100} % of ${var.api_service_name} responses are 5xx. Check the service logs (severity>=ERROR) and the BigQuery adapter's errors."
+  }
+}
+
+resource "google_monitoring_alert_policy" "no_messages" {
+  project               = var.project_id
+  display_name          = "${var.name}: no flight events for ${var.no_messages_minutes} min"
+  combiner              = "OR"
+  enabled               = true
+  severity              = "WARNING"
+  notification_channels = var.notification_channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "No publish requests on ${var.topic_name} for ${var.no_messages_minutes} min"
+
+    condition_absent {
+      filter   = local.messages_published
+      duration = "${var.no_messages_minutes * 60}s"
+
+      aggregations {
+        alignment_period     = "60s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
+  alert_strategy {
+    auto_close = "1800s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "Nothing was published to ${var.topic_name} for ${var.no_messages_minutes} minutes. Check the producers and their roles/pubsub.publisher grant."
+  }
+}
+
+# --- SLOs ----------------------------------------------------------------------
+
+resource "google_monitoring_custom_service" "this" {
+  project      = var.project_id
+  service_id   = var.name
+  display_name = "${var.name} (flight events)"
+  user_labels  = var.labels
+}
+
+resource "google_monitoring_slo" "latency" {
+  project             = var.project_id
+  service             = google_monitoring_custom_service.this.service_id
+  slo_id              = "api-latency"
+  display_name        = "${var.latency_slo.goal * 100} % of /datos requests under ${var.latency_slo.threshold_ms} ms (28 days)"
+  goal                = var.latency_slo.goal
+  rolling_period_days = 28
+  user_labels         = var.labels
+
+  request_based_sli {
+    distribution_cut {
+      distribution_filter = local.request_latencies
+
+      range {
+        min = 0
+        max = var.latency_slo.threshold_ms
+      }
+    }
+  }
+}
+
+resource "google_monitoring_slo" "availability" {
+  project         = var.project_id
+  service         = google_monitoring_custom_service.this.service_id
+  slo_id          = "api-availability"
+  display_name    = "${var.availability_slo_goal * 100} % of /datos requests without 5xx (calendar month)"
+  goal            = var.availability_slo_goal
+  calendar_period = "MONTH"
+  user_labels     = var.labels
+
+  request_based_sli {
+    good_total_ratio {
+      bad_service_filter   = local.request_5xx
+      total_service_filter = local.request_count
+    }
+  }
+}
+
+resource "google_monitoring_slo" "ingest" {
+  project             = var.project_id
+  service             = google_monitoring_custom_service.this.service_id
+  slo_id              = "ingest"
+  display_name        = "${var.ingest_slo_goal * 100} % of delivered events written to BigQuery (28 days)"
+  goal                = var.ingest_slo_goal
+  rolling_period_days = 28
+  user_labels         = var.labels
+
+  request_based_sli {
+    # The subscriber acknowledges a message only after BigQuery stored it;
+    # a message that exhausts its delivery attempts is dead-lettered.
+    good_total_ratio {
+      good_service_filter = local.messages_acked
+      bad_service_filter  = local.messages_dead
+    }
+  }
+}
+
+resource "google_monitoring_alert_policy" "burn_rate" {
+  for_each = local.burn_alerts
+
+  project               = var.project_id
+  display_name          = "${var.name}: ${each.value.slo} SLO ${each.value.speed} burn (${each.value.threshold}x)"
+  combiner              = "AND"
+  enabled               = true
+  severity              = each.value.severity
+  notification_channels = var.notification_channels
+  user_labels           = merge(var.labels, { slo = each.value.slo, burn = each.value.speed })
+
+  conditions {
+    display_name = "Burn rate > ${each.value.threshold}x over ${each.value.long_window}"
+
+    condition_threshold {
+      filter          = "select_slo_burn_rate(\"${local.slos[each.value.slo]}\", \"${each.value.long_window}\")"
+      comparison      = "COMPARISON_GT"
+      threshold_value = each.value.threshold
+      duration        = "0s"
+    }
+  }
+
+  conditions {
+    display_name = "Burn rate > ${each.value.threshold}x over ${each.value.short_window}"
+
+    condition_threshold {
+      filter          = "select_slo_burn_rate(\"${local.slos[each.value.slo]}\", \"${each.value.short_window}\")"
+      comparison      = "COMPARISON_GT"
+      threshold_value = each.value.threshold
+      duration        = "0s"
+    }
+  }
+
+  alert_strategy {
+    auto_close = "3600s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "The ${each.value.slo} SLO's error budget is burning ${each.value.threshold}x faster than sustainable over both ${each.value.long_window} and ${each.value.short_window}."
+  }
+}
+
+# --- Dashboard -------------------------------------------------------------------
+
+resource "google_monitoring_dashboard" "this" {
+  project = var.project_id
+  dashboard_json = jsonencode({
+    displayName = "${var.name}: flight events"
+    labels      = var.labels
+    mosaicLayout = {
+      columns = 12
+      tiles = [
+        {
+          xPos = 0, yPos = 0, width = 6, height = 4
+          widget = {
+            title = "Messages processed (acked per minute)"
+            xyChart = {
+              dataSets = [{
+                plotType = "LINE"
+                timeSeriesQuery = { timeSeriesFilter = {
+                  filter      = local.messages_acked
+                  aggregation = { alignmentPeriod = "60s", perSeriesAligner = "ALIGN_DELTA", crossSeriesReducer = "REDUCE_SUM" }
+                } }
+              }]
+            }
+          }
+        },
+        {
+          xPos = 6, yPos = 0, width = 6, height = 4
+          widget = {
+            title = "Errors per minute (5xx responses, dead-lettered messages)"
+            xyChart = {
+              dataSets = [
+                {
+                  plotType = "LINE"
+                  timeSeriesQuery = { timeSeriesFilter = {
+                    filter      = local.request_5xx
+                    aggregation = { alignmentPeriod = "60s", perSeriesAligner = "ALIGN_DELTA", crossSeriesReducer = "REDUCE_SUM" }
+                  } }
+                },
+                {
+                  plotType = "LINE"
+                  timeSeriesQuery = { timeSeriesFilter = {
+                    filter      = local.messages_dead
+                    aggregation = { alignmentPeriod = "60s", perSeriesAligner = "ALIGN_DELTA", crossSeriesReducer = "REDUCE_SUM" }
+                  } }
+                },
+              ]
+            }
+          }
+        },
+        {
+          xPos = 0, yPos = 4, width = 12, height = 4
+          widget = {
+            title = "/datos latency (p50, p99)"
+            xyChart = {
+              dataSets = [
+                for aligner in ["ALIGN_PERCENTILE_50", "ALIGN_PERCENTILE_99"] : {
+                  plotType = "LINE"
+                  timeSeriesQuery = { timeSeriesFilter = {
+                    filter      = local.request_latencies
+                    aggregation = { alignmentPeriod = "60s", perSeriesAligner = aligner, crossSeriesReducer = "REDUCE_MEAN" }
+                  } }
+                }
+              ]
+              thresholds = [{ value = var.latency_threshold_ms, label = "alert" }]
+            }
+          }
+        },
+      ]
+    }
+  })
+}

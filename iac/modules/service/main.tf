@@ -1,0 +1,272 @@
+# The service's runtime on Cloud Run v2: the HTTP API and the Pub/Sub
+# subscriber, each with its own service account and least-privilege grants.
+#
+# Subscriber runtime choice: a Cloud Run *service* with instance-based billing
+# (cpu_idle = false) and min instances >= 1, internal ingress and no invokers.
+# A streaming pull is a long-lived outbound connection, so CPU must stay
+# allocated between requests and at least one instance must always run.
+# Cloud Run worker pools fit the job too but are not in the GA google provider
+# range pinned here; switching is a resource swap with the same service
+# account and grants. The subscriber still serves /healthz and /readyz on
+# $PORT for the probes.
+
+locals {
+  api_name        = var.name
+  subscriber_name = "${var.name}-subscriber"
+  port            = 8080
+
+  # Configuration both containers read from the environment (the service's
+  # config package; Cloud Run adds PORT and K_SERVICE).
+  env = {
+    STORE                    = "bigquery"
+    GOOGLE_CLOUD_PROJECT     = var.project_id
+    REGION                   = var.region
+    BIGQUERY_DATASET         = var.dataset_id
+    BIGQUERY_TABLE           = var.table_id
+    BIGQUERY_LOCATION        = var.bigquery_location
+    PUBSUB_TOPIC             = var.topic_name
+    PUBSUB_SUBSCRIPTION      = var.subscription_name
+    PUBSUB_DEAD_LETTER_TOPIC = var.dead_letter_topic_name
+  }
+}
+
+resource "google_service_account" "api" {
+  project      = var.project_id
+  account_id   = "${var.name}-api"
+  display_name = "${var.name} API (Cloud Run)"
+  description  = "Runtime identity of the ${var.name} API: reads the events dataset."
+}
+
+resource "google_service_account" "subscriber" {
+  project      = var.project_id
+  account_id   = "${var.name}-sub"
+  display_name = "${var.name} subscriber (Cloud Run)"
+  description  = "Runtime identity of the ${var.name} subscriber: pulls the subscription, writes the events table."
+}
+
+resource "google_cloud_run_v2_service" "api" {
+  project             = var.project_id
+  name                = local.api_name
+  location            = var.region
+  description         = "${var.name} API: GET /datos over the events table."
+  ingress             = var.public ? "INGRESS_TRAFFIC_ALL" : "INGRESS_TRAFFIC_INTERNAL_ONLY"
+  deletion_protection = var.deletion_protection
+  labels              = var.labels
+
+  template {
+    service_account                  = google_service_account.api.email
+    labels                           = var.labels
+    timeout                          = "30s"
+    max_instance_request_concurrency = var.api_scaling.concurrency
+
+    scaling {
+      min_instance_count = var.api_scaling.min_instances
+      max_instance_count = var.api_scaling.max_instances
+    }
+
+    containers {
+      image = var.image
+      args  = ["serve"]
+
+      ports {
+        container_port = local.port
+      }
+
+      resources {
+        limits = {
+          cpu    = var.api_scaling.cpu
+          memory = var.api_scaling.memory
+        }
+        cpu_idle          = true
+        startup_cpu_boost = true
+      }
+
+      dynamic "env" {
+        for_each = local.env
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+
+      startup_probe {
+        period_seconds    = 2
+        timeout_seconds   = 1
+        failure_threshold = 15
+
+        http_get {
+          path = "/readyz"
+          port = local.port
+        }
+      }
+
+      liveness_probe {
+        period_seconds    = 10
+        timeout_seconds   = 2
+        failure_threshold = 3
+
+        http_get {
+          path = "/healthz"
+          port = local.port
+        }
+      }
+    }
+  }
+
+  lifecycle {
+    # Revisions are deployed by image digest from CI after apply.
+    ignore_changes = [template[0].containers[0].image, client, client_version]
+  }
+}
+
+resource "google_cloud_run_v2_service" "subscriber" {
+  project             = var.project_id
+  name                = local.subscriber_name
+  location            = var.region
+  description         = "${var.name} subscriber: streaming pull from Pub/Sub into BigQuery."
+  ingress             = "INGRESS_TRAFFIC_INTERNAL_ONLY"
+  deletion_protection = var.deletion_protection
+  labels              = var.labels
+
+  template {
+    service_account = google_service_account.subscriber.email
+    labels          = var.labels
+
+    scaling {
+      min_instance_count = var.subscriber_scaling.min_instances
+      max_instance_count = var.subscriber_scaling.max_instances
+    }
+
+    containers {
+      image = var.image
+      args  = ["subscribe"]
+
+      ports {
+        container_port = local.port
+      }
+
+      resources {
+        limits = {
+          cpu    = var.subscriber_scaling.cpu
+          memory = var.subscriber_scaling.memory
+        }
+        # Instance-based billing: CPU stays allocated for the streaming pull.
+        cpu_idle          = false
+        startup_cpu_boost = true
+      }
+
+      dynamic "env" {
+        for_each = local.env
+        content {
+          name  = env.key
+          value = env.value
+        }
+      }
+
+      startup_probe {
+        period_seconds    = 2
+        timeout_seconds   = 1
+        failure_threshold = 15
+
+        http_get {
+          path = "/readyz"
+          port = local.port
+        }
+      }
+
+      liveness_probe {
+        period_seconds    = 10
+        timeout_seconds   = 2
+        failure_threshold = 3
+
+        http_get {
+          path = "/healthz"
+          port = local.port
+        }
+      }
+    }
+  }
+
+  lifecycle {
+    ignore_changes = [template[0].containers[0].image, client, client_version]
+  }
+}
+
+# --- API grants ---------------------------------------------------------------
+
+resource "google_bigquery_dataset_iam_member" "api_data_viewer" {
+  project    = var.project_id
+  dataset_id = var.dataset_id
+  role       = "roles/bigquery.dataViewer"
+  member     = google_service_account.api.member
+}
+
+resource "google_project_iam_member" "api_job_user" {
+  project = var.project_id
+  role    = "roles/bigquery.jobUser"
+  member  = google_service_account.api.member
+}
+
+resource "google_cloud_run_v2_service_iam_member" "public_invoker" {
+  count = var.public ? 1 : 0
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_service.api.name
+  role     = "roles/run.invoker"
+  # Deliberate: the service was declared public in the template. The policy
+  # gate reports this as GCP-IAM-002/GCP-RUN-003 and needs a reviewed waiver.
+  member = "allUsers"
+}
+
+resource "google_cloud_run_v2_service_iam_member" "invokers" {
+  for_each = toset(var.invoker_members)
+
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_service.api.name
+  role     = "roles/run.invoker"
+  member   = each.value
+}
+
+# --- Subscriber grants --------------------------------------------------------
+
+resource "google_pubsub_subscription_iam_member" "subscriber" {
+  project      = var.project_id
+  subscription = var.subscription_name
+  role         = "roles/pubsub.subscriber"
+  member       = google_service_account.subscriber.member
+}
+
+resource "google_bigquery_table_iam_member" "subscriber_data_editor" {
+  project    = var.project_id
+  dataset_id = var.dataset_id
+  table_id   = var.table_id
+  role       = "roles/bigquery.dataEditor"
+  member     = google_service_account.subscriber.member
+}
+
+resource "google_pubsub_topic_iam_member" "subscriber_dead_letter_publisher" {
+  project = var.project_id
+  topic   = var.dead_letter_topic_name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.subscriber.member
+}
+
+# --- Deployers may act as the runtime identities, and nothing more -----------
+
+resource "google_service_account_iam_member" "deployer_api" {
+  for_each = toset(var.deployer_members)
+
+  service_account_id = google_service_account.api.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = each.value
+}
+
+resource "google_service_account_iam_member" "deployer_subscriber" {
+  for_each = toset(var.deployer_members)
+
+  service_account_id = google_service_account.subscriber.name
+  role               = "roles/iam.serviceAccountUser"
+  member             = each.value
+}

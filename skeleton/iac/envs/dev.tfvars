@@ -1,0 +1,18 @@
+# dev environment of ${{ values.name }}, from the Backstage template's values.
+project_id   = "${{ values.projectId }}"
+region       = "${{ values.region }}"
+environment  = "dev"
+name         = "${{ values.name }}"
+dataset_id   = "${{ values.dataset }}"
+table_id     = "${{ values.table }}"
+public_api   = ${{ values.publicApi }}
+owner        = "${{ values.owner }}"
+system       = "${{ values.system }}"
+platform_ref = "${{ values.platformRef }}"
+
+# Team mailbox for alerts. The template has no alert address parameter yet:
+# replace this with the owning team's on-call address.
+alert_emails = ["${{ values.name }}-oncall@acme-platform.example"]
+
+# The platform bootstrap's apply identity deploys revisions.
+deployer_members = ["serviceAccount:tf-apply@${{ values.projectId }}.iam.gserviceaccount.com"]

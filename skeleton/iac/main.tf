@@ -1,0 +1,86 @@
+# Infrastructure of the service, composed from the platform's shared modules
+# at the template's platform ref. One root for every environment:
+#   terraform init -backend-config=envs/dev.gcs.tfbackend
+#   terraform plan -var-file=envs/dev.tfvars -out=plan.tfplan
+
+provider "google" {
+  project = var.project_id
+  region  = var.region
+}
+
+locals {
+  labels = {
+    service     = var.name
+    environment = var.environment
+    owner       = substr(replace(lower(var.owner), "/[^a-z0-9_-]/", "_"), 0, 63)
+    system      = substr(replace(lower(var.system), "/[^a-z0-9_-]/", "_"), 0, 63)
+    platform    = substr(replace(lower(var.platform_ref), "/[^a-z0-9_-]/", "-"), 0, 63)
+    managed-by  = "terraform"
+  }
+}
+
+module "flight_events" {
+  source = "git::https://github.com/acme-platform/golden-path.git//iac/modules/flight-events?ref=${{ values.platformRef }}"
+
+  project_id                  = var.project_id
+  name                        = var.name
+  allowed_persistence_regions = [var.region]
+  publisher_members           = var.publisher_members
+  labels                      = local.labels
+}
+
+module "event_store" {
+  source = "git::https://github.com/acme-platform/golden-path.git//iac/modules/event-store?ref=${{ values.platformRef }}"
+
+  project_id = var.project_id
+  location   = var.region
+  dataset_id = var.dataset_id
+  table_id   = var.table_id
+  # The one definition of the columns, also read by the service's tests.
+  schema_json = file("${path.module}/../schema/events.json")
+  labels      = local.labels
+}
+
+module "service" {
+  source = "git::https://github.com/acme-platform/golden-path.git//iac/modules/service?ref=${{ values.platformRef }}"
+
+  project_id             = var.project_id
+  region                 = var.region
+  name                   = var.name
+  image                  = var.image
+  public                 = var.public_api
+  invoker_members        = var.invoker_members
+  deployer_members       = var.deployer_members
+  dataset_id             = module.event_store.dataset_id
+  table_id               = module.event_store.table_id
+  bigquery_location      = module.event_store.location
+  topic_name             = module.flight_events.topic_name
+  subscription_name      = module.flight_events.subscription_name
+  dead_letter_topic_name = module.flight_events.dead_letter_topic_name
+  labels                 = local.labels
+}
+
+resource "google_monitoring_notification_channel" "email" {
+  for_each = toset(var.alert_emails)
+
+  project      = var.project_id
+  display_name = "${var.name} alerts: ${each.value}"
+  type         = "email"
+  user_labels  = local.labels
+
+  labels = {
+    email_address = each.value
+  }
+}
+
+module "observability" {
+  source = "git::https://github.com/acme-platform/golden-path.git//iac/modules/observability?ref=${{ values.platformRef }}"
+
+  project_id            = var.project_id
+  name                  = var.name
+  api_service_name      = module.service.api_service_name
+  topic_name            = module.flight_events.topic_name
+  subscription_name     = module.flight_events.subscription_name
+  notification_channels = [for c in google_monitoring_notification_channel.email : c.id]
+  labels                = local.labels
+}

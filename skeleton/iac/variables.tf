@@ -1,0 +1,125 @@
+variable "project_id" {
+  type        = string
+  description = "Project the service runs in."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a valid Google Cloud project ID."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "Region of Cloud Run, the dataset and Pub/Sub message storage."
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]$", var.region))
+    error_message = "region must be a Google Cloud region such as \"europe-west1\"."
+  }
+}
+
+variable "environment" {
+  type        = string
+  description = "Environment name, used in labels and the state prefix: dev, staging or prod."
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be dev, staging or prod."
+  }
+}
+
+variable "name" {
+  type        = string
+  description = "Service name (Backstage component name): names the topic, the Cloud Run services and their service accounts."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{2,22}[a-z0-9]$", var.name))
+    error_message = "name must be 4-24 characters of lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "dataset_id" {
+  type        = string
+  description = "BigQuery dataset of the events table."
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]{0,1023}$", var.dataset_id))
+    error_message = "dataset_id must contain only letters, digits and underscores."
+  }
+}
+
+variable "table_id" {
+  type        = string
+  description = "BigQuery table of the events."
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]{0,1023}$", var.table_id))
+    error_message = "table_id must contain only letters, digits and underscores."
+  }
+}
+
+variable "public_api" {
+  type        = bool
+  description = "Whether GET /datos is public (internet ingress and allUsers invoker, which the policy gate accepts only with a reviewed waiver)."
+  default     = false
+}
+
+variable "owner" {
+  type        = string
+  description = "Backstage owner entity reference, e.g. group:default/platform-team (becomes the owner label)."
+
+  validation {
+    condition     = length(var.owner) > 0
+    error_message = "owner must not be empty."
+  }
+}
+
+variable "system" {
+  type        = string
+  description = "Backstage system the service belongs to (becomes the system label)."
+  default     = ""
+}
+
+variable "platform_ref" {
+  type        = string
+  description = "Git ref of the platform repository whose shared modules this root uses (recorded as a label)."
+
+  validation {
+    condition     = length(var.platform_ref) > 0
+    error_message = "platform_ref must not be empty."
+  }
+}
+
+variable "image" {
+  type        = string
+  description = "Image the Cloud Run services are created with. CI deploys the real image by digest afterwards; Terraform ignores later image changes."
+  default     = "us-docker.pkg.dev/cloudrun/container/hello"
+}
+
+variable "alert_emails" {
+  type        = list(string)
+  description = "E-mail addresses notified by every alert policy (one Cloud Monitoring e-mail channel each)."
+
+  validation {
+    condition     = length(var.alert_emails) > 0 && alltrue([for e in var.alert_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$", e))])
+    error_message = "alert_emails must list at least one e-mail address."
+  }
+}
+
+variable "publisher_members" {
+  type        = list(string)
+  description = "Principals that publish flight events to the topic."
+  default     = []
+}
+
+variable "invoker_members" {
+  type        = list(string)
+  description = "Principals allowed to call the API when it is internal."
+  default     = []
+}
+
+variable "deployer_members" {
+  type        = list(string)
+  description = "CI identities that deploy revisions (actAs on the runtime service accounts)."
+  default     = []
+}
