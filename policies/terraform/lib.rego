@@ -1,0 +1,228 @@
+# METADATA
+# title: Shared helpers of the Terraform plan rules
+# description: |
+#   Reads `terraform show -json` output: walks resource_changes (managed resources,
+#   deletes skipped), resolves "known after apply" values through the plan's
+#   configuration expressions, and builds findings from each rule's METADATA.
+#   Not a rule itself: it denies nothing.
+package terraform.lib
+
+# Defaults match the service Terraform rendered by the template; the gate
+# overrides them with data.gate.config (--config FILE).
+default_config := {
+	"required_labels": ["service", "env", "owner", "managed-by"],
+	"allowed_regions": ["europe-west1", "europe-west4", "europe-southwest1", "us-central1", "us-east1"],
+	"allowed_domains": [],
+	"public_services": [],
+	"state_bucket_patterns": ["*tfstate*", "*terraform-state*", "*tf-state*"],
+	"labelable_types": {
+		"google_artifact_registry_repository": "labels",
+		"google_bigquery_dataset": "labels",
+		"google_bigquery_table": "labels",
+		"google_cloud_run_v2_job": "labels",
+		"google_cloud_run_v2_service": "labels",
+		"google_kms_crypto_key": "labels",
+		"google_monitoring_alert_policy": "user_labels",
+		"google_pubsub_subscription": "labels",
+		"google_pubsub_topic": "labels",
+		"google_secret_manager_secret": "labels",
+		"google_storage_bucket": "labels",
+	},
+}
+
+default overrides := {}
+
+overrides := data.gate.config
+
+config := object.union(default_config, overrides)
+
+# resources: managed resource changes that exist after the plan (deletes,
+# forgets and data sources skipped; replacements kept).
+resources contains rc if {
+	some rc in input.resource_changes
+	rc.mode == "managed"
+	not removed(rc)
+}
+
+removed(rc) if rc.change.actions == ["delete"]
+
+removed(rc) if rc.change.actions == ["forget"]
+
+after(rc) := object.get(rc.change, "after", {})
+
+# get returns the planned value at path, or null when absent or null.
+get(rc, path) := object.get(after(rc), path, null)
+
+# obj turns null into an empty object.
+obj(x) := x if is_object(x)
+
+else := {}
+
+# arr turns null into an empty array.
+arr(x) := x if is_array(x)
+
+else := []
+
+# unknown: the value at path (or part of it) is known only after apply.
+unknown(rc, path) if {
+	v := object.get(object.get(rc.change, "after_unknown", {}), path, false)
+	walk(v, [_, true])
+}
+
+# module_names: ["a", "b"] for module.a["x"].module.b[0].
+module_names(rc) := [m[1] |
+	some m in regex.find_all_string_submatch_n(`module\.([A-Za-z0-9_-]+)`, object.get(rc, "module_address", ""), -1)
+]
+
+module_path(rc) := [p |
+	some name in module_names(rc)
+	some p in ["module_calls", name, "module"]
+]
+
+config_module(rc) := object.get(object.get(input, ["configuration", "root_module"], {}), module_path(rc), {})
+
+config_resource(rc) := r if {
+	some r in object.get(config_module(rc), "resources", [])
+	r.mode == "managed"
+	r.type == rc.type
+	r.name == rc.name
+}
+
+# config_expr: the configuration expression of the attribute at path, or
+# null when the configuration does not set it.
+config_expr(rc, path) := object.get(config_resource(rc), array.concat(["expressions"], path), null)
+
+# configured: the configuration sets the attribute at path.
+configured(rc, path) if config_expr(rc, path) != null
+
+# unset_unknown: unknown and not set in the configuration, so the provider
+# computes it (its default applies).
+unset_unknown(rc, path) if {
+	unknown(rc, path)
+	not configured(rc, path)
+}
+
+non_resource_roots := {"var", "local", "data", "module", "each", "count", "path", "terraform", "self"}
+
+# resource_reference: ref names an attribute of a managed resource (type.name...).
+resource_reference(ref) if {
+	parts := split(ref, ".")
+	count(parts) >= 2
+	not parts[0] in non_resource_roots
+}
+
+# resolved_by_resource: unknown, but the configuration sets it only from
+# attributes of managed resources in the same configuration (a KMS key, a
+# service account, a topic) — so it will be set, to that resource's value.
+resolved_by_resource(rc, path) if {
+	unknown(rc, path)
+	refs := object.get(config_expr(rc, path), "references", [])
+	count(refs) > 0
+	every ref in refs {
+		resource_reference(ref)
+	}
+}
+
+# unresolved: unknown, set in the configuration, and not resolvable to a
+# resource of this plan: reported as unknown, never silently compliant.
+unresolved(rc, path) if {
+	unknown(rc, path)
+	configured(rc, path)
+	not resolved_by_resource(rc, path)
+}
+
+module_address(rc) := object.get(rc, "module_address", "")
+
+issue(rc, msg) := {
+	"address": rc.address,
+	"module_address": module_address(rc),
+	"type": rc.type,
+	"message": msg,
+	"unknown": false,
+}
+
+unknown_issue(rc, path) := {
+	"address": rc.address,
+	"module_address": module_address(rc),
+	"type": rc.type,
+	"message": sprintf("%s is known only after apply and its configuration cannot be resolved: cannot verify", [concat(".", [sprintf("%v", [p]) | some p in path])]),
+	"unknown": true,
+}
+
+# with_severity overrides the rule's severity for one issue.
+with_severity(i, sev) := object.union(i, {"severity": sev})
+
+finding(meta, i) := {
+	"rule_id": meta.custom.id,
+	"title": meta.title,
+	"severity": object.get(i, "severity", meta.custom.severity),
+	"address": i.address,
+	"module_address": i.module_address,
+	"type": i.type,
+	"message": i.message,
+	"unknown": i.unknown,
+}
+
+# matches_any: s matches one of the glob patterns (no separators).
+matches_any(s, patterns) if {
+	some p in patterns
+	glob.match(p, null, s)
+}
+
+state_bucket(rc) if {
+	rc.type == "google_storage_bucket"
+	matches_any(get(rc, ["name"]), config.state_bucket_patterns)
+}
+
+# undecided: unknown and not resolvable to a resource of this plan.
+undecided(rc, path) if {
+	unknown(rc, path)
+	not resolved_by_resource(rc, path)
+}
+
+# IAM: member/binding/policy resources of any Google service, e.g.
+# google_project_iam_member, google_cloud_run_v2_service_iam_binding,
+# google_pubsub_subscription_iam_policy.
+iam_type(type) if regex.match(`^google_[a-z0-9_]+_iam_(member|binding|policy)$`, type)
+
+iam_resources contains rc if {
+	some rc in resources
+	iam_type(rc.type)
+}
+
+iam_member_paths := [["member"], ["members"], ["policy_data"]]
+
+# iam_grants: the known {"role", "member"} pairs of an IAM resource.
+iam_grants(rc) := (single | multi) | policy if {
+	single := {{"role": get(rc, ["role"]), "member": m} |
+		m := get(rc, ["member"])
+		is_string(m)
+	}
+	multi := {{"role": get(rc, ["role"]), "member": m} |
+		some m in arr(get(rc, ["members"]))
+		is_string(m)
+	}
+	policy := {{"role": b.role, "member": m} |
+		s := get(rc, ["policy_data"])
+		is_string(s)
+		some b in arr(object.get(json.unmarshal(s), "bindings", []))
+		some m in arr(object.get(b, "members", []))
+	}
+}
+
+# iam_undecided_members: issues for IAM members known only after apply that
+# do not come from a resource of this plan.
+iam_undecided_members contains unknown_issue(rc, path) if {
+	some rc in iam_resources
+	some path in iam_member_paths
+	undecided(rc, path)
+}
+
+public_principals := {"allUsers", "allAuthenticatedUsers"}
+
+# unknown_configured: unknown and set in the configuration: its value is
+# decided at apply time, so a rule that needs a specific value cannot verify it.
+unknown_configured(rc, path) if {
+	unknown(rc, path)
+	configured(rc, path)
+}
