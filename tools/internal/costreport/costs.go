@@ -60,6 +60,8 @@ type ResourceCost struct {
 	Address, Type string
 	Monthly       decimal.Decimal
 	Complete      bool
+	// Priced and Unpriced count the components (subresources included) with a known and an unknown cost.
+	Priced, Unpriced int
 }
 
 // UnknownCost is a resource whose cost depends on usage that was not supplied (or has no price).
@@ -193,34 +195,33 @@ func resourceCost(r Resource) ResourceCost {
 	if rc.Type == "" {
 		rc.Type = TypeOf(r.Name)
 	}
-	sum, complete, seen := sumResource(r)
-	if !seen && r.MonthlyCost.Valid {
-		sum, complete = r.MonthlyCost.Value, true
+	rc.Monthly = sumResource(r, &rc)
+	if rc.Priced+rc.Unpriced == 0 && r.MonthlyCost.Valid {
+		rc.Monthly, rc.Priced = r.MonthlyCost.Value, 1
 	}
-	rc.Monthly, rc.Complete = sum, complete
+	rc.Complete = rc.Unpriced == 0
 	return rc
 }
 
-func sumResource(r Resource) (sum decimal.Decimal, complete, seen bool) {
-	complete = true
+func sumResource(r Resource, rc *ResourceCost) decimal.Decimal {
+	sum := decimal.Zero
 	for _, c := range r.CostComponents {
-		seen = true
 		if c.MonthlyCost.Valid && !c.PriceNotFound {
 			sum = sum.Add(c.MonthlyCost.Value)
+			rc.Priced++
 		} else {
-			complete = false
+			rc.Unpriced++
 		}
 	}
 	for _, s := range r.Subresources {
-		ss, sc, sseen := sumResource(s)
-		if !sseen && s.MonthlyCost.Valid {
-			ss, sc, sseen = s.MonthlyCost.Value, true, true
+		if len(s.CostComponents) == 0 && len(s.Subresources) == 0 && s.MonthlyCost.Valid {
+			sum = sum.Add(s.MonthlyCost.Value)
+			rc.Priced++
+			continue
 		}
-		sum = sum.Add(ss)
-		complete = complete && sc
-		seen = seen || sseen
+		sum = sum.Add(sumResource(s, rc))
 	}
-	return sum, complete, seen
+	return sum
 }
 
 func unknownCosts(project, address, typ string, r Resource) []UnknownCost {
