@@ -1,0 +1,207 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	flightevents "${{ values.goModule }}"
+)
+
+// FlightEvent is one item of the GET /datos response: the seed's shape.
+type FlightEvent struct {
+	FlightID  string     `json:"flight_id" doc:"IATA flight designator." example:"IB3456"`
+	Status    statusEnum `json:"status" doc:"Flight status."`
+	Timestamp time.Time  `json:"timestamp" doc:"When the status was reported (RFC 3339, UTC)." example:"2026-11-27T08:00:00Z"`
+}
+
+// statusEnum is a flight status whose JSON Schema enum is generated from
+// flightevents.Statuses, so the OpenAPI document cannot drift from the domain.
+type statusEnum string
+
+// TransformSchema implements huma.SchemaTransformer.
+func (statusEnum) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema {
+	s.Enum = make([]any, len(flightevents.Statuses))
+	for i, st := range flightevents.Statuses {
+		s.Enum[i] = string(st)
+	}
+	return s
+}
+
+// listInput are the parameters of GET /datos. The flight_id pattern repeats
+// the domain's rule; a test checks both accept the same designators.
+type listInput struct {
+	FlightID string     `query:"flight_id" pattern:"^[A-Z0-9]{2}[0-9]{1,4}[A-Z]?$" maxLength:"8" doc:"Only events of this flight (IATA designator)." example:"IB3456"`
+	Status   statusEnum `query:"status" doc:"Only events with this status."`
+	Since    time.Time  `query:"since" doc:"Only events at or after this instant (RFC 3339). Default: 8 days before until."`
+	Until    time.Time  `query:"until" doc:"Only events before this instant (RFC 3339). Default: 24 hours from now."`
+	Limit    int        `query:"limit" minimum:"1" maximum:"1000" default:"100" doc:"Page size."`
+	Cursor   string     `query:"cursor" maxLength:"200" doc:"Opaque token from the Link rel=\"next\" header of the previous page."`
+
+	IfNoneMatch string `header:"If-None-Match" doc:"ETag of a cached copy; a match returns 304 Not Modified."`
+
+	after *flightevents.Cursor // parsed Cursor, set by Resolve
+}
+
+// Resolve implements huma.Resolver: checks that need more than one field
+// or the domain's cursor format, reported with the schema errors in one 422.
+func (in *listInput) Resolve(huma.Context) []error {
+	var errs []error
+	if !in.Since.IsZero() && !in.Until.IsZero() && in.Since.After(in.Until) {
+		errs = append(errs, &huma.ErrorDetail{
+			Location: "query.since",
+			Message:  "since must not be after until",
+			Value:    in.Since.Format(time.RFC3339Nano),
+		})
+	}
+	if in.Cursor != "" {
+		c, err := flightevents.ParseCursor(in.Cursor)
+		if err != nil {
+			errs = append(errs, &huma.ErrorDetail{
+				Location: "query.cursor",
+				Message:  flightevents.ErrorMessage(err),
+				Value:    in.Cursor,
+			})
+		} else {
+			in.after = &c
+		}
+	}
+	return errs
+}
+
+type listOutput struct {
+	Status       int
+	ContentType  string `header:"Content-Type" hidden:"true"`
+	ETag         string `header:"ETag" doc:"Strong validator of the body (a hash of its bytes)."`
+	CacheControl string `header:"Cache-Control" doc:"How long clients may reuse the response."`
+	Link         string `header:"Link" doc:"<URL>; rel=\"next\" to the next page; absent on the last page."`
+	// Body is the JSON array, serialised by the handler so that the ETag
+	// is the hash of exactly the bytes sent. Its schema is declared on the
+	// operation (array of FlightEvent).
+	Body []byte
+}
+
+func registerDatos(api huma.API, deps Deps) {
+	registry := api.OpenAPI().Components.Schemas
+	// Declared by hand: Huma would make a Go slice nullable, and the body is
+	// always an array ("[]" when empty).
+	itemsSchema := &huma.Schema{Type: huma.TypeArray, Items: registry.Schema(reflect.TypeFor[FlightEvent](), true, "")}
+	huma.Register(api, huma.Operation{
+		OperationID: "list-datos",
+		Method:      http.MethodGet,
+		Path:        "/datos",
+		Summary:     "List flight events",
+		Description: "Flight-status events, newest first, filtered by flight, status and time range. " +
+			"Pages are linked by a `Link: <...>; rel=\"next\"` header; follow it until it is absent. " +
+			"Without since, the last 8 days are searched.",
+		Tags: []string{"events"},
+		Responses: map[string]*huma.Response{
+			"200": {
+				Description: "Events, newest first.",
+				Content:     map[string]*huma.MediaType{"application/json": {Schema: itemsSchema}},
+			},
+			"304": {Description: "Not Modified: If-None-Match matched the current ETag."},
+			"422": problemResponse(registry, "Invalid query parameters (one entry per parameter in errors)."),
+			"500": problemResponse(registry, "Internal error; the detail never contains internals."),
+			"503": withRetryAfter(problemResponse(registry, "The event store is unavailable; retry after Retry-After seconds.")),
+		},
+	}, func(ctx context.Context, in *listInput) (*listOutput, error) {
+		return listDatos(ctx, deps, in)
+	})
+}
+
+func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, error) {
+	f := flightevents.EventFilter{
+		FlightID: in.FlightID,
+		Status:   flightevents.Status(in.Status),
+		Since:    in.Since.UTC(),
+		Until:    in.Until.UTC(),
+		Limit:    in.Limit,
+		After:    in.after,
+	}
+	// Bound the range here rather than in the store, so that the next-page
+	// link carries the same since and every page searches the same window.
+	f = f.Bounded(deps.Now())
+
+	page, err := deps.Store.ListEvents(ctx, f)
+	if err != nil {
+		return nil, deps.httpError(ctx, "list events", err)
+	}
+	items := make([]FlightEvent, len(page.Events))
+	for i, e := range page.Events {
+		items[i] = FlightEvent{FlightID: e.FlightID, Status: statusEnum(e.Status), Timestamp: e.Timestamp.UTC()}
+	}
+	body, err := json.Marshal(items)
+	if err != nil {
+		return nil, deps.httpError(ctx, "encode events", fmt.Errorf("marshal events: %w", err))
+	}
+	out := &listOutput{
+		Status:       http.StatusOK,
+		ContentType:  "application/json",
+		ETag:         strongETag(body),
+		CacheControl: "private, max-age=" + strconv.Itoa(int(deps.CacheMaxAge/time.Second)),
+		Body:         body,
+	}
+	if page.Next != nil {
+		out.Link = nextLink(in, f, *page.Next)
+	}
+	if etagMatches(in.IfNoneMatch, out.ETag) {
+		out.Status = http.StatusNotModified
+		out.ContentType = ""
+		out.Body = nil
+	}
+	return out, nil
+}
+
+// nextLink is the Link header value of the page after cursor, with the
+// same filters and the bounded since of this request.
+func nextLink(in *listInput, f flightevents.EventFilter, next flightevents.Cursor) string {
+	q := url.Values{}
+	if in.FlightID != "" {
+		q.Set("flight_id", in.FlightID)
+	}
+	if in.Status != "" {
+		q.Set("status", string(in.Status))
+	}
+	q.Set("since", f.Since.Format(time.RFC3339Nano))
+	if !in.Until.IsZero() {
+		q.Set("until", f.Until.Format(time.RFC3339Nano))
+	}
+	q.Set("limit", strconv.Itoa(f.Limit))
+	q.Set("cursor", next.String())
+	return "</datos?" + q.Encode() + `>; rel="next"`
+}
+
+// strongETag returns a strong entity tag: 128 bits of the SHA-256 of body.
+func strongETag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+}
+
+// etagMatches reports whether an If-None-Match header value matches etag,
+// using the weak comparison RFC 9110 §13.1.2 prescribes for it.
+func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	if strings.TrimSpace(header) == "*" {
+		return true
+	}
+	for tag := range strings.SplitSeq(header, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == etag {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,144 @@
+// Package httpapi is the HTTP adapter of the service: the Huma v2 routes
+// (GET /datos, /healthz, /readyz), the OpenAPI 3.1 document they produce,
+// the offline docs UI at /docs and the request middleware (trace-aware
+// request logs, panic recovery).
+//
+// It is not for storage or ingest: it reads events through the
+// flightevents.EventStore port and maps the port's error codes to HTTP
+// statuses in one place (errors.go).
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	flightevents "${{ values.goModule }}"
+)
+
+// Title and Version of the OpenAPI document. They are constants so that the
+// committed api/openapi.yaml does not depend on build or template values.
+const (
+	Title   = "Flight events API"
+	Version = "1.0.0"
+)
+
+// Defaults for the zero values of Deps.
+const (
+	DefaultCacheMaxAge  = 5 * time.Second
+	DefaultRetryAfter   = 5 * time.Second
+	DefaultReadyTimeout = 2 * time.Second
+)
+
+// Deps are what the routes need at request time. Only Store is required for
+// serving; Register never calls any of them, so OpenAPI can pass zero Deps.
+type Deps struct {
+	Store  flightevents.EventStore
+	Logger *slog.Logger     // nil: slog.Default()
+	Now    func() time.Time // nil: time.Now
+
+	// CacheMaxAge is the max-age of Cache-Control on /datos responses.
+	CacheMaxAge time.Duration
+	// RetryAfter is sent with 503 responses when the store is unavailable.
+	RetryAfter time.Duration
+	// ReadyTimeout bounds the store Ping of /readyz.
+	ReadyTimeout time.Duration
+}
+
+func (d Deps) withDefaults() Deps {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.CacheMaxAge <= 0 {
+		d.CacheMaxAge = DefaultCacheMaxAge
+	}
+	if d.RetryAfter <= 0 {
+		d.RetryAfter = DefaultRetryAfter
+	}
+	if d.ReadyTimeout <= 0 {
+		d.ReadyTimeout = DefaultReadyTimeout
+	}
+	return d
+}
+
+// Config shapes the handler built by NewHandler.
+type Config struct {
+	// DisableDocs turns off the docs UI at /docs (the OpenAPI document is
+	// still served at /openapi.json and /openapi.yaml).
+	DisableDocs bool
+	// DisableRequestLog turns off the one-line-per-request access log.
+	DisableRequestLog bool
+}
+
+// HumaConfig returns the Huma configuration of the API: OpenAPI 3.1 at
+// /openapi.{json,yaml}, JSON Schemas at /schemas, Huma's CDN-based docs
+// route turned off (see DocsHandler), no "$schema" links added to
+// responses (error bodies are plain RFC 9457 problem details) and unknown
+// query parameters rejected with 422.
+func HumaConfig() huma.Config {
+	cfg := huma.DefaultConfig(Title, Version)
+	cfg.Info.Description = "Flight-status events, newest first, read from the service's event store."
+	cfg.DocsPath = ""
+	cfg.CreateHooks = nil
+	// A misspelt filter (?flight=…) must not silently return everything.
+	cfg.RejectUnknownQueryParameters = true
+	return cfg
+}
+
+// Register adds the service's operations to api. It only declares routes:
+// deps are used when requests arrive.
+func Register(api huma.API, deps Deps) {
+	deps = deps.withDefaults()
+	registerDatos(api, deps)
+	registerHealth(api, deps)
+}
+
+// NewHandler returns the service's whole HTTP handler: the Huma API on a
+// stdlib ServeMux, the offline docs UI and the middleware.
+func NewHandler(deps Deps, cfg Config) http.Handler {
+	deps = deps.withDefaults()
+	mux := http.NewServeMux()
+	api := humago.New(mux, HumaConfig())
+	Register(api, deps)
+	if !cfg.DisableDocs {
+		mux.Handle("GET /docs", DocsHandler())
+		mux.Handle("GET /docs/", DocsHandler())
+	}
+	var h http.Handler = mux
+	h = recoverPanics(h, deps.Logger)
+	if !cfg.DisableRequestLog {
+		h = logRequests(h, deps.Logger, deps.Now)
+	}
+	return withTrace(h)
+}
+
+// OpenAPI returns the OpenAPI 3.1 document of the API as "yaml" or "json".
+// It is what the openapi subcommand prints and what api/openapi.yaml holds.
+func OpenAPI(format string) ([]byte, error) {
+	api := humago.New(http.NewServeMux(), HumaConfig())
+	Register(api, Deps{})
+	switch format {
+	case "yaml":
+		b, err := api.OpenAPI().YAML()
+		if err != nil {
+			return nil, fmt.Errorf("marshal openapi yaml: %w", err)
+		}
+		return b, nil
+	case "json":
+		b, err := json.MarshalIndent(api.OpenAPI(), "", "  ")
+		if err != nil {
+			return nil, fmt.Errorf("marshal openapi json: %w", err)
+		}
+		return append(b, '\n'), nil
+	default:
+		return nil, fmt.Errorf("openapi format %q: want yaml or json", format)
+	}
+}
