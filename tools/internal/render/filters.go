@@ -77,7 +77,7 @@ func arg(args []any, i int) any {
 	return nil
 }
 
-// normalizeString is Nunjucks' normalize(val, ''): null, undefined and false
+// normalizeString is Nunjucks' normalize(val, ”): null, undefined and false
 // become "", anything else its string form.
 func normalizeString(v any) string {
 	if v == nil || v == false {

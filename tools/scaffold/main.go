@@ -1,0 +1,171 @@
+// Command scaffold renders the golden-path Backstage template without a
+// portal: it validates a values file against template/template.yaml's
+// parameters and renders skeleton/ into a new directory the way the
+// scaffolder's fetch:template action does.
+//
+//	go run ./tools/scaffold --values template/testdata/cases/example.yaml --out /tmp/flight-events
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/acme-platform/golden-path/tools/internal/render"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailed   = 1 // rendering failed for another reason (I/O …)
+	exitBadInput = 2 // bad flags, bad values, bad template, non-empty output directory
+)
+
+// ExitCodeError carries the process exit code for an error.
+type ExitCodeError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitCodeError) Error() string { return e.Err.Error() }
+func (e *ExitCodeError) Unwrap() error { return e.Err }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err == nil {
+		return
+	}
+	code := exitFailed
+	var ec *ExitCodeError
+	if errors.As(err, &ec) {
+		code = ec.Code
+	}
+	if !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(os.Stderr, "scaffold: %v\n", err)
+	}
+	if code == exitOK {
+		return
+	}
+	os.Exit(code)
+}
+
+const usage = `Usage: scaffold --values FILE --out DIR [--force] [--template FILE]
+
+Renders the Backstage template offline, as the scaffolder's fetch:template
+action would: the values FILE (YAML: the answers to the template's form) is
+validated against the template's parameter schema (defaults applied), the
+fetch:template step's values are evaluated, and the skeleton is rendered into
+DIR. Progress and a summary go to stderr.
+
+Exit codes: 0 rendered; 2 bad flags, invalid values (one line per field),
+a template error, or a non-empty DIR without --force; 1 anything else.
+
+Flags:
+`
+
+func run(ctx context.Context, args []string, _ io.Reader, _ io.Writer, stderr io.Writer) error {
+	fs := flag.NewFlagSet("scaffold", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	valuesPath := fs.String("values", "", "YAML file with the template's parameter values (required)")
+	outDir := fs.String("out", "", "directory to render the new service into (required)")
+	force := fs.Bool("force", false, "render into a non-empty --out, overwriting the files the skeleton produces")
+	templatePath := fs.String("template", envOr("SCAFFOLD_TEMPLATE", "template/template.yaml"), "the Backstage template (env SCAFFOLD_TEMPLATE)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return &ExitCodeError{exitOK, err}
+		}
+		return &ExitCodeError{exitBadInput, err}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return &ExitCodeError{exitBadInput, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())}
+	case *valuesPath == "":
+		return &ExitCodeError{exitBadInput, errors.New("--values is required (see --help)")}
+	case *outDir == "":
+		return &ExitCodeError{exitBadInput, errors.New("--out is required (see --help)")}
+	}
+	if !*force {
+		if empty, err := isEmptyDir(*outDir); err != nil {
+			return &ExitCodeError{exitBadInput, fmt.Errorf("check output directory: %w", err)}
+		} else if !empty {
+			return &ExitCodeError{exitBadInput, fmt.Errorf("output directory %s is not empty; use --force to render into it (the skeleton's files are overwritten)", *outDir)}
+		}
+	}
+	params, err := render.LoadValues(*valuesPath)
+	if err != nil {
+		return classify(err)
+	}
+	start := time.Now()
+	res, err := render.Scaffold(ctx, render.Request{
+		TemplatePath: *templatePath,
+		Parameters:   params,
+		Source:       *valuesPath,
+		OutDir:       *outDir,
+		Replace:      *force,
+		Log:          stderr,
+	})
+	if err != nil {
+		return classify(err)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(stderr, "scaffold: warning: %s\n", w)
+	}
+	fmt.Fprintf(stderr, "scaffold: %s → %s: %d rendered, %d copied without templating, %d binary, %d directories, %d skipped (%s)\n",
+		res.SkeletonDir, res.OutDir, res.Rendered, res.Copied, res.Binary, res.Dirs, res.Skipped, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// classify maps renderer errors to exit codes.
+func classify(err error) error {
+	var ive *render.InvalidValuesError
+	var te *render.TemplateError
+	switch {
+	case errors.As(err, &ive), errors.As(err, &te), errors.Is(err, os.ErrNotExist):
+		return &ExitCodeError{exitBadInput, err}
+	default:
+		return &ExitCodeError{exitFailed, err}
+	}
+}
+
+// isEmptyDir reports whether dir is missing or has no entries.
+func isEmptyDir(dir string) (bool, error) {
+	f, err := os.Open(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	if !fi.IsDir() {
+		return false, fmt.Errorf("%s is not a directory", dir)
+	}
+	names, err := f.Readdirnames(1)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	return len(names) == 0, nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
