@@ -5,8 +5,8 @@ import (
 	"context"
 	"slices"
 	"sync"
-	"time"
 	"testing"
+	"time"
 
 	flightevents "${{ values.goModule }}"
 )

@@ -39,12 +39,12 @@ func TestNew(t *testing.T) {
 	t.Parallel()
 	traced := logging.WithTrace(t.Context(), logging.Trace{TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", SpanID: "00f067aa0ba902b7", Sampled: true})
 	tests := []struct {
-		name      string
-		project   string
-		level     slog.Level
-		log       func(ctx context.Context, l *slog.Logger)
-		ctx       context.Context
-		want      []map[string]any
+		name    string
+		project string
+		level   slog.Level
+		log     func(ctx context.Context, l *slog.Logger)
+		ctx     context.Context
+		want    []map[string]any
 	}{
 		{
 			name:    "severity_names",
@@ -92,9 +92,9 @@ func TestNew(t *testing.T) {
 			}},
 		},
 		{
-			name:    "trace_without_project",
-			ctx:     traced,
-			log:     func(ctx context.Context, l *slog.Logger) { l.InfoContext(ctx, "local") },
+			name: "trace_without_project",
+			ctx:  traced,
+			log:  func(ctx context.Context, l *slog.Logger) { l.InfoContext(ctx, "local") },
 			want: []map[string]any{{
 				"severity": "INFO", "message": "local",
 				"logging.googleapis.com/trace":         "4bf92f3577b34da6a3ce929d0e0e4736",
@@ -150,10 +150,10 @@ func TestNew(t *testing.T) {
 func TestTraceFromHeader(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name    string
-		header  http.Header
-		want    logging.Trace
-		wantOK  bool
+		name   string
+		header http.Header
+		want   logging.Trace
+		wantOK bool
 	}{
 		{
 			name:   "traceparent_sampled",
