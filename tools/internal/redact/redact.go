@@ -26,6 +26,8 @@ type rule struct {
 
 var rules = []rule{
 	{regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|\z)`), Mask},
+	// A window that starts inside a key block: mask everything up to its end.
+	{regexp.MustCompile(`\A[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----`), Mask},
 	{regexp.MustCompile(`(?i)\b(authorization\s*[:=]\s*)("?)(bearer|basic|token|bot)\s+[^\s"']+`), "${1}${2}${3} " + Mask},
 	{regexp.MustCompile(`(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*`), "${1} " + Mask},
 	{regexp.MustCompile(`\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})`), Mask},

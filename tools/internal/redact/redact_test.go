@@ -26,6 +26,7 @@ func TestString(t *testing.T) {
 		{name: "key_value", in: "DB_PASSWORD=hunter2 other=1", want: "DB_PASSWORD=[REDACTED] other=1"},
 		{name: "json_key_value", in: `{"api_key": "abc123", "n": 1}`, want: `{"api_key": [REDACTED], "n": 1}`},
 		{name: "private_key", in: "a\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\nb", want: "a\n[REDACTED]\nb"},
+		{name: "key_block_cut_at_window_start", in: "MIIEabc\nxyz\n-----END PRIVATE KEY-----\nok", want: "[REDACTED]\nok"},
 		{name: "harmless_text_kept", in: "--- FAIL: TestX (0.01s) expected 3 tokens, got 2", want: "--- FAIL: TestX (0.01s) expected 3 tokens, got 2"},
 	}
 	for _, tc := range tests {
