@@ -218,8 +218,13 @@ func globSet(root string, patterns []string, entries []string) (map[string]bool,
 				p = path.Join(p, "**")
 			}
 		}
+		base, globstar := strings.CutSuffix(p, "/**")
 		for _, e := range entries {
-			if ok, _ := doublestar.Match(p, strings.TrimSuffix(e, "/")); ok {
+			name := strings.TrimSuffix(e, "/")
+			if globstar && name == base {
+				continue // fast-glob's dir/** matches below dir, not dir itself
+			}
+			if ok, _ := doublestar.Match(p, name); ok {
 				if neg {
 					delete(set, e)
 				} else {
