@@ -169,8 +169,8 @@ func options(c *clock) cinotify.Options {
 	return cinotify.Options{
 		Project: "OPS", IssueType: "Bug", Labels: []string{"team-platform"}, Components: []string{"platform"},
 		MaxCommentsPerDay: 2, DoneTransition: "done", Now: c.Now,
-		Sleep:             func(context.Context, time.Duration) error { return nil },
-		ResearchDelay:     3 * time.Second,
+		Sleep:         func(context.Context, time.Duration) error { return nil },
+		ResearchDelay: 3 * time.Second,
 	}
 }
 
@@ -205,14 +205,14 @@ func TestOpen(t *testing.T) {
 				wantCalls: []string{search[flavour], "GET " + prop, "POST /rest/api/2/issue/OPS-1/comment", "PUT " + prop},
 			},
 			{
-				name:  "transport_error_after_create_finds_it_on_re_search",
-				fault: &jiratest.Fault{Method: "POST", Path: "/rest/api/2/issue", Drop: true, DropAfter: true},
+				name:       "transport_error_after_create_finds_it_on_re_search",
+				fault:      &jiratest.Fault{Method: "POST", Path: "/rest/api/2/issue", Drop: true, DropAfter: true},
 				wantAction: cinotify.Created, wantIssues: 1,
 				wantCalls: []string{search[flavour], "POST /rest/api/2/issue", search[flavour]},
 			},
 			{
-				name:  "transport_error_before_create_re_searches_then_re_creates",
-				fault: &jiratest.Fault{Method: "POST", Path: "/rest/api/2/issue", Drop: true},
+				name:       "transport_error_before_create_re_searches_then_re_creates",
+				fault:      &jiratest.Fault{Method: "POST", Path: "/rest/api/2/issue", Drop: true},
 				wantAction: cinotify.Created, wantIssues: 1,
 				wantCalls: []string{search[flavour], "POST /rest/api/2/issue", search[flavour], "POST /rest/api/2/issue"},
 			},

@@ -128,7 +128,7 @@ func TestTransport(t *testing.T) {
 				Base:     srv.Client().Transport,
 				MaxDelay: tc.maxDelay,
 				Now:      func() time.Time { return now },
-				Jitter: func() float64 { return 1 },
+				Jitter:   func() float64 { return 1 },
 				Sleep: func(_ context.Context, d time.Duration) error {
 					waits = append(waits, d)
 					return nil

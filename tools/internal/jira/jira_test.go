@@ -343,9 +343,12 @@ func TestErrors(t *testing.T) {
 		wantCalls  int
 	}{
 		{
-			name:      "429_with_retry_after_then_success",
-			fault:     &jiratest.Fault{Method: "GET", Path: "/rest/api/2/search/jql", Status: 429, Header: map[string]string{"Retry-After": "2"}},
-			op:        func(ctx context.Context, c *jira.Client) error { _, _, err := c.FindOpen(ctx, "OPS", label); return err },
+			name:  "429_with_retry_after_then_success",
+			fault: &jiratest.Fault{Method: "GET", Path: "/rest/api/2/search/jql", Status: 429, Header: map[string]string{"Retry-After": "2"}},
+			op: func(ctx context.Context, c *jira.Client) error {
+				_, _, err := c.FindOpen(ctx, "OPS", label)
+				return err
+			},
 			wantWaits: []time.Duration{2 * time.Second},
 			wantCalls: 2,
 		},
@@ -359,8 +362,11 @@ func TestErrors(t *testing.T) {
 			wantCalls:  3,
 		},
 		{
-			name:       "400_not_retried_and_messages_kept",
-			op:         func(ctx context.Context, c *jira.Client) error { _, err := c.Create(ctx, jira.CreateRequest{Project: "OPS", IssueType: "Bug"}); return err },
+			name: "400_not_retried_and_messages_kept",
+			op: func(ctx context.Context, c *jira.Client) error {
+				_, err := c.Create(ctx, jira.CreateRequest{Project: "OPS", IssueType: "Bug"})
+				return err
+			},
 			wantStatus: 400,
 			wantMsg:    "summary: You must specify a summary of the issue.",
 			wantCalls:  1,
