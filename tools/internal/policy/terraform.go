@@ -1,0 +1,154 @@
+package policy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/acme-platform/golden-path/policies"
+	"github.com/acme-platform/golden-path/tools/internal/tfplan"
+	"gopkg.in/yaml.v3"
+)
+
+// TerraformQuery aggregates every rule of policies/terraform in one query.
+const TerraformQuery = "data.terraform.main.violations"
+
+// TerraformRulePackage is where Terraform rules live; a service's own policy
+// directory adds packages under it (package terraform.rules.<name>).
+const TerraformRulePackage = "terraform.rules"
+
+// Config is the gate configuration, passed to the policies as
+// data.gate.config. Empty fields keep the defaults of policies/terraform/lib.rego
+// (required labels service, env, owner, managed-by; regions europe-west1,
+// europe-west4, europe-southwest1, us-central1, us-east1).
+type Config struct {
+	RequiredLabels      []string          `yaml:"required_labels" json:"required_labels,omitempty"`
+	AllowedRegions      []string          `yaml:"allowed_regions" json:"allowed_regions,omitempty"`
+	AllowedDomains      []string          `yaml:"allowed_domains" json:"allowed_domains,omitempty"`
+	PublicServices      []string          `yaml:"public_services" json:"public_services,omitempty"`
+	StateBucketPatterns []string          `yaml:"state_bucket_patterns" json:"state_bucket_patterns,omitempty"`
+	LabelableTypes      map[string]string `yaml:"labelable_types" json:"labelable_types,omitempty"`
+}
+
+// LoadConfig reads a YAML (or JSON) gate configuration; unknown keys fail.
+func LoadConfig(r io.Reader) (Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, fmt.Errorf("read gate config: %w", err)
+	}
+	return c, nil
+}
+
+func (c Config) data() (map[string]any, error) {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	return map[string]any{"gate": map[string]any{"config": m}}, nil
+}
+
+// Finding is one violation of one rule by one resource.
+type Finding struct {
+	RuleID        string     `json:"rule_id"`
+	Title         string     `json:"title"`
+	Severity      string     `json:"severity"`
+	Address       string     `json:"address"`
+	ModuleAddress string     `json:"module_address"`
+	Type          string     `json:"type"`
+	Message       string     `json:"message"`
+	Unknown       bool       `json:"unknown"`
+	Waived        bool       `json:"waived"`
+	Waiver        *WaiverRef `json:"waiver,omitempty"`
+	Blocking      bool       `json:"blocking"`
+	File          string     `json:"file,omitempty"`
+	Line          int        `json:"line,omitempty"`
+}
+
+// TerraformGate evaluates Terraform plans against the embedded policies plus
+// any extra sources. Build it once, evaluate many plans.
+type TerraformGate struct {
+	engine *Engine
+}
+
+// NewTerraformGate compiles policies/terraform (embedded) and extra policy
+// sources with the configuration.
+func NewTerraformGate(ctx context.Context, cfg Config, extra ...Source) (*TerraformGate, error) {
+	data, err := cfg.data()
+	if err != nil {
+		return nil, fmt.Errorf("encode gate config: %w", err)
+	}
+	sources := append([]Source{{Name: "policies/terraform", FS: policies.Terraform()}}, extra...)
+	e, err := NewEngine(ctx, EngineOptions{Query: TerraformQuery, Sources: sources, RulePackage: TerraformRulePackage, Data: data})
+	if err != nil {
+		return nil, err
+	}
+	return &TerraformGate{engine: e}, nil
+}
+
+// Catalog returns the rules the gate evaluates, sorted by id.
+func (g *TerraformGate) Catalog() []Rule { return g.engine.Catalog() }
+
+// Evaluate converts the plan once and evaluates all rules in one query. The
+// findings are sorted by rule id, address and message.
+func (g *TerraformGate) Evaluate(ctx context.Context, plan *tfplan.Plan) ([]Finding, error) {
+	input, err := InputValue(plan.Document)
+	if err != nil {
+		return nil, err
+	}
+	v, err := g.engine.Eval(ctx, input)
+	if err != nil {
+		return nil, err
+	}
+	return decodeFindings(v, g.engine.catalog)
+}
+
+func decodeFindings(v any, catalog []Rule) ([]Finding, error) {
+	raw, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("evaluate policies: violations is %T, want a set", v)
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil, fmt.Errorf("decode findings: %w", err)
+	}
+	var findings []Finding
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&findings); err != nil {
+		return nil, fmt.Errorf("decode findings: %w", err)
+	}
+	known := map[string]bool{}
+	for _, r := range catalog {
+		known[r.ID] = true
+	}
+	for i, f := range findings {
+		if !known[f.RuleID] || SeverityRank(f.Severity) == 0 || f.Address == "" {
+			return nil, fmt.Errorf("decode findings: finding %d (rule %q, severity %q, address %q) is malformed", i, f.RuleID, f.Severity, f.Address)
+		}
+	}
+	SortFindings(findings)
+	return findings, nil
+}
+
+// SortFindings orders findings deterministically: rule id, address, message.
+func SortFindings(fs []Finding) {
+	slices.SortFunc(fs, func(a, b Finding) int {
+		if c := strings.Compare(a.RuleID, b.RuleID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Address, b.Address); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Message, b.Message)
+	})
+}

@@ -1,0 +1,35 @@
+// Command policygate decides whether a Terraform plan may proceed: it
+// evaluates `terraform show -json` output against the platform's embedded OPA
+// policies (plus a service's own), applies reviewed waivers and writes a
+// report. Exit 0 pass, 1 blocked, 2 bad input or evaluation error.
+//
+//	go run ./tools/policygate --plan plan.json [--format text|json|markdown|sarif|github]
+//	    [--waivers policy-waivers.yaml] [--source DIR]... [--config gate.yaml]
+//	    [--fail-on MEDIUM] [--tf-dir iac/]
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var ec *ExitCodeError
+		if errors.As(err, &ec) {
+			if ec.Err != nil {
+				fmt.Fprintln(os.Stderr, "policygate:", ec.Err)
+			}
+			os.Exit(ec.Code)
+		}
+		fmt.Fprintln(os.Stderr, "policygate:", err)
+		os.Exit(2)
+	}
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/acme-platform/golden-path/tools/internal/policy"
+	"github.com/acme-platform/golden-path/tools/internal/tfplan"
+)
+
+// Exit codes.
+const (
+	ExitPass    = 0
+	ExitBlocked = 1
+	ExitInput   = 2
+)
+
+// ExitCodeError carries the process exit code; Err nil means nothing more to
+// print (the report already says why).
+type ExitCodeError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitCodeError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitCodeError) Unwrap() error { return e.Err }
+
+func inputError(format string, args ...any) error {
+	return &ExitCodeError{Code: ExitInput, Err: fmt.Errorf(format, args...)}
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// now is the clock for waiver expiry; tests replace it.
+var now = time.Now
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("policygate", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	planPath := fl.String("plan", envOr("POLICYGATE_PLAN", ""), "`terraform show -json` output (- for stdin) [$POLICYGATE_PLAN]")
+	format := fl.String("format", envOr("POLICYGATE_FORMAT", "text"), "report format: "+strings.Join(policy.Formats, "|")+" [$POLICYGATE_FORMAT]")
+	waiversPath := fl.String("waivers", envOr("POLICYGATE_WAIVERS", ""), "reviewed waiver file (policy-waivers.yaml) [$POLICYGATE_WAIVERS]")
+	configPath := fl.String("config", envOr("POLICYGATE_CONFIG", ""), "gate configuration YAML (required_labels, allowed_regions, …) [$POLICYGATE_CONFIG]")
+	failOn := fl.String("fail-on", envOr("POLICYGATE_FAIL_ON", "MEDIUM"), "lowest severity that blocks: CRITICAL|HIGH|MEDIUM|LOW [$POLICYGATE_FAIL_ON]")
+	tfDir := fl.String("tf-dir", envOr("POLICYGATE_TF_DIR", ""), "Terraform source directory: findings point at .tf file:line [$POLICYGATE_TF_DIR]")
+	var sources multiFlag
+	fl.Var(&sources, "source", "extra policy directory (packages terraform.rules.*), repeatable")
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return &ExitCodeError{Code: ExitInput, Err: err}
+	}
+	if fl.NArg() > 0 {
+		return inputError("unexpected arguments: %s", strings.Join(fl.Args(), " "))
+	}
+	if *planPath == "" {
+		return inputError("--plan is required")
+	}
+	if !slices.Contains(policy.Formats, *format) {
+		return inputError("--format %q: want one of %s", *format, strings.Join(policy.Formats, ", "))
+	}
+	*failOn = strings.ToUpper(*failOn)
+	if policy.SeverityRank(*failOn) == 0 {
+		return inputError("--fail-on %q: want one of %s", *failOn, strings.Join(policy.Severities, ", "))
+	}
+
+	var cfg policy.Config
+	if *configPath != "" {
+		f, err := os.Open(*configPath)
+		if err != nil {
+			return inputError("read gate config: %w", err)
+		}
+		cfg, err = policy.LoadConfig(f)
+		f.Close()
+		if err != nil {
+			return inputError("%w", err)
+		}
+	}
+	var waivers []policy.Waiver
+	if *waiversPath != "" {
+		f, err := os.Open(*waiversPath)
+		if err != nil {
+			return inputError("read waivers: %w", err)
+		}
+		waivers, err = policy.LoadWaivers(f, now())
+		f.Close()
+		if err != nil {
+			return inputError("%w", err)
+		}
+	}
+	var extra []policy.Source
+	for _, dir := range sources {
+		st, err := os.Stat(dir)
+		if err != nil || !st.IsDir() {
+			return inputError("--source %s: not a directory", dir)
+		}
+		extra = append(extra, policy.Source{Name: dir, FS: os.DirFS(dir)})
+	}
+
+	plan, err := readPlan(*planPath, stdin)
+	if err != nil {
+		return inputError("%w", err)
+	}
+	gate, err := policy.NewTerraformGate(ctx, cfg, extra...)
+	if err != nil {
+		return inputError("%w", err)
+	}
+	findings, err := gate.Evaluate(ctx, plan)
+	if err != nil {
+		return inputError("%w", err)
+	}
+	if *tfDir != "" {
+		locs, err := policy.LocateResources(*tfDir)
+		if err != nil {
+			return inputError("%w", err)
+		}
+		locs.Annotate(findings)
+	}
+	findings, status := policy.ApplyWaivers(findings, waivers, now())
+	name := *planPath
+	if name == "-" {
+		name = "stdin"
+	}
+	report := policy.NewReport(name, plan, gate.Catalog(), findings, status, *failOn)
+	if err := report.Write(stdout, *format); err != nil {
+		return inputError("write report: %w", err)
+	}
+	if report.Blocked() {
+		return &ExitCodeError{Code: ExitBlocked}
+	}
+	return nil
+}
+
+func readPlan(path string, stdin io.Reader) (*tfplan.Plan, error) {
+	if path == "-" {
+		return tfplan.Decode(stdin)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	defer f.Close()
+	p, err := tfplan.Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
