@@ -1,0 +1,4 @@
+output "slo_names" {
+  description = "The example's SLOs."
+  value       = module.observability.slo_names
+}

@@ -1,0 +1,13 @@
+// Package tfcheck checks Terraform configurations offline, without providers:
+// it parses every .tf file of a module with hashicorp/hcl/v2 and reports
+// non-canonical formatting (hclwrite.Format), variables without a type or a
+// description, outputs without a description, missing CFT files, unpinned
+// providers, resources without labels, module calls that pass undeclared or
+// miss required variables, references to module outputs that do not exist,
+// and module READMEs whose inputs/outputs tables drift from the code.
+//
+// It is not a Terraform evaluator: it does not resolve expressions, types or
+// providers (terraform validate and plan do that where providers exist), and
+// it resolves module sources only for local paths and this platform's own
+// git repository.
+package tfcheck
