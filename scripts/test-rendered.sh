@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# test-rendered.sh CASE.yaml...: renders every case and checks the rendered
-# service: no leftover template syntax, gofmt clean, go vet, go build, go test.
+# test-rendered.sh CASE.yaml...: renders every case with the scaffold
+# (tools/scaffold) and checks the rendered service: no leftover template
+# syntax, gofmt clean, go vet, go build, go test.
 # All cases share the Go build cache, so only the first pays for dependencies.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/rendered.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 [ $# -gt 0 ] || { echo "test-rendered: no cases given" >&2; exit 2; }
+(cd "$root" && go build -o "$work/scaffold" ./tools/scaffold)
 for case in "$@"; do
   name=$(basename "$case" .yaml)
   out="$work/$name"
-  if [ -f "$root/tools/scaffold/main.go" ]; then
-    (cd "$root" && go run ./tools/scaffold --values "$case" --out "$out")
-  else
-    "$root/scripts/dev-render.sh" "$out"
-  fi
+  case_path=$(cd "$(dirname "$case")" && pwd)/$(basename "$case")
+  (cd "$root" && "$root/scripts/phase.sh" "case $name: render" "$work/scaffold" --values "$case_path" --out "$out" 2>"$work/$name.log") \
+    || { cat "$work/$name.log" >&2; exit 1; }
+  tail -n 1 "$work/$name.log"
+  # .github/** is copied without templating: GitHub's own ${{ }} stays there.
   left=$(cd "$out" && grep -rlE '\$\{\{|\{%|undefined|\[object Object\]' --exclude-dir=.github --exclude-dir=.git . || true)
   if [ -n "$left" ]; then echo "case $name: leftover template syntax in: $left" >&2; exit 1; fi
   (

@@ -81,7 +81,10 @@ func RenderTree(ctx context.Context, o TreeOptions) (Stats, error) {
 		if err != nil {
 			return st, &TemplateError{filepath.Join(o.SkeletonDir, entry), fmt.Errorf("file name: %w", err)}
 		}
-		if rel == "" || strings.HasPrefix(rel, "/") || strings.Contains(rel, "//") {
+		// A file whose own name renders empty inside a directory ("docs/${{ '' }}")
+		// renders to "docs/": Backstage skips it because that directory exists
+		// (and fails with EISDIR under replace: true); it is always skipped here.
+		if rel == "" || strings.HasPrefix(rel, "/") || strings.Contains(rel, "//") || (!isDir && strings.HasSuffix(rel, "/")) {
 			st.Skipped++
 			logf("skip     %s (name renders empty)", entry)
 			continue
