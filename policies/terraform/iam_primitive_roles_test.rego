@@ -34,3 +34,9 @@ test_deny_module_address_kept if {
 	r := t.module_rc(`module.svc["api"]`, "google_project_iam_member", "ed", "[0]", {"role": "roles/owner", "member": "group:ops@acme.example"})
 	t.hits(rule.deny) == {["GCP-IAM-001", `module.svc["api"].google_project_iam_member.ed[0]`, false]} with input as t.plan([r])
 }
+
+test_deny_editor_with_member_known_after_apply if {
+	r := t.unknown_rc("google_project_iam_member", "ed", {"role": "roles/editor"}, {"member": true})
+	p := t.plan_with_config([r], [["google_project_iam_member", "ed", {"member": t.ref(["google_service_account.run.member", "google_service_account.run"])}]])
+	t.hits(rule.deny) == {["GCP-IAM-001", "google_project_iam_member.ed", false]} with input as p
+}

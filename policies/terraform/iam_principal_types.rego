@@ -38,6 +38,7 @@ issues contains lib.issue(rc, sprintf("grants %s to %s: not a group, service acc
 	some rc in lib.iam_resources
 	some g in lib.iam_grants(rc)
 	not g.member in lib.public_principals
+	g.member != lib.unknown_member
 	not allowed(g.member)
 }
 

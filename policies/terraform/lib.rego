@@ -192,8 +192,13 @@ iam_resources contains rc if {
 
 iam_member_paths := [["member"], ["members"], ["policy_data"]]
 
-# iam_grants: the known {"role", "member"} pairs of an IAM resource.
-iam_grants(rc) := (single | multi) | policy if {
+# unknown_member stands for members known only after apply in iam_grants, so
+# role checks still see the grant; member checks skip it (iam_undecided_members
+# reports those).
+unknown_member := "(known after apply)"
+
+# iam_grants: the {"role", "member"} pairs of an IAM resource.
+iam_grants(rc) := ((single | multi) | later) | policy if {
 	single := {{"role": get(rc, ["role"]), "member": m} |
 		m := get(rc, ["member"])
 		is_string(m)
@@ -201,6 +206,10 @@ iam_grants(rc) := (single | multi) | policy if {
 	multi := {{"role": get(rc, ["role"]), "member": m} |
 		some m in arr(get(rc, ["members"]))
 		is_string(m)
+	}
+	later := {{"role": get(rc, ["role"]), "member": unknown_member} |
+		some path in [["member"], ["members"]]
+		unknown(rc, path)
 	}
 	policy := {{"role": b.role, "member": m} |
 		s := get(rc, ["policy_data"])
