@@ -38,7 +38,11 @@ func (f Formatter) SignedMoney(d decimal.Decimal) string {
 
 // Percent formats a percentage with at most one decimal: 12.5%.
 func Percent(d decimal.Decimal) string {
-	return d.Round(1).String() + "%"
+	s := d.Round(1).String()
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		return "-" + group(rest) + "%"
+	}
+	return group(s) + "%"
 }
 
 // SignedPercent formats a percentage change with an explicit sign: +12.5%.
