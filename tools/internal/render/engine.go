@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/nikolalohinski/gonja/v2/builtins"
 	"github.com/nikolalohinski/gonja/v2/config"
@@ -27,9 +28,11 @@ type Engine struct {
 	known map[string]bool
 }
 
+var quietGonja sync.Once
+
 // NewEngine returns an engine configured like fetch:template's renderer.
 func NewEngine(o EngineOptions) *Engine {
-	logging.SetEnabled(false) // gonja logs type mismatches through logrus; errors are returned instead
+	quietGonja.Do(func() { logging.SetEnabled(false) }) // gonja logs type mismatches through logrus; errors are returned instead
 	cfg := config.New()
 	cfg.VariableStartString = "${{"
 	cfg.VariableEndString = "}}"
@@ -62,11 +65,22 @@ func (e *Engine) Render(name, src string, data map[string]any) (string, error) {
 	if !strings.Contains(src, "{") {
 		return src, nil // no ${{, {% or {#: nothing to render
 	}
+	cfg := e.cfg
+	if strings.Contains(src, "\r") {
+		// gonja's lexer turns every \r\n and \r into \n; Nunjucks keeps them.
+		// A consistently CRLF file is restored through NewlineSequence; mixed
+		// line endings cannot be, and are refused rather than changed silently.
+		if strings.Count(src, "\r") != strings.Count(src, "\r\n") || strings.Count(src, "\n") != strings.Count(src, "\r\n") {
+			return "", fmt.Errorf("parse %s: mixed line endings (CR, LF, CRLF) are not supported; use LF or CRLF throughout", name)
+		}
+		cfg = e.cfg.Inherit()
+		cfg.NewlineSequence = "\r\n"
+	}
 	loader, err := loaders.NewMemoryLoader(map[string]string{"/template": src})
 	if err != nil {
 		return "", fmt.Errorf("load %s: %w", name, err)
 	}
-	tpl, err := exec.NewTemplate("/template", e.cfg, loader, e.env)
+	tpl, err := exec.NewTemplate("/template", cfg, loader, e.env)
 	if err != nil {
 		return "", fmt.Errorf("parse %s: %s", name, trimGonja(err))
 	}

@@ -71,6 +71,11 @@ func TestEngineRender(t *testing.T) {
 		{"concat", "${{ values.name ~ '-api' }}", "flight-events-api"},
 		{"or_returns_operand", "${{ values.missing or 'fallback' }}", "fallback"},
 		{"set", "{% set n = values.name | upper %}${{ n }}", "FLIGHT-EVENTS"},
+		{"crlf_kept", "a\r\n${{ values.name }}\r\n", "a\r\nflight-events\r\n"},
+		{"crlf_trimmed_by_whitespace_control", "{% if values.publicApi -%}\r\n  x\r\n{%- endif %}", "x"},
+		{"crlf_in_raw_block", "{% raw %}a\r\n${{ b }}{% endraw %}\r\n", "a\r\n${{ b }}\r\n"},
+		{"dict_literal_and_lookup", "${{ {'a': 1}['a'] }}", "1"},
+		{"list_literal_prints_joined", "${{ [1, 'b', true] }}", "1,b,true"},
 		{"is_defined", "${{ 'y' if values.name is defined else 'n' }}${{ 'y' if values.missing is defined else 'n' }}", "yn"},
 	}
 	e := NewEngine(EngineOptions{})
@@ -96,6 +101,7 @@ func TestEngineRenderErrors(t *testing.T) {
 	}{
 		{"unknown_filter", "${{ values.x | jsonify }}", `unknown template filter "jsonify"`},
 		{"unknown_filter_in_block", "{% if values.x | nope %}{% endif %}", `unknown template filter "nope"`},
+		{"mixed_line_endings", "a\r\n${{ values.x }}\n", "mixed line endings"},
 		{"syntax_error", "${{ values. }}", "parse syntax_error"},
 		{"unclosed_block", "{% if values.x %}", "parse unclosed_block"},
 		{"unknown_host", "${{ values.repoUrl | projectSlug }}", "no matching integration configuration for host gitlab.example.com"},
