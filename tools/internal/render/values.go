@@ -3,7 +3,9 @@ package render
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -123,6 +125,7 @@ func (t *Template) Validate(values map[string]any, source string) error {
 			problems = append(problems, FieldProblem{Field: name, Message: "not a parameter of this template (misspelt?)"})
 		}
 	}
+	problems = append(problems, t.checkRepoURLPickers(values)...)
 	printer := message.NewPrinter(language.English)
 	for i, page := range t.Parameters {
 		c := jsonschema.NewCompiler()
@@ -209,4 +212,54 @@ func jsonQuote(v any) string {
 		return "null"
 	}
 	return s
+}
+
+// checkRepoURLPickers enforces what the RepoUrlPicker form field enforces in
+// Backstage (the backend does not): a host?owner=…&repo=… value whose host,
+// owner and repository are among ui:options allowedHosts, allowedOwners and
+// allowedRepos when those are set.
+func (t *Template) checkRepoURLPickers(values map[string]any) []FieldProblem {
+	var problems []FieldProblem
+	for name, prop := range t.properties() {
+		if prop["ui:field"] != "RepoUrlPicker" {
+			continue
+		}
+		v, ok := values[name].(string)
+		if !ok {
+			continue // absent or of the wrong type: the schema reports it
+		}
+		opts, _ := prop["ui:options"].(map[string]any)
+		u, err := url.Parse("https://" + v)
+		if err != nil || u.Host == "" {
+			problems = append(problems, FieldProblem{Field: name, Message: fmt.Sprintf("%q is not a repository location like github.com?owner=acme&repo=my-service", v)})
+			continue
+		}
+		q := u.Query()
+		owner, repo := q.Get("owner"), q.Get("repo")
+		if owner == "" || repo == "" {
+			problems = append(problems, FieldProblem{Field: name, Message: fmt.Sprintf("%q must name an owner and a repository, like %s?owner=acme&repo=my-service", v, u.Host)})
+		}
+		for _, c := range []struct{ option, what, got string }{
+			{"allowedHosts", "host", u.Host},
+			{"allowedOwners", "owner", owner},
+			{"allowedRepos", "repository", repo},
+		} {
+			allowed := stringList(opts[c.option])
+			if len(allowed) > 0 && c.got != "" && !slices.Contains(allowed, c.got) {
+				problems = append(problems, FieldProblem{Field: name, Message: fmt.Sprintf("%s %q is not allowed by this template; allowed: %s", c.what, c.got, strings.Join(allowed, ", "))})
+			}
+		}
+	}
+	return problems
+}
+
+func stringList(v any) []string {
+	list, _ := v.([]any)
+	var out []string
+	for _, e := range list {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }

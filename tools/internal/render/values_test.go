@@ -32,6 +32,10 @@ func TestValidateRejectsBadValues(t *testing.T) {
 			`monthlyBudget (Monthly budget (USD)): must be of type number, got string`,
 			`publicApi (Public API): must be of type boolean, got string`,
 		}},
+		{"repo-url-host.yaml", []string{
+			`repoUrl (Repository location): "gitlab.com?owner=acme" must name an owner and a repository, like gitlab.com?owner=acme&repo=my-service`,
+			`repoUrl (Repository location): host "gitlab.com" is not allowed by this template; allowed: github.com`,
+		}},
 		{"misc.yaml", []string{
 			`jiraProjectKey (Jira project key): "ops" does not match the pattern ^[A-Z][A-Z0-9]{1,9}$`,
 			`monthlyBudget (Monthly budget (USD)): minimum: got 0, want 1`,
