@@ -63,10 +63,10 @@ func TestApplyWaivers(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		`GCP-GCS-001 module.b["x"].google_storage_bucket.this`:              "glob",
+		`GCP-GCS-001 module.b["x"].google_storage_bucket.this`:            "glob",
 		`GCP-GEN-001 module.legacy.module.inner[0].google_pubsub_topic.t`: "deep",
-		"GCP-IAM-002 google_project_iam_member.y":                          "crit-exact",
-		"GCP-PS-002 google_pubsub_subscription.s":                          "last-day",
+		"GCP-IAM-002 google_project_iam_member.y":                         "crit-exact",
+		"GCP-PS-002 google_pubsub_subscription.s":                         "last-day",
 	}
 	if diff := cmp.Diff(waivedBy, want); diff != "" {
 		t.Errorf("waived findings (-got +want):\n%s", diff)
