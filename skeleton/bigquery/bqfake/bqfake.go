@@ -399,6 +399,20 @@ func canonicalType(t string) string {
 	return t
 }
 
+// legacyType returns the type name the REST API reports in result schemas
+// (INTEGER, FLOAT, BOOLEAN), which the client expects.
+func legacyType(t string) string {
+	switch t {
+	case "INT64":
+		return "INTEGER"
+	case "FLOAT64":
+		return "FLOAT"
+	case "BOOL":
+		return "BOOLEAN"
+	}
+	return t
+}
+
 func (s *Server) tablesInsert(w http.ResponseWriter, r *http.Request, body []byte) {
 	var tb bqv2.Table
 	if !decode(w, body, &tb) {
@@ -1072,7 +1086,7 @@ func (s *Server) run(ctx context.Context, project, query string, params []*query
 		if res.types[i] == "" {
 			res.types[i] = "STRING"
 		}
-		res.schema.Fields = append(res.schema.Fields, &bqv2.TableFieldSchema{Name: ct.Name(), Type: res.types[i], Mode: "NULLABLE"})
+		res.schema.Fields = append(res.schema.Fields, &bqv2.TableFieldSchema{Name: ct.Name(), Type: legacyType(res.types[i]), Mode: "NULLABLE"})
 	}
 	return res, nil
 }
