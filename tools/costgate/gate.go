@@ -1,0 +1,298 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	costpolicies "github.com/acme-platform/golden-path/policies/cost"
+	"github.com/acme-platform/golden-path/tools/internal/costcheck"
+	"github.com/acme-platform/golden-path/tools/internal/costpolicy"
+	"github.com/acme-platform/golden-path/tools/internal/costpost"
+	"github.com/acme-platform/golden-path/tools/internal/costrender"
+	"github.com/acme-platform/golden-path/tools/internal/costreport"
+)
+
+// Exit codes.
+const (
+	ExitOK         = 0
+	ExitGateFailed = 1
+	ExitBadInput   = 2
+	ExitRemote     = 3
+)
+
+// ExitCodeError carries the process exit code of an error.
+type ExitCodeError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitCodeError) Error() string { return e.Err.Error() }
+func (e *ExitCodeError) Unwrap() error { return e.Err }
+
+func badInput(err error) error { return &ExitCodeError{Code: ExitBadInput, Err: err} }
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+type config struct {
+	infracost    multiFlag
+	rego         multiFlag
+	policy       string
+	format       string
+	builtinRego  bool
+	post, dryRun bool
+	pr           int
+	repo         string
+	apiURL       string
+	resultPath   string
+	stepSummary  string
+	topN         int
+}
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("costgate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Var(&c.infracost, "infracost", "Infracost JSON file (`infracost diff|breakdown --format json`); repeat to merge several; - reads stdin")
+	fs.StringVar(&c.policy, "policy", getenv("COSTGATE_POLICY"), "cost policy YAML (env COSTGATE_POLICY)")
+	fs.StringVar(&c.format, "format", "text", "output: text, json or markdown")
+	fs.Var(&c.rego, "rego", "extra Rego cost policy file or directory (package infracost, data.infracost.deny); repeatable")
+	fs.BoolVar(&c.builtinRego, "builtin-rego", true, "also evaluate the platform's Rego cost policies (policies/cost)")
+	fs.BoolVar(&c.post, "post", false, "create or update the pull-request comment on GitHub")
+	fs.BoolVar(&c.dryRun, "dry-run", false, "with --post: print the comment instead of posting it")
+	fs.IntVar(&c.pr, "pr", 0, "pull request number (default: from GITHUB_REF or the GITHUB_EVENT_PATH payload)")
+	fs.StringVar(&c.repo, "repo", getenv("GITHUB_REPOSITORY"), "owner/repo (env GITHUB_REPOSITORY)")
+	fs.StringVar(&c.apiURL, "github-api-url", envOr(getenv, "GITHUB_API_URL", "https://api.github.com"), "GitHub REST API root (env GITHUB_API_URL)")
+	fs.StringVar(&c.resultPath, "result", getenv("COSTGATE_RESULT"), "also write the JSON result to this file (env COSTGATE_RESULT)")
+	fs.StringVar(&c.stepSummary, "step-summary", getenv("GITHUB_STEP_SUMMARY"), "append the markdown to this file (env GITHUB_STEP_SUMMARY)")
+	fs.IntVar(&c.topN, "top", costrender.DefaultTopN, "resource changes listed in the comment details")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, badInput(fmt.Errorf("parse flags: %w", err))
+	}
+	var problems []string
+	if fs.NArg() > 0 {
+		problems = append(problems, fmt.Sprintf("unexpected arguments %q", fs.Args()))
+	}
+	if len(c.infracost) == 0 {
+		problems = append(problems, "--infracost is required")
+	}
+	if c.policy == "" {
+		problems = append(problems, "--policy is required")
+	}
+	switch c.format {
+	case "text", "json", "markdown":
+	default:
+		problems = append(problems, fmt.Sprintf("--format %q is not one of text, json, markdown", c.format))
+	}
+	if c.dryRun && !c.post {
+		problems = append(problems, "--dry-run only makes sense with --post")
+	}
+	if c.topN < 0 {
+		problems = append(problems, "--top must be >= 0")
+	}
+	if len(problems) > 0 {
+		return nil, badInput(fmt.Errorf("usage: %s", strings.Join(problems, "; ")))
+	}
+	return c, nil
+}
+
+func envOr(getenv func(string) string, k, def string) string {
+	if v := getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func runEnv(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	report, err := readReports(c.infracost, stdin)
+	if err != nil {
+		return badInput(err)
+	}
+	pol, err := readPolicy(c.policy)
+	if err != nil {
+		return badInput(err)
+	}
+	rg, err := compileRego(ctx, c)
+	if err != nil {
+		return badInput(err)
+	}
+	res, err := costcheck.Evaluate(ctx, report, pol, rg)
+	if err != nil {
+		return badInput(fmt.Errorf("evaluate cost policy: %w", err))
+	}
+
+	md := costrender.Markdown(res, costrender.Options{TopN: c.topN})
+	js, err := costrender.JSON(res)
+	if err != nil {
+		return err
+	}
+	switch c.format {
+	case "json":
+		_, err = stdout.Write(js)
+	case "markdown":
+		_, err = io.WriteString(stdout, md)
+	default:
+		_, err = io.WriteString(stdout, costrender.Text(res))
+	}
+	if err != nil {
+		return fmt.Errorf("write output: %w", err)
+	}
+	if c.resultPath != "" {
+		if err := os.WriteFile(c.resultPath, js, 0o644); err != nil {
+			return fmt.Errorf("write result: %w", err)
+		}
+	}
+	if c.stepSummary != "" {
+		if err := appendFile(c.stepSummary, md+"\n"); err != nil {
+			return fmt.Errorf("write step summary: %w", err)
+		}
+	}
+
+	var postErr error
+	if c.post {
+		postErr = post(ctx, c, getenv, md, stdout, stderr)
+	}
+	if res.Decision == costcheck.Fail {
+		n := 0
+		for _, ch := range res.Checks {
+			if ch.Status == costcheck.Fail {
+				n++
+			}
+		}
+		return &ExitCodeError{Code: ExitGateFailed, Err: errors.Join(fmt.Errorf("cost gate failed: %d check(s) failed", n), postErr)}
+	}
+	return postErr
+}
+
+func readReports(paths []string, stdin io.Reader) (*costreport.Report, error) {
+	var reports []*costreport.Report
+	for _, p := range paths {
+		var r *costreport.Report
+		var err error
+		if p == "-" {
+			r, err = costreport.Decode(stdin, "stdin")
+		} else {
+			f, oerr := os.Open(p)
+			if oerr != nil {
+				return nil, fmt.Errorf("read infracost file: %w", oerr)
+			}
+			r, err = costreport.Decode(f, p)
+			f.Close()
+		}
+		if err != nil {
+			return nil, err
+		}
+		reports = append(reports, r)
+	}
+	return costreport.Merge(reports...)
+}
+
+func readPolicy(path string) (*costpolicy.Policy, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read cost policy: %w", err)
+	}
+	defer f.Close()
+	return costpolicy.Decode(f, path)
+}
+
+func compileRego(ctx context.Context, c *config) (*costcheck.Rego, error) {
+	var files []costcheck.RegoFile
+	if c.builtinRego {
+		fs, err := costcheck.RegoFilesFromFS(costpolicies.Files, "policies/cost/")
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, fs...)
+	}
+	for _, p := range c.rego {
+		fs, err := costcheck.RegoFilesFromPath(p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, fs...)
+	}
+	if len(files) == 0 {
+		return nil, nil
+	}
+	return costcheck.CompileRego(ctx, files)
+}
+
+func post(ctx context.Context, c *config, getenv func(string) string, md string, stdout, stderr io.Writer) error {
+	if c.dryRun {
+		if c.format != "markdown" {
+			_, err := io.WriteString(stdout, "\n--- comment (dry run, not posted) ---\n"+md)
+			return err
+		}
+		fmt.Fprintln(stderr, "dry run: comment printed above, not posted")
+		return nil
+	}
+	owner, repo, ok := strings.Cut(c.repo, "/")
+	if !ok || owner == "" || repo == "" || strings.Contains(repo, "/") {
+		return badInput(fmt.Errorf("post comment: --repo (or GITHUB_REPOSITORY) must be owner/repo, got %q", c.repo))
+	}
+	pr := c.pr
+	if pr == 0 {
+		var event []byte
+		if p := getenv("GITHUB_EVENT_PATH"); p != "" {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return badInput(fmt.Errorf("read event payload: %w", err))
+			}
+			event = b
+		}
+		n, err := costpost.PRNumber(getenv("GITHUB_REF"), event)
+		if err != nil {
+			return badInput(fmt.Errorf("post comment: %w", err))
+		}
+		pr = n
+	}
+	token := getenv("GITHUB_TOKEN")
+	if token == "" {
+		return badInput(errors.New("post comment: GITHUB_TOKEN is not set"))
+	}
+	client := &costpost.Client{BaseURL: c.apiURL, Owner: owner, Repo: repo, Token: token}
+	if s := getenv("COSTGATE_MAX_ATTEMPTS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return badInput(fmt.Errorf("COSTGATE_MAX_ATTEMPTS %q is not a positive integer", s))
+		}
+		client.MaxAttempts = n
+	}
+	res, err := client.Upsert(ctx, pr, costrender.Marker, md)
+	if err != nil {
+		return &ExitCodeError{Code: ExitRemote, Err: fmt.Errorf("post comment: %w", err)}
+	}
+	fmt.Fprintf(stderr, "comment %s: %s\n", res.Action, res.URL)
+	return nil
+}
+
+func appendFile(path, s string) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteString(s); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,37 @@
+// Command costgate is the FinOps gate: it turns Infracost JSON output into a decision against the
+// service's cost policy (costpolicy.yaml plus the platform's Rego cost policies) and a pull-request
+// comment that it can create or update in place.
+//
+//	go run ./tools/costgate --infracost infracost.json --policy costpolicy.yaml [--format text|json|markdown] [--post]
+//
+// Exit codes: 0 pass or warn, 1 gate failed, 2 usage or bad input, 3 remote (GitHub) error.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "costgate:", err)
+		var ec *ExitCodeError
+		if errors.As(err, &ec) {
+			os.Exit(ec.Code)
+		}
+		os.Exit(1)
+	}
+}
+
+// run is main without the process: it reads the environment through os.Getenv.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return runEnv(ctx, args, os.Getenv, stdin, stdout, stderr)
+}
