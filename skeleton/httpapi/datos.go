@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -80,14 +78,15 @@ func (in *listInput) Resolve(huma.Context) []error {
 }
 
 type listOutput struct {
-	Status       int
-	ContentType  string `header:"Content-Type" hidden:"true"`
-	ETag         string `header:"ETag" doc:"Strong validator of the body (a hash of its bytes)."`
-	CacheControl string `header:"Cache-Control" doc:"How long clients may reuse the response."`
-	Link         string `header:"Link" doc:"<URL>; rel=\"next\" to the next page; absent on the last page."`
-	// Body is the JSON array, serialised by the handler so that the ETag
-	// is the hash of exactly the bytes sent. Its schema is declared on the
-	// operation (array of FlightEvent).
+	Status        int
+	ContentType   string `header:"Content-Type" hidden:"true"`
+	ContentLength string `header:"Content-Length" hidden:"true"`
+	ETag          string `header:"ETag" doc:"Strong validator of the body (a hash of its bytes)."`
+	CacheControl  string `header:"Cache-Control" doc:"How long clients may reuse the response."`
+	Link          string `header:"Link" doc:"<URL>; rel=\"next\" to the next page; absent on the last page."`
+	// Body is the JSON array, serialised by the handler (appendEvents) so
+	// that the ETag is the hash of exactly the bytes sent. Its schema is
+	// declared on the operation (array of FlightEvent).
 	Body []byte
 }
 
@@ -137,20 +136,14 @@ func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, erro
 	if err != nil {
 		return nil, deps.httpError(ctx, "list events", err)
 	}
-	items := make([]FlightEvent, len(page.Events))
-	for i, e := range page.Events {
-		items[i] = FlightEvent{FlightID: e.FlightID, Status: statusEnum(e.Status), Timestamp: e.Timestamp.UTC()}
-	}
-	body, err := json.Marshal(items)
-	if err != nil {
-		return nil, deps.httpError(ctx, "encode events", fmt.Errorf("marshal events: %w", err))
-	}
+	body := appendEvents(make([]byte, 0, 96*len(page.Events)+2), page.Events)
 	out := &listOutput{
-		Status:       http.StatusOK,
-		ContentType:  "application/json",
-		ETag:         strongETag(body),
-		CacheControl: "private, max-age=" + strconv.Itoa(int(deps.CacheMaxAge/time.Second)),
-		Body:         body,
+		Status:        http.StatusOK,
+		ContentType:   "application/json",
+		ContentLength: strconv.Itoa(len(body)),
+		ETag:          strongETag(body),
+		CacheControl:  "private, max-age=" + strconv.Itoa(int(deps.CacheMaxAge/time.Second)),
+		Body:          body,
 	}
 	if page.Next != nil {
 		out.Link = nextLink(in, f, *page.Next)
@@ -158,6 +151,7 @@ func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, erro
 	if etagMatches(in.IfNoneMatch, out.ETag) {
 		out.Status = http.StatusNotModified
 		out.ContentType = ""
+		out.ContentLength = ""
 		out.Body = nil
 	}
 	return out, nil
@@ -166,20 +160,21 @@ func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, erro
 // nextLink is the Link header value of the page after cursor, with the
 // same filters and the bounded since of this request.
 func nextLink(in *listInput, f flightevents.EventFilter, next flightevents.Cursor) string {
-	q := url.Values{}
+	var b strings.Builder
+	b.Grow(192)
+	b.WriteString("</datos?")
 	if in.FlightID != "" {
-		q.Set("flight_id", in.FlightID)
+		b.WriteString("flight_id=" + url.QueryEscape(in.FlightID) + "&")
 	}
 	if in.Status != "" {
-		q.Set("status", string(in.Status))
+		b.WriteString("status=" + url.QueryEscape(string(in.Status)) + "&")
 	}
-	q.Set("since", f.Since.Format(time.RFC3339Nano))
+	b.WriteString("since=" + url.QueryEscape(f.Since.Format(time.RFC3339Nano)) + "&")
 	if !in.Until.IsZero() {
-		q.Set("until", f.Until.Format(time.RFC3339Nano))
+		b.WriteString("until=" + url.QueryEscape(f.Until.Format(time.RFC3339Nano)) + "&")
 	}
-	q.Set("limit", strconv.Itoa(f.Limit))
-	q.Set("cursor", next.String())
-	return "</datos?" + q.Encode() + `>; rel="next"`
+	b.WriteString("limit=" + strconv.Itoa(f.Limit) + "&cursor=" + next.String() + `>; rel="next"`)
+	return b.String()
 }
 
 // strongETag returns a strong entity tag: 128 bits of the SHA-256 of body.

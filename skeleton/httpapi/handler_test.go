@@ -71,7 +71,7 @@ func TestHandlerLogsWithTrace(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
-		store      func(t *testing.T) flightevents.EventStore
+		store      func(t testing.TB) flightevents.EventStore
 		header     http.Header
 		path       string
 		wantStatus int
@@ -93,7 +93,7 @@ func TestHandlerLogsWithTrace(t *testing.T) {
 		},
 		{
 			name: "cloud_trace_header_on_handler_logs_too",
-			store: func(t *testing.T) flightevents.EventStore {
+			store: func(t testing.TB) flightevents.EventStore {
 				return faultyStore{newStore(t), flightevents.WrapError(flightevents.EUNAVAILABLE, "down", io.ErrUnexpectedEOF)}
 			},
 			header:     http.Header{"X-Cloud-Trace-Context": {"105445aa7843bc8bf206b12000100000/1;o=1"}},
@@ -105,7 +105,7 @@ func TestHandlerLogsWithTrace(t *testing.T) {
 		},
 		{
 			name:       "panic_recovered",
-			store:      func(t *testing.T) flightevents.EventStore { return panickyStore{newStore(t)} },
+			store:      func(t testing.TB) flightevents.EventStore { return panickyStore{newStore(t)} },
 			header:     http.Header{"Traceparent": {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}},
 			path:       "/datos",
 			wantStatus: 500,
