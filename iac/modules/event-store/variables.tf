@@ -23,7 +23,7 @@ variable "dataset_id" {
   description = "ID of the dataset (letters, digits and underscores)."
 
   validation {
-    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]{0,1023}$", var.dataset_id))
+    condition     = length(var.dataset_id) <= 1024 && can(regex("^[A-Za-z_][A-Za-z0-9_]*$", var.dataset_id))
     error_message = "dataset_id must contain only letters, digits and underscores, starting with a letter or underscore."
   }
 }
@@ -33,7 +33,7 @@ variable "table_id" {
   description = "ID of the events table (letters, digits and underscores)."
 
   validation {
-    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]{0,1023}$", var.table_id))
+    condition     = length(var.table_id) <= 1024 && can(regex("^[A-Za-z_][A-Za-z0-9_]*$", var.table_id))
     error_message = "table_id must contain only letters, digits and underscores, starting with a letter or underscore."
   }
 }

@@ -71,7 +71,7 @@ variable "dataset_id" {
   description = "BigQuery dataset the API reads (granted roles/bigquery.dataViewer)."
 
   validation {
-    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]{0,1023}$", var.dataset_id))
+    condition     = length(var.dataset_id) <= 1024 && can(regex("^[A-Za-z_][A-Za-z0-9_]*$", var.dataset_id))
     error_message = "dataset_id must contain only letters, digits and underscores."
   }
 }
@@ -81,7 +81,7 @@ variable "table_id" {
   description = "BigQuery table the subscriber writes (granted roles/bigquery.dataEditor on that table only)."
 
   validation {
-    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]{0,1023}$", var.table_id))
+    condition     = length(var.table_id) <= 1024 && can(regex("^[A-Za-z_][A-Za-z0-9_]*$", var.table_id))
     error_message = "table_id must contain only letters, digits and underscores."
   }
 }
