@@ -1,6 +1,6 @@
 module ${{ values.goModule }}
 
-go ${{ values.goVersion }}
+go ${{ values.goVersion }}.0
 
 require (
 	cloud.google.com/go/bigquery v1.86.2
