@@ -18,6 +18,9 @@ type Names struct {
 	Subscription           string // the subscriber reads Topic here
 	DeadLetterTopic        string // poison messages are published here
 	DeadLetterSubscription string // for inspecting DeadLetterTopic; optional
+	// AckDeadline of the subscriptions (0 = 60 s): how long a message
+	// delivered to a subscriber that vanished waits before redelivery.
+	AckDeadline time.Duration
 }
 
 // TopicName returns the full resource name of topic id in project.
@@ -108,11 +111,11 @@ func EnsureIngest(ctx context.Context, c *ps.Client, n Names) error {
 			return err
 		}
 	}
-	if err := EnsureSubscription(ctx, c, SubscriptionSpec{ID: n.Subscription, Topic: n.Topic}); err != nil {
+	if err := EnsureSubscription(ctx, c, SubscriptionSpec{ID: n.Subscription, Topic: n.Topic, AckDeadline: n.AckDeadline}); err != nil {
 		return err
 	}
 	if n.DeadLetterSubscription != "" {
-		if err := EnsureSubscription(ctx, c, SubscriptionSpec{ID: n.DeadLetterSubscription, Topic: n.DeadLetterTopic}); err != nil {
+		if err := EnsureSubscription(ctx, c, SubscriptionSpec{ID: n.DeadLetterSubscription, Topic: n.DeadLetterTopic, AckDeadline: n.AckDeadline}); err != nil {
 			return err
 		}
 	}

@@ -32,8 +32,8 @@ type SubscriberConfig struct {
 	MaxOutstandingMessages int
 	MaxOutstandingBytes    int
 	// ShutdownTimeout is how long Run waits, once its context is done, for
-	// messages in flight to be written and settled. Messages still in
-	// flight after it are not acked and will be redelivered.
+	// messages in flight to be written, settled and their acks sent.
+	// Messages still in flight after it are not acked and are redelivered.
 	ShutdownTimeout time.Duration
 	// Handler tunes batching and timeouts.
 	Handler HandlerConfig
@@ -78,30 +78,46 @@ func NewSubscriber(client *ps.Client, store flightevents.EventStore, deadLetter 
 	sub.ReceiveSettings.NumGoroutines = cfg.NumGoroutines
 	sub.ReceiveSettings.MaxOutstandingMessages = cfg.MaxOutstandingMessages
 	sub.ReceiveSettings.MaxOutstandingBytes = cfg.MaxOutstandingBytes
-	sub.ReceiveSettings.ShutdownOptions = &ps.ShutdownOptions{
-		Timeout:  cfg.ShutdownTimeout,
-		Behavior: ps.ShutdownBehaviorWaitForProcessing,
-	}
+	// Graceful shutdown (no library timeout): Receive waits for the
+	// callbacks, which are bounded by the Handler's timeouts, and flushes
+	// their acks before returning. Run bounds the wait itself.
+	sub.ReceiveSettings.ShutdownOptions = &ps.ShutdownOptions{Timeout: -1, Behavior: ps.ShutdownBehaviorWaitForProcessing}
 	return &Subscriber{sub: sub, h: NewHandler(store, deadLetter, cfg.Handler), cfg: cfg}, nil
 }
 
 // Run receives until ctx is done or the subscription fails. On ctx done it
-// stops pulling, writes the pending batch at once, settles what is in
-// flight (within ShutdownTimeout plus one WriteTimeout) and returns nil.
-// Nothing is acked before it is written. Run may be called once.
+// stops pulling, writes the pending batch at once, waits for the messages
+// in flight to be settled and their acks sent, and returns nil; if that
+// takes longer than ShutdownTimeout it returns an error instead (what is
+// unsettled is redelivered later). Nothing is acked before it is written.
+// Run may be called once.
 func (s *Subscriber) Run(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, s.h.Drain)
 	defer stop()
-	err := s.sub.Receive(ctx, func(cctx context.Context, m *ps.Message) {
-		s.h.Handle(cctx, Message{ID: m.ID, Data: m.Data, Attributes: m.Attributes, Acker: m})
-	})
-	closeCtx, cancel := context.WithTimeout(context.Background(), s.cfg.Handler.WriteTimeout+time.Second)
-	defer cancel()
-	cerr := s.h.Close(closeCtx)
+	recv := make(chan error, 1)
+	go func() {
+		recv <- s.sub.Receive(ctx, func(cctx context.Context, m *ps.Message) {
+			s.h.Handle(cctx, Message{ID: m.ID, Data: m.Data, Attributes: m.Attributes, Acker: m})
+		})
+	}()
+	var err error
+	select {
+	case err = <-recv:
+	case <-ctx.Done():
+		t := time.NewTimer(s.cfg.ShutdownTimeout)
+		defer t.Stop()
+		select {
+		case err = <-recv:
+		case <-t.C:
+			err = fmt.Errorf("messages in flight not settled within %s; they will be redelivered", s.cfg.ShutdownTimeout)
+		}
+	}
 	if err != nil {
 		err = fmt.Errorf("receive %s: %w", s.cfg.Subscription, err)
 	}
-	return errors.Join(err, cerr)
+	closeCtx, cancel := context.WithTimeout(context.Background(), s.cfg.Handler.WriteTimeout)
+	defer cancel()
+	return errors.Join(err, s.h.Close(closeCtx))
 }
 
 // Stats returns a snapshot of the subscriber's counters.
