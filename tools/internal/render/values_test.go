@@ -35,6 +35,7 @@ func TestValidateRejectsBadValues(t *testing.T) {
 		{"repo-url-host.yaml", []string{
 			`repoUrl (Repository location): "gitlab.com?owner=acme" must name an owner and a repository, like gitlab.com?owner=acme&repo=my-service`,
 			`repoUrl (Repository location): host "gitlab.com" is not allowed by this template; allowed: github.com`,
+			`repoUrl (Repository location): "gitlab.com?owner=acme" does not match the pattern ^github\.com\?`,
 		}},
 		{"misc.yaml", []string{
 			`jiraProjectKey (Jira project key): "ops" does not match the pattern ^[A-Z][A-Z0-9]{1,9}$`,
@@ -93,7 +94,7 @@ func TestProductCasesEvaluate(t *testing.T) {
 			"projectId": "acme-flights-dev", "region": "europe-west1", "dataset": "flight_events", "table": "events",
 			"goVersion": "1.26", "publicApi": false, "monthlyBudget": int64(50), "jiraProjectKey": "OPS", "platformRef": "v0.1.0",
 			"repoUrl": "github.com?owner=acme&repo=flight-events", "repoOwner": "acme", "repoName": "flight-events",
-			"goModule": "github.com/acme/flight-events",
+			"goModule": "github.com/acme/flight-events", "sourceTemplate": "template:default/go-flight-events-service", "templateVersion": "0.1.0",
 		}},
 		{"minimal.yaml", map[string]any{
 			"name": "flight-events", "description": "Flight-status events from Pub/Sub to BigQuery, served by a Huma API.",
@@ -101,7 +102,7 @@ func TestProductCasesEvaluate(t *testing.T) {
 			"projectId": "acme-flights-dev", "region": "europe-west1", "dataset": "flight_events", "table": "events",
 			"goVersion": "1.26", "publicApi": false, "monthlyBudget": int64(50), "platformRef": "v0.1.0",
 			"repoUrl": "github.com?owner=acme&repo=flight-events", "repoOwner": "acme", "repoName": "flight-events",
-			"goModule": "github.com/acme/flight-events",
+			"goModule": "github.com/acme/flight-events", "sourceTemplate": "template:default/go-flight-events-service", "templateVersion": "0.1.0",
 		}},
 	}
 	tpl, err := LoadTemplate(productTemplate)
