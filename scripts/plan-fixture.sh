@@ -77,11 +77,14 @@ plan() {
     terraform show -json "$work/plan.tfplan" > "$work/plan.json"
   )
   # Pretty-print with sorted keys so diffs of the fixture are readable, and
-  # drop the timestamp so regenerating an unchanged plan is a no-op.
+  # drop the timestamp and sort relevant_attributes so regenerating an
+  # unchanged plan is a no-op.
   python3 - "$work/plan.json" "$out" <<'PY'
 import json, sys
 plan = json.load(open(sys.argv[1]))
 plan.pop("timestamp", None)
+# terraform emits relevant_attributes in map order: sort it.
+plan["relevant_attributes"] = sorted(plan.get("relevant_attributes", []), key=lambda r: json.dumps(r, sort_keys=True))
 with open(sys.argv[2], "w") as f:
     json.dump(plan, f, indent=2, sort_keys=True)
     f.write("\n")

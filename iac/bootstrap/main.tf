@@ -5,6 +5,10 @@
 # Run once with local state by a project owner, then move the state into the
 # bucket it created (see README.md).
 
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
 locals {
   state_bucket = coalesce(var.state_bucket_name, "${var.project_id}-tfstate")
 
@@ -46,6 +50,10 @@ locals {
   ]
 
   repository_condition = join(", ", [for r in var.github_repositories : "'${r}'"])
+
+  # The pool's principal prefix, built from known values so that the grants'
+  # members are known at plan time (and checkable by the policy gate).
+  pool_principal = "principalSet://iam.googleapis.com/projects/${data.google_project.this.number}/locations/global/workloadIdentityPools/${google_iam_workload_identity_pool.github.workload_identity_pool_id}"
 }
 
 resource "google_project_service" "this" {
@@ -157,15 +165,16 @@ resource "google_project_iam_member" "apply" {
   member  = google_service_account.apply.member
 }
 
-resource "google_storage_bucket_iam_member" "state" {
-  for_each = {
-    plan  = google_service_account.plan.member
-    apply = google_service_account.apply.member
-  }
-
+resource "google_storage_bucket_iam_member" "state_plan" {
   bucket = google_storage_bucket.tfstate.name
   role   = "roles/storage.objectUser"
-  member = each.value
+  member = google_service_account.plan.member
+}
+
+resource "google_storage_bucket_iam_member" "state_apply" {
+  bucket = google_storage_bucket.tfstate.name
+  role   = "roles/storage.objectUser"
+  member = google_service_account.apply.member
 }
 
 resource "google_service_account_iam_member" "plan_workload_identity" {
@@ -173,7 +182,7 @@ resource "google_service_account_iam_member" "plan_workload_identity" {
 
   service_account_id = google_service_account.plan.name
   role               = "roles/iam.workloadIdentityUser"
-  member             = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.repository/${each.value}"
+  member             = "${local.pool_principal}/attribute.repository/${each.value}"
 }
 
 resource "google_service_account_iam_member" "apply_workload_identity" {
@@ -181,7 +190,7 @@ resource "google_service_account_iam_member" "apply_workload_identity" {
 
   service_account_id = google_service_account.apply.name
   role               = "roles/iam.workloadIdentityUser"
-  member             = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/attribute.repository_ref/${each.value}@${var.apply_ref}"
+  member             = "${local.pool_principal}/attribute.repository_ref/${each.value}@${var.apply_ref}"
 }
 
 # --- Artifact Registry -----------------------------------------------------------------

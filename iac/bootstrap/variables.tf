@@ -96,7 +96,12 @@ variable "artifact_repository_id" {
 variable "labels" {
   type        = map(string)
   description = "Labels applied to the bucket and the repository (keys and values: lowercase letters, digits, _ and -, at most 63 characters)."
-  default     = { managed-by = "terraform", component = "platform-bootstrap" }
+  default = {
+    service    = "platform-bootstrap"
+    env        = "shared"
+    owner      = "platform-team"
+    managed-by = "terraform"
+  }
 
   validation {
     condition     = alltrue([for k, v in var.labels : can(regex("^[a-z][a-z0-9_-]{0,62}$", k)) && can(regex("^[a-z0-9_-]{0,63}$", v))])

@@ -10,12 +10,12 @@ provider "google" {
 
 locals {
   labels = {
-    service     = var.name
-    environment = var.environment
-    owner       = substr(replace(lower(var.owner), "/[^a-z0-9_-]/", "_"), 0, 63)
-    system      = substr(replace(lower(var.system), "/[^a-z0-9_-]/", "_"), 0, 63)
-    platform    = substr(replace(lower(var.platform_ref), "/[^a-z0-9_-]/", "-"), 0, 63)
-    managed-by  = "terraform"
+    service    = var.name
+    env        = var.environment
+    owner      = substr(replace(lower(var.owner), "/[^a-z0-9_-]/", "_"), 0, 63)
+    system     = substr(replace(lower(var.system), "/[^a-z0-9_-]/", "_"), 0, 63)
+    platform   = substr(replace(lower(var.platform_ref), "/[^a-z0-9_-]/", "-"), 0, 63)
+    managed-by = "terraform"
   }
 }
 
@@ -25,6 +25,7 @@ module "flight_events" {
   project_id                  = var.project_id
   name                        = var.name
   allowed_persistence_regions = [var.region]
+  kms_key_name                = google_kms_crypto_key_iam_member.pubsub.crypto_key_id
   publisher_members           = var.publisher_members
   labels                      = local.labels
 }
@@ -37,8 +38,9 @@ module "event_store" {
   dataset_id = var.dataset_id
   table_id   = var.table_id
   # The one definition of the columns, also read by the service's tests.
-  schema_json = file("${path.module}/../schema/events.json")
-  labels      = local.labels
+  schema_json  = file("${path.module}/../schema/events.json")
+  kms_key_name = google_kms_crypto_key_iam_member.bigquery.crypto_key_id
+  labels       = local.labels
 }
 
 module "service" {

@@ -186,6 +186,13 @@ var resources = map[string]res{
 	"google_monitoring_dashboard": {
 		attrs: []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"dashboard_json", "s", "r", nil}},
 	},
+	"google_kms_key_ring": {
+		attrs: []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"name", "s", "r", nil}, {"location", "s", "r", nil}},
+	},
+	"google_kms_crypto_key": {
+		attrs: []attr{{"id", "s", "c", nil}, {"name", "s", "r", nil}, {"key_ring", "s", "r", nil}, {"purpose", "s", "o", "ENCRYPT_DECRYPT"}, {"rotation_period", "s", "o", nil}, {"labels", "ms", "o", nil}, {"destroy_scheduled_duration", "s", "oc", nil}, {"import_only", "b", "oc", nil}, {"skip_initial_version_creation", "b", "o", nil}},
+	},
+	"google_kms_crypto_key_iam_member": iamMember("crypto_key_id"),
 	// Bootstrap.
 	"google_project_service": {
 		attrs: []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"service", "s", "r", nil}, {"disable_on_destroy", "b", "o", true}, {"disable_dependent_services", "b", "o", nil}},

@@ -27,7 +27,7 @@ func TestPlanFixtures(t *testing.T) {
 		dir     func(t *testing.T) string
 		creates int
 	}{
-		{name: "service", fixture: "service-plan.json", dir: func(t *testing.T) string { return renderServiceIaC(t, root) }, creates: 33},
+		{name: "service", fixture: "service-plan.json", dir: func(t *testing.T) string { return renderServiceIaC(t, root) }, creates: 37},
 		{name: "bootstrap", fixture: "bootstrap-plan.json", dir: func(*testing.T) string { return filepath.Join(root, "iac", "bootstrap") }, creates: 34},
 	}
 	for _, tt := range tests {
@@ -130,7 +130,7 @@ func TestServicePlanValues(t *testing.T) {
 		if rc.Mode == tfjson.ManagedResourceMode {
 			if _, ok := tfcheck.LabelAttr[rc.Type]; ok && rc.Type != "google_monitoring_dashboard" {
 				labels, _ := a[tfcheck.LabelAttr[rc.Type]].(map[string]any)
-				for _, key := range []string{"service", "environment", "owner", "managed-by"} {
+				for _, key := range []string{"service", "env", "owner", "managed-by"} {
 					if _, ok := labels[key]; !ok {
 						t.Errorf("%s: label %q missing", rc.Address, key)
 					}
@@ -146,6 +146,8 @@ func TestServicePlanValues(t *testing.T) {
 		m, _ := l[0].(map[string]any)
 		return m
 	}
+	// CMEK: the key name is known at plan time, so the gate can check it.
+	const cmek = "projects/acme-flights-dev/locations/europe-west1/keyRings/flight-events/cryptoKeys/flight-events-data"
 	checks := []struct {
 		address string
 		get     func(a map[string]any) any
@@ -173,6 +175,10 @@ func TestServicePlanValues(t *testing.T) {
 		{"module.observability.google_monitoring_alert_policy.no_messages", func(a map[string]any) any {
 			return first(first(a["conditions"])["condition_absent"])["duration"]
 		}, "600s"},
+		{"module.flight_events.google_pubsub_topic.events", func(a map[string]any) any { return a["kms_key_name"] }, cmek},
+		{"module.flight_events.google_pubsub_topic.dead_letter", func(a map[string]any) any { return a["kms_key_name"] }, cmek},
+		{"module.event_store.google_bigquery_dataset.this", func(a map[string]any) any { return first(a["default_encryption_configuration"])["kms_key_name"] }, cmek},
+		{"google_kms_crypto_key.data", func(a map[string]any) any { return a["rotation_period"] }, "7776000s"},
 		{"module.observability.google_monitoring_slo.latency", func(a map[string]any) any { return a["goal"] }, 0.99},
 		{"module.observability.google_monitoring_slo.availability", func(a map[string]any) any { return a["goal"] }, 0.999},
 		{"module.observability.google_monitoring_slo.ingest", func(a map[string]any) any { return a["goal"] }, 0.995},
