@@ -116,9 +116,16 @@ func TestHandlerLogsWithTrace(t *testing.T) {
 		{
 			name:       "no_trace_header",
 			store:      newStore,
-			path:       "/healthz",
+			path:       "/openapi.json",
 			wantStatus: 200,
-			wantLines:  [][2]string{{"INFO", "GET /healthz"}},
+			wantLines:  [][2]string{{"INFO", "GET /openapi.json"}},
+		},
+		{
+			name:       "failed_readiness_is_logged",
+			store:      func(t testing.TB) flightevents.EventStore { return faultyStore{newStore(t), io.ErrUnexpectedEOF} },
+			path:       "/readyz",
+			wantStatus: 503,
+			wantLines:  [][2]string{{"WARNING", "readiness check failed"}, {"ERROR", "GET /readyz"}},
 		},
 	}
 	for _, tc := range tests {
@@ -147,6 +154,31 @@ func TestHandlerLogsWithTrace(t *testing.T) {
 				t.Errorf("httpRequest = %v, want method, url %s, status %d and latency", req, tc.path, tc.wantStatus)
 			}
 		})
+	}
+}
+
+// TestHandlerHealthChecksLogAtDebug keeps probe traffic out of INFO logs.
+func TestHandlerHealthChecksLogAtDebug(t *testing.T) {
+	t.Parallel()
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		var logs syncBuffer
+		h := httpapi.NewHandler(httpapi.Deps{Store: newStore(t), Logger: logging.New(&logs, level, "")}, httpapi.Config{})
+		for _, p := range []string{"/healthz", "/readyz"} {
+			if rec := serve(t, h, http.MethodGet, p, nil); rec.Code != http.StatusOK {
+				t.Fatalf("GET %s = %d", p, rec.Code)
+			}
+		}
+		var got []string
+		for _, l := range logs.lines(t) {
+			got = append(got, l["severity"].(string)+" "+l["message"].(string))
+		}
+		var want []string
+		if level == slog.LevelDebug {
+			want = []string{"DEBUG GET /healthz", "DEBUG GET /readyz"}
+		}
+		if diff := cmp.Diff(got, want); diff != "" {
+			t.Errorf("logs at level %v (-got +want):\n%s", level, diff)
+		}
 	}
 }
 

@@ -115,7 +115,7 @@ func NewHandler(deps Deps, cfg Config) http.Handler {
 	var h http.Handler = mux
 	h = recoverPanics(h, deps.Logger)
 	if !cfg.DisableRequestLog {
-		h = logRequests(h, deps.Logger, deps.Now)
+		h = logRequests(h, deps.Logger)
 	}
 	return withTrace(h)
 }

@@ -26,10 +26,11 @@ func withTrace(next http.Handler) http.Handler {
 }
 
 // logRequests writes one log line per request with Cloud Logging's
-// httpRequest fields: INFO below 500, ERROR from 500.
-func logRequests(next http.Handler, logger *slog.Logger, now func() time.Time) http.Handler {
+// httpRequest fields: ERROR from 500, DEBUG for successful health checks
+// (probes would drown the log), INFO otherwise.
+func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := now()
+		start := time.Now()
 		rec := &responseRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
 		status := rec.status
@@ -37,8 +38,14 @@ func logRequests(next http.Handler, logger *slog.Logger, now func() time.Time) h
 			status = http.StatusOK
 		}
 		level := slog.LevelInfo
-		if status >= 500 {
+		switch {
+		case status >= 500:
 			level = slog.LevelError
+		case status < 400 && (r.URL.Path == "/healthz" || r.URL.Path == "/readyz"):
+			level = slog.LevelDebug
+		}
+		if !logger.Enabled(r.Context(), level) {
+			return
 		}
 		logger.LogAttrs(r.Context(), level, r.Method+" "+r.URL.Path,
 			slog.Group("httpRequest",
@@ -49,7 +56,7 @@ func logRequests(next http.Handler, logger *slog.Logger, now func() time.Time) h
 				slog.String("userAgent", r.UserAgent()),
 				slog.String("remoteIp", r.RemoteAddr),
 				slog.String("protocol", r.Proto),
-				slog.String("latency", strconv.FormatFloat(now().Sub(start).Seconds(), 'f', 6, 64)+"s"),
+				slog.String("latency", strconv.FormatFloat(time.Since(start).Seconds(), 'f', 6, 64)+"s"),
 			),
 		)
 	})
