@@ -84,7 +84,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		c.Host = "0.0.0.0"
 	}
 	c.Host = r.str("HOST", c.Host)
-	c.Port = r.intRange("PORT", 8080, 1, 65535)
+	c.Port = r.intRange("PORT", 8080, 0, 65535) // 0: any free port (tests)
 	c.ProjectID = r.str("GOOGLE_CLOUD_PROJECT", DefaultProjectID)
 	c.Region = r.str("REGION", DefaultRegion)
 	c.Topic = r.str("PUBSUB_TOPIC", DefaultServiceName)

@@ -96,7 +96,7 @@ func TestFromEnvErrors(t *testing.T) {
 		want []string // substrings of the error
 	}{
 		{name: "port_not_a_number", env: map[string]string{"PORT": "http"}, want: []string{`PORT="http"`}},
-		{name: "port_out_of_range", env: map[string]string{"PORT": "70000"}, want: []string{`PORT="70000"`, "1 to 65535"}},
+		{name: "port_out_of_range", env: map[string]string{"PORT": "70000"}, want: []string{`PORT="70000"`, "0 to 65535"}},
 		{name: "unknown_store", env: map[string]string{"STORE": "postgres"}, want: []string{`STORE="postgres"`, "sqlite, bigquery"}},
 		{name: "bad_duration", env: map[string]string{"BATCH_MAX_WAIT": "5"}, want: []string{`BATCH_MAX_WAIT="5"`}},
 		{name: "shutdown_beyond_cloud_run_budget", env: map[string]string{"SHUTDOWN_TIMEOUT": "30s"}, want: []string{"SHUTDOWN_TIMEOUT"}},
