@@ -102,7 +102,7 @@ func registerDatos(api huma.API, deps Deps) {
 		Summary:     "List flight events",
 		Description: "Flight-status events, newest first, filtered by flight, status and time range. " +
 			"Pages are linked by a `Link: <...>; rel=\"next\"` header; follow it until it is absent. " +
-			"Without since, the last 8 days are searched.",
+			"Without since and until, events of the last 7 days (and up to 24 hours ahead, for clock skew) are searched.",
 		Tags: []string{"events"},
 		Responses: map[string]*huma.Response{
 			"200": {
