@@ -3,6 +3,8 @@
 # plans into OUTDIR (default iac/testdata):
 #   service-plan.json    the example case's service root (skeleton/iac
 #                        rendered with template/testdata/cases/example.yaml)
+#   service-plan-public.json  the same with publicApi: true (a deliberate
+#                        exposure the policy gate must flag)
 #   bootstrap-plan.json  iac/bootstrap for the same project
 #
 # How: the real google provider cannot be downloaded here, so a schema stub
@@ -94,6 +96,10 @@ PY
 
 echo "plan-fixture: terraform $(terraform version -json | sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p')" >&2
 plan "$work/svc/iac" "$outdir/service-plan.json" -var-file=envs/dev.tfvars
+
+sed 's/^publicApi:.*/publicApi: true/' "$values" > "$work/public.yaml"
+(cd "$root" && go run ./tools/scaffold --values "$work/public.yaml" --out "$work/svc-public" >"$work/scaffold.log" 2>&1) || { cat "$work/scaffold.log" >&2; exit 1; }
+plan "$work/svc-public/iac" "$outdir/service-plan-public.json" -var-file=envs/dev.tfvars
 
 project=$(sed -n 's/^projectId: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$values")
 region=$(sed -n 's/^region: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$values")
