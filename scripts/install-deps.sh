@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # install-deps.sh: installs, once, everything `make test` needs beyond Go:
 #  - Debian chromium (headless docs-UI test of the rendered service);
+#  - shellcheck (actionlint runs it over every workflow's run: scripts);
 #  - the pinned npm packages of tools/render-check (the real Backstage scaffolder), when present.
 # Go modules and Go tools come from go.mod/go.sum through the module proxy.
 # Idempotent: a second run finds everything in place and returns in a second.
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 apt_pkgs=()
 command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
+command -v shellcheck >/dev/null 2>&1 || apt_pkgs+=(shellcheck)
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: need root to apt-get install ${apt_pkgs[*]} (or install them yourself)" >&2
@@ -20,6 +22,7 @@ if [ ${#apt_pkgs[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >/dev/null
 fi
 echo "install-deps: $(chromium --version 2>/dev/null || echo 'chromium missing')"
+echo "install-deps: shellcheck $(shellcheck --version 2>/dev/null | sed -n 's/^version: //p' || echo missing)"
 
 if [ -f tools/render-check/package-lock.json ]; then
   if [ ! -d tools/render-check/node_modules ] || [ tools/render-check/package-lock.json -nt tools/render-check/node_modules ]; then
