@@ -215,7 +215,7 @@ resource "google_cloud_run_v2_service_iam_member" "public_invoker" {
   name     = google_cloud_run_v2_service.api.name
   role     = "roles/run.invoker"
   # Deliberate: the service was declared public in the template. The policy
-  # gate reports this as GCP-IAM-002/GCP-RUN-003 and needs a reviewed waiver.
+  # gate reports this as GCP-IAM-002 and GCP-RUN-001 and needs a reviewed waiver.
   member = "allUsers"
 }
 
