@@ -8,6 +8,8 @@ CASES       ?= $(wildcard template/testdata/cases/*.yaml)
 DEMO_VALUES ?= template/testdata/cases/example.yaml
 DEMO_OUT    ?= .demo/flight-events
 export GOFLAGS ?= -buildvcs=false
+# Tools installed by `make deps` (scripts/install-deps.sh), found by the tests through these variables.
+export OPA_BIN := $(CURDIR)/.bin/opa
 
 .PHONY: help
 help: ## List the targets with what they do.
@@ -28,15 +30,28 @@ deps: ## Install what the tests need (pinned npm packages, Debian packages), onc
 .PHONY: test-tools
 test-tools: ## Vet and test the platform's Go tools (root module; skips skeleton/).
 	@$(PHASE) tools-vet go vet ./...
-	@$(PHASE) tools-test go test -count=1 ./...
+	@$(PHASE) tools-test go test -count=1 -timeout 30m ./...
 
 .PHONY: test-rendered
 test-rendered: ## Render every template case and gofmt/vet/build/test the rendered service.
 	@$(PHASE) rendered-cases scripts/test-rendered.sh $(CASES)
 
+.PHONY: pipeline-rehearsal
+pipeline-rehearsal: ## Offline: policy gate → cost gate → PR comment → Jira request, on the committed fixtures.
+	@scripts/pipeline-rehearsal.sh
+
 .PHONY: bench
 bench: ## Run the benchmarks whose figures the README quotes.
 	@$(PHASE) bench scripts/bench.sh
+
+EMULATOR_OUT ?= .demo/bigquery-emulator
+
+.PHONY: test-bigquery-emulator
+test-bigquery-emulator: ## Opt-in: store contract suite on goccy/bigquery-emulator v0.6.6 (installs clang; cold cgo build ~40 min).
+	command -v clang++ >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends clang; }
+	@$(PHASE) emulator-render go run ./tools/scaffold --values $(DEMO_VALUES) --out $(EMULATOR_OUT) --force
+	cd $(EMULATOR_OUT) && go get github.com/goccy/bigquery-emulator@v0.6.6
+	cd $(EMULATOR_OUT) && CGO_ENABLED=1 CC=clang CXX=clang++ $(CURDIR)/$(PHASE) emulator-test go test -tags emulator -count=1 -timeout 60m -run '^TestEmulator' ./bigquery/
 
 .PHONY: fmt
 fmt: ## gofmt both modules.

@@ -24,6 +24,15 @@ fi
 echo "install-deps: $(chromium --version 2>/dev/null || echo 'chromium missing')"
 echo "install-deps: shellcheck $(shellcheck --version 2>/dev/null | sed -n 's/^version: //p' || echo missing)"
 
+# The opa CLI, pinned by go.mod's `tool` directive (same OPA as the gate embeds, same build cache): the
+# policy gate's peer cross-check runs the real binary next to the embedded engine.
+mkdir -p .bin
+if [ ! -x .bin/opa ] || [ go.mod -nt .bin/opa ]; then
+  echo "install-deps: go build opa (go.mod tool)"
+  go build -o .bin/opa github.com/open-policy-agent/opa
+fi
+echo "install-deps: $(.bin/opa version | head -n 1 | sed 's/Version: /opa /')"
+
 if [ -f tools/render-check/package-lock.json ]; then
   if [ ! -d tools/render-check/node_modules ] || [ tools/render-check/package-lock.json -nt tools/render-check/node_modules ]; then
     echo "install-deps: npm ci (tools/render-check)"
