@@ -40,10 +40,6 @@ test-rendered: ## Render every template case and gofmt/vet/build/test the render
 pipeline-rehearsal: ## Offline: policy gate → cost gate → PR comment → Jira request, on the committed fixtures.
 	@scripts/pipeline-rehearsal.sh
 
-.PHONY: pipeline-rehearsal
-pipeline-rehearsal: ## Offline: policy gate → cost gate → PR comment → Jira request, on the committed fixtures.
-	@scripts/pipeline-rehearsal.sh
-
 .PHONY: bench
 bench: ## Run the benchmarks whose figures the README quotes.
 	@$(PHASE) bench scripts/bench.sh
