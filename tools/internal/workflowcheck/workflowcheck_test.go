@@ -109,6 +109,7 @@ func TestRenderedCaseWorkflows(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(out, ".github", "dependabot.yml")); err != nil {
 				t.Errorf("rendered service has no dependabot config: %v", err)
 			}
+			checkDockerfile(t, out)
 			files, err := workflowcheck.Files(filepath.Join(out, ".github", "workflows"))
 			if err != nil {
 				t.Fatal(err)
@@ -126,6 +127,37 @@ func TestRenderedCaseWorkflows(t *testing.T) {
 			}
 			checkFiles(t, files)
 		})
+	}
+}
+
+// checkDockerfile: the image service-ci.yml builds is a static binary of the
+// rendered command on a digest-pinned distroless base, run as non-root.
+func checkDockerfile(t *testing.T, out string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(out, "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	df := string(data)
+	froms := regexp.MustCompile(`(?m)^FROM\s+(\S+)`).FindAllStringSubmatch(df, -1)
+	if len(froms) < 2 {
+		t.Fatalf("Dockerfile: want a multi-stage build, got %d FROM lines", len(froms))
+	}
+	final := froms[len(froms)-1][1]
+	if !regexp.MustCompile(`^gcr\.io/distroless/static-debian12:nonroot@sha256:[0-9a-f]{64}$`).MatchString(final) {
+		t.Errorf("Dockerfile: final base %s is not distroless static nonroot pinned by digest", final)
+	}
+	for _, want := range []string{"CGO_ENABLED=0", "USER 65532:65532"} {
+		if !strings.Contains(df, want) {
+			t.Errorf("Dockerfile lacks %q", want)
+		}
+	}
+	m := regexp.MustCompile(`go build .* (\./cmd/\S+)`).FindStringSubmatch(df)
+	if m == nil {
+		t.Fatal("Dockerfile: no go build ./cmd/<name>")
+	}
+	if st, err := os.Stat(filepath.Join(out, filepath.FromSlash(m[1]))); err != nil || !st.IsDir() {
+		t.Errorf("Dockerfile builds %s, which the rendered service does not have: %v", m[1], err)
 	}
 }
 
