@@ -50,7 +50,7 @@ EMULATOR_OUT ?= .demo/bigquery-emulator
 test-bigquery-emulator: ## Opt-in: store contract suite on goccy/bigquery-emulator v0.6.6 (installs clang; cold cgo build ~40 min).
 	command -v clang++ >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends clang; }
 	@$(PHASE) emulator-render go run ./tools/scaffold --values $(DEMO_VALUES) --out $(EMULATOR_OUT) --force
-	cd $(EMULATOR_OUT) && go get github.com/goccy/bigquery-emulator@v0.6.6
+	cd $(EMULATOR_OUT) && go get github.com/goccy/bigquery-emulator/server@v0.6.6 github.com/goccy/bigquery-emulator/types@v0.6.6
 	cd $(EMULATOR_OUT) && CGO_ENABLED=1 CC=clang CXX=clang++ $(CURDIR)/$(PHASE) emulator-test go test -tags emulator -count=1 -timeout 60m -run '^TestEmulator' ./bigquery/
 
 .PHONY: fmt
