@@ -9,6 +9,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/rendered.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 [ $# -gt 0 ] || { echo "test-rendered: no cases given" >&2; exit 2; }
 (cd "$root" && go build -o "$work/scaffold" ./tools/scaffold)
+# The rendered service's docs-UI test drives headless Chromium (installed by `make deps`); in CI it fails
+# rather than skips without it. Screenshots of /docs are kept under .artifacts/ for the CI run.
+export DOCS_UI_BROWSER=${DOCS_UI_BROWSER:-$(command -v chromium || true)}
+mkdir -p "$root/.artifacts"
 for case in "$@"; do
   name=$(basename "$case" .yaml)
   out="$work/$name"
@@ -25,6 +29,7 @@ for case in "$@"; do
     [ -z "$unformatted" ] || { echo "case $name: gofmt -l: $unformatted" >&2; exit 1; }
     "$root/scripts/phase.sh" "case $name: vet" go vet ./...
     "$root/scripts/phase.sh" "case $name: build" go build ./...
-    "$root/scripts/phase.sh" "case $name: test" go test -count=1 ./...
+    DOCS_UI_SCREENSHOT="$root/.artifacts/docs-$name.png" \
+      "$root/scripts/phase.sh" "case $name: test" go test -count=1 -timeout 20m ./...
   )
 done
