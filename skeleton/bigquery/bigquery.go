@@ -16,7 +16,10 @@
 //     insertId = event_id, so retries within BigQuery's dedup window are
 //     absorbed;
 //   - ListEvents reads with SELECT DISTINCT over the event columns, so a
-//     row stored twice (same event, same content) is returned once.
+//     row stored twice (same event, same content) is returned once. An
+//     event_id re-sent with different content (a producer bug: ids are
+//     derived from the content) would be returned twice; the embedded
+//     store keeps the first write instead.
 //
 // WriteResult.Duplicates therefore counts only the repeats within one call:
 // BigQuery does not say whether an insertId was already seen, so an event
