@@ -113,25 +113,34 @@ func (c HandlerConfig) withDefaults() HandlerConfig {
 // EventStore.WriteEvents without error; the whole batch is nacked when the
 // write fails. An event that can never be valid is published to the
 // dead-letter publisher and acked only once that publish succeeded.
+//
+// Batching costs one mutex section per message: the message's goroutine
+// appends its event to the open batch and waits for the batch's done
+// channel, which the writer goroutine closes after the write.
 type Handler struct {
 	store      flightevents.EventStore
 	deadLetter flightevents.EventPublisher
 	cfg        HandlerConfig
 
-	in       chan pending   // unbuffered: a send completes only when the batcher owns the item
-	batches  chan []pending // full batches for the writer
-	draining chan struct{}  // closed by Drain: flush without waiting
-	quit     chan struct{}  // closed by Close: accept nothing more
-	done     chan struct{}  // closed when the writer has settled everything
-	drainOne sync.Once
-	quitOne  sync.Once
+	mu       sync.Mutex
+	cur      *batch // the open batch, nil when none
+	closed   bool   // Close was called: Handle nacks
+	draining bool   // Drain was called: batches are written at once
+	// sending counts batches taken from cur (or whose timer may still
+	// take them) and not yet queued; Close waits for it before closing
+	// queue.
+	sending sync.WaitGroup
+	queue   chan *batch   // full or due batches, to the writer
+	done    chan struct{} // closed when the writer has settled everything
 
 	received, written, duplicates, deadLettered, nacked, batchCount atomic.Int64
 }
 
-type pending struct {
-	event flightevents.Event
-	res   chan error // buffered 1
+type batch struct {
+	events []flightevents.Event
+	timer  *time.Timer
+	done   chan struct{} // closed after the write; err is then set
+	err    error
 }
 
 // NewHandler starts a Handler writing to store and dead-lettering to
@@ -141,13 +150,9 @@ func NewHandler(store flightevents.EventStore, deadLetter flightevents.EventPubl
 		store:      store,
 		deadLetter: deadLetter,
 		cfg:        cfg.withDefaults(),
-		in:         make(chan pending),
-		batches:    make(chan []pending, 1),
-		draining:   make(chan struct{}),
-		quit:       make(chan struct{}),
+		queue:      make(chan *batch, 1),
 		done:       make(chan struct{}),
 	}
-	go h.batch()
 	go h.write()
 	return h
 }
@@ -156,9 +161,9 @@ func NewHandler(store flightevents.EventStore, deadLetter flightevents.EventPubl
 // dead-lettered when it can never be valid) and nacked otherwise. It
 // returns when the message has been settled.
 //
-// When ctx is done before the event was handed to the batcher the message
-// is nacked; once handed over, Handle waits for the write (bounded by
-// WriteTimeout) even if ctx is done, so that nothing is left unsettled.
+// When ctx is done before the event joined a batch the message is nacked;
+// once in a batch, Handle waits for the write (bounded by WriteTimeout)
+// even if ctx is done, so that nothing is left unsettled.
 func (h *Handler) Handle(ctx context.Context, m Message) {
 	h.received.Add(1)
 	ev, err := flightevents.DecodeEvent(m.Data, h.cfg.Now())
@@ -166,21 +171,82 @@ func (h *Handler) Handle(ctx context.Context, m Message) {
 		h.poison(m, err)
 		return
 	}
-	p := pending{event: ev, res: make(chan error, 1)}
-	select {
-	case h.in <- p:
-	case <-h.quit:
-		h.nack(m)
-		return
-	case <-ctx.Done():
+	if ctx.Err() != nil {
 		h.nack(m)
 		return
 	}
-	if err := <-p.res; err != nil {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		h.nack(m)
+		return
+	}
+	b := h.cur
+	if b == nil {
+		b = &batch{events: make([]flightevents.Event, 0, h.cfg.BatchSize), done: make(chan struct{})}
+		h.cur = b
+		wait := h.cfg.BatchMaxWait
+		if h.draining {
+			wait = 0
+		}
+		h.sending.Add(1) // done by the timer, or by whoever stops it
+		b.timer = time.AfterFunc(wait, func() { h.due(b) })
+	}
+	b.events = append(b.events, ev)
+	full := len(b.events) >= h.cfg.BatchSize
+	if full {
+		h.cur = nil
+		h.sending.Add(1)
+	}
+	h.mu.Unlock()
+	if full {
+		h.stopTimer(b)
+		h.queue <- b
+		h.sending.Done()
+	}
+	<-b.done
+	if b.err != nil {
 		h.nack(m)
 		return
 	}
 	m.Acker.Ack()
+}
+
+// due queues b when its wait is over, unless it was already taken.
+func (h *Handler) due(b *batch) {
+	defer h.sending.Done()
+	h.mu.Lock()
+	if h.cur != b {
+		h.mu.Unlock()
+		return
+	}
+	h.cur = nil
+	h.mu.Unlock()
+	h.queue <- b
+}
+
+// stopTimer stops b's timer; if it had not fired, it releases the timer's
+// share of sending.
+func (h *Handler) stopTimer(b *batch) {
+	if b.timer.Stop() {
+		h.sending.Done()
+	}
+}
+
+// takeOpen queues the open batch, if any, now.
+func (h *Handler) takeOpen() {
+	h.mu.Lock()
+	b := h.cur
+	h.cur = nil
+	if b != nil {
+		h.sending.Add(1)
+	}
+	h.mu.Unlock()
+	if b != nil {
+		h.stopTimer(b)
+		h.queue <- b
+		h.sending.Done()
+	}
 }
 
 func (h *Handler) nack(m Message) {
@@ -217,110 +283,50 @@ func (h *Handler) poison(m Message, cause error) {
 	m.Acker.Ack()
 }
 
-// batch accumulates events into batches of at most BatchSize and hands
-// them to the writer when full, when the first event waited BatchMaxWait,
-// or at once when draining.
-func (h *Handler) batch() {
-	defer close(h.batches)
-	var (
-		cur      []pending
-		timer    = time.NewTimer(time.Hour)
-		timerOn  bool
-		draining = h.draining
-	)
-	timer.Stop()
-	flush := func() {
-		if len(cur) == 0 {
-			return
-		}
-		h.batches <- cur
-		cur = nil
-		if timerOn {
-			timer.Stop()
-			timerOn = false
-		}
-	}
-	add := func(p pending) {
-		cur = append(cur, p)
-		if len(cur) >= h.cfg.BatchSize {
-			flush()
-		} else if !timerOn {
-			timer.Reset(h.cfg.BatchMaxWait)
-			timerOn = true
-		}
-	}
-	for {
-		if draining == nil && len(cur) > 0 {
-			// Draining: take what is immediately available, then flush.
-			select {
-			case p := <-h.in:
-				add(p)
-				continue
-			default:
-				flush()
-			}
-		}
-		select {
-		case p := <-h.in:
-			add(p)
-		case <-timer.C:
-			timerOn = false
-			flush()
-		case <-draining:
-			draining = nil
-		case <-h.quit:
-			// Handle calls racing with Close either hand their event over
-			// here or see quit and nack.
-			for more := true; more; {
-				select {
-				case p := <-h.in:
-					add(p)
-				default:
-					more = false
-				}
-			}
-			flush()
-			return
-		}
-	}
-}
-
-// write writes each batch and settles its messages.
+// write writes each queued batch and settles its messages.
 func (h *Handler) write() {
 	defer close(h.done)
-	for b := range h.batches {
-		events := make([]flightevents.Event, len(b))
-		for i, p := range b {
-			events[i] = p.event
-		}
+	for b := range h.queue {
 		ctx, cancel := context.WithTimeout(context.Background(), h.cfg.WriteTimeout)
-		res, err := h.store.WriteEvents(ctx, events)
+		res, err := h.store.WriteEvents(ctx, b.events)
 		cancel()
 		h.batchCount.Add(1)
 		if err != nil {
-			h.cfg.Logger.Error("write batch failed; batch nacked", "events", len(b), "code", flightevents.ErrorCode(err), "error", err)
+			h.cfg.Logger.Error("write batch failed; batch nacked", "events", len(b.events), "code", flightevents.ErrorCode(err), "error", err)
 		} else {
 			h.written.Add(int64(res.Written))
 			h.duplicates.Add(int64(res.Duplicates))
 		}
-		for _, p := range b {
-			p.res <- err
-		}
+		b.err = err
+		close(b.done)
 	}
 }
 
-// Drain makes the batcher write pending events at once instead of waiting
-// for BatchMaxWait; call it when shutdown starts. Handle keeps working.
+// Drain writes the open batch at once and makes later batches be written
+// as soon as they open instead of after BatchMaxWait; call it when
+// shutdown starts. Handle keeps working.
 func (h *Handler) Drain() {
-	h.drainOne.Do(func() { close(h.draining) })
+	h.mu.Lock()
+	h.draining = true
+	h.mu.Unlock()
+	h.takeOpen()
 }
 
 // Close stops accepting events (later Handle calls nack), writes and
 // settles every event already accepted, and returns when that is done or
-// ctx is done, whichever comes first.
+// ctx is done, whichever comes first. Close may be called more than once.
 func (h *Handler) Close(ctx context.Context) error {
-	h.Drain()
-	h.quitOne.Do(func() { close(h.quit) })
+	h.mu.Lock()
+	first := !h.closed
+	h.closed, h.draining = true, true
+	h.mu.Unlock()
+	if first {
+		h.takeOpen()
+		go func() {
+			h.sending.Wait()
+			close(h.queue)
+		}()
+	}
 	select {
 	case <-h.done:
 		return nil

@@ -277,8 +277,9 @@ func TestSubscriberShutdownAcksOnlyWritten(t *testing.T) {
 	// first subscriber never saw them, and they stay outstanding until the
 	// stream's ack deadline (10 min, a client constant) expires. They are
 	// not lost, but this test cannot wait for them; it checks they are
-	// outstanding at the broker, unacked, and few (at most one per stream).
-	const streams = 8
+	// outstanding at the broker, unacked, and few (the client's gRPC
+	// buffers: about one per stream, more on a slow machine).
+	const inTransit = 100
 	sub2, _ := e.subscriber(t, 16)
 	ctx2, cancel2 := context.WithCancel(t.Context())
 	defer cancel2()
@@ -289,7 +290,10 @@ func TestSubscriberShutdownAcksOnlyWritten(t *testing.T) {
 			last, lastChange = r, time.Now()
 		}
 		n := len(stored(t, e.store))
-		return n == len(want) || n >= len(want)-streams && time.Since(lastChange) > time.Second
+		if time.Since(lastChange) > 10*time.Second {
+			t.Fatalf("second subscriber idle for 10 s with %d of %d events stored; stats %+v", n, len(want), sub2.Stats())
+		}
+		return n == len(want) || n >= len(want)-inTransit && time.Since(lastChange) > time.Second
 	})
 	cancel2()
 	if err := <-runErr; err != nil {
@@ -313,8 +317,8 @@ func TestSubscriberShutdownAcksOnlyWritten(t *testing.T) {
 			t.Logf("message %s in transit at shutdown: %d deliveries, unacked, pending redelivery", m.ID, m.Deliveries)
 		}
 	}
-	if missing := len(want) - len(inStore); missing > streams {
-		t.Errorf("%d events missing after the second subscriber, want at most %d", missing, streams)
+	if missing := len(want) - len(inStore); missing > inTransit {
+		t.Errorf("%d events missing after the second subscriber, want at most %d", missing, inTransit)
 	}
 }
 
@@ -476,14 +480,11 @@ func TestHandlerCancelledBeforeHandoverNacks(t *testing.T) {
 	cancel()
 	m := validMessage(1)
 	h.Handle(ctx, m)
-	a := m.Acker.(*acker)
-	// Either the batcher took the event first (acked after its write) or
-	// the cancelled context won (nacked); never both, never neither.
-	if a.acks.Load()+a.nacks.Load() != 1 {
-		t.Fatalf("settled %d times", a.acks.Load()+a.nacks.Load())
+	if a := m.Acker.(*acker); a.nacks.Load() != 1 || a.acks.Load() != 0 {
+		t.Errorf("acks %d, nacks %d; want 0, 1", a.acks.Load(), a.nacks.Load())
 	}
-	if a.acks.Load() == 1 && len(stored(t, e.store)) != 1 {
-		t.Error("acked but not stored")
+	if got := len(stored(t, e.store)); got != 0 {
+		t.Errorf("store holds %d events, want 0", got)
 	}
 }
 
