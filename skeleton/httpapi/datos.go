@@ -14,6 +14,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	flightevents "${{ values.goModule }}"
+	"${{ values.goModule }}/metrics"
 )
 
 // FlightEvent is one item of the GET /datos response: the seed's shape.
@@ -84,6 +85,8 @@ type listOutput struct {
 	ETag          string `header:"ETag" doc:"Strong validator of the body (a hash of its bytes)."`
 	CacheControl  string `header:"Cache-Control" doc:"How long clients may reuse the response."`
 	Link          string `header:"Link" doc:"<URL>; rel=\"next\" to the next page; absent on the last page."`
+	Age           string `header:"Age" doc:"Seconds since the service read this response from the store, when it was served from the service's cache."`
+	Warning       string `header:"Warning" doc:"110 - \"Response is Stale\" when the store is unavailable and an older cached response is served."`
 	// Body is the JSON array, serialised by the handler (appendEvents) so
 	// that the ETag is the hash of exactly the bytes sent. Its schema is
 	// declared on the operation (array of FlightEvent).
@@ -120,6 +123,51 @@ func registerDatos(api huma.API, deps Deps) {
 }
 
 func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, error) {
+	var (
+		page *datosPage
+		res  lookup
+		err  error
+	)
+	if deps.Cache == nil {
+		page, err = loadDatos(ctx, deps, in)
+	} else {
+		params := *in // the shared query may outlive this request
+		page, res, err = deps.Cache.get(ctx, datosKey(in), func(ctx context.Context) (*datosPage, error) {
+			return loadDatos(ctx, deps, &params)
+		})
+	}
+	if err != nil {
+		return nil, deps.httpError(ctx, "list events", err)
+	}
+	out := &listOutput{
+		Status:        http.StatusOK,
+		ContentType:   "application/json",
+		ContentLength: page.contentLength,
+		ETag:          page.etag,
+		CacheControl:  "private, max-age=" + strconv.Itoa(int(deps.CacheMaxAge/time.Second)),
+		Link:          page.link,
+		Body:          page.body,
+	}
+	switch res.result {
+	case metrics.CacheHit, metrics.CacheStale:
+		out.Age = strconv.Itoa(int(res.age / time.Second))
+	}
+	if res.result == metrics.CacheStale {
+		out.Warning = staleWarning
+		deps.Logger.WarnContext(ctx, "list events: store unavailable; serving a stale response",
+			"age_seconds", int(res.age/time.Second), "error", res.cause.Error())
+	}
+	if etagMatches(in.IfNoneMatch, out.ETag) {
+		out.Status = http.StatusNotModified
+		out.ContentType = ""
+		out.ContentLength = ""
+		out.Body = nil
+	}
+	return out, nil
+}
+
+// loadDatos queries the store and serialises the page.
+func loadDatos(ctx context.Context, deps Deps, in *listInput) (*datosPage, error) {
 	f := flightevents.EventFilter{
 		FlightID: in.FlightID,
 		Status:   flightevents.Status(in.Status),
@@ -134,27 +182,19 @@ func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, erro
 
 	page, err := deps.Store.ListEvents(ctx, f)
 	if err != nil {
-		return nil, deps.httpError(ctx, "list events", err)
+		return nil, err
 	}
 	body := appendEvents(make([]byte, 0, 96*len(page.Events)+2), page.Events)
-	out := &listOutput{
-		Status:        http.StatusOK,
-		ContentType:   "application/json",
-		ContentLength: strconv.Itoa(len(body)),
-		ETag:          strongETag(body),
-		CacheControl:  "private, max-age=" + strconv.Itoa(int(deps.CacheMaxAge/time.Second)),
-		Body:          body,
+	p := &datosPage{
+		body:          body,
+		contentLength: strconv.Itoa(len(body)),
+		etag:          strongETag(body),
+		stored:        deps.Now(),
 	}
 	if page.Next != nil {
-		out.Link = nextLink(in, f, *page.Next)
+		p.link = nextLink(in, f, *page.Next)
 	}
-	if etagMatches(in.IfNoneMatch, out.ETag) {
-		out.Status = http.StatusNotModified
-		out.ContentType = ""
-		out.ContentLength = ""
-		out.Body = nil
-	}
-	return out, nil
+	return p, nil
 }
 
 // nextLink is the Link header value of the page after cursor, with the

@@ -1,7 +1,9 @@
 // Package httpapi is the HTTP adapter of the service: the Huma v2 routes
 // (GET /datos, /healthz, /readyz), the OpenAPI 3.1 document they produce,
-// the offline docs UI at /docs and the request middleware (trace-aware
-// request logs, panic recovery).
+// the offline docs UI at /docs, the Prometheus endpoint at /metrics, the
+// /datos response cache (TTL, request coalescing, stale-while-unavailable)
+// and the request middleware (trace-aware request logs, panic recovery,
+// request metrics by route template).
 //
 // It is not for storage or ingest: it reads events through the
 // flightevents.EventStore port and maps the port's error codes to HTTP
@@ -19,6 +21,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	flightevents "${{ values.goModule }}"
+	"${{ values.goModule }}/metrics"
 )
 
 // Title and Version of the OpenAPI document. They are constants so that the
@@ -48,6 +51,13 @@ type Deps struct {
 	RetryAfter time.Duration
 	// ReadyTimeout bounds the store Ping of /readyz.
 	ReadyTimeout time.Duration
+
+	// Cache serves repeated /datos queries from memory (nil: every request
+	// queries the store). See NewCache.
+	Cache *Cache
+	// Metrics receives request counts and latencies and is served at
+	// GET /metrics by NewHandler (nil: no metrics, no /metrics route).
+	Metrics *metrics.Metrics
 }
 
 func (d Deps) withDefaults() Deps {
@@ -112,8 +122,12 @@ func NewHandler(deps Deps, cfg Config) http.Handler {
 		mux.Handle("GET /docs", DocsHandler())
 		mux.Handle("GET /docs/", DocsHandler())
 	}
+	if deps.Metrics != nil {
+		mux.Handle("GET "+MetricsPath, deps.Metrics.Handler())
+	}
 	var h http.Handler = mux
 	h = recoverPanics(h, deps.Logger)
+	h = instrument(h, deps.Metrics)
 	if !cfg.DisableRequestLog {
 		h = logRequests(h, deps.Logger)
 	}

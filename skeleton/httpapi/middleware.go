@@ -27,7 +27,7 @@ func withTrace(next http.Handler) http.Handler {
 
 // logRequests writes one log line per request with Cloud Logging's
 // httpRequest fields: ERROR from 500, DEBUG for successful health checks
-// (probes would drown the log), INFO otherwise.
+// and metrics scrapes (they would drown the log), INFO otherwise.
 func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -41,7 +41,7 @@ func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
 		switch {
 		case status >= 500:
 			level = slog.LevelError
-		case status < 400 && (r.URL.Path == "/healthz" || r.URL.Path == "/readyz"):
+		case status < 400 && (r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == MetricsPath):
 			level = slog.LevelDebug
 		}
 		if !logger.Enabled(r.Context(), level) {
