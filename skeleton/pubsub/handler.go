@@ -82,6 +82,9 @@ type HandlerConfig struct {
 	// Logger receives one line per failed write or dead-lettered message
 	// (slog.Default if nil).
 	Logger *slog.Logger
+	// Observer is told about every message, write and dead letter
+	// (metrics); nil observes nothing.
+	Observer Observer
 }
 
 func (c HandlerConfig) withDefaults() HandlerConfig {
@@ -99,6 +102,9 @@ func (c HandlerConfig) withDefaults() HandlerConfig {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Observer == nil {
+		c.Observer = nopObserver{}
 	}
 	return c
 }
@@ -166,6 +172,7 @@ func NewHandler(store flightevents.EventStore, deadLetter flightevents.EventPubl
 // even if ctx is done, so that nothing is left unsettled.
 func (h *Handler) Handle(ctx context.Context, m Message) {
 	h.received.Add(1)
+	h.cfg.Observer.MessageReceived()
 	ev, err := flightevents.DecodeEvent(m.Data, h.cfg.Now())
 	if err != nil {
 		h.poison(m, err)
@@ -251,6 +258,7 @@ func (h *Handler) takeOpen() {
 
 func (h *Handler) nack(m Message) {
 	h.nacked.Add(1)
+	h.cfg.Observer.MessagesNacked(1)
 	m.Acker.Nack()
 }
 
@@ -279,6 +287,7 @@ func (h *Handler) poison(m Message, cause error) {
 		return
 	}
 	h.deadLettered.Add(1)
+	h.cfg.Observer.MessageDeadLettered(reason)
 	h.cfg.Logger.Warn("message dead-lettered", "message_id", m.ID, "dead_letter_id", id, "reason", reason, "error", cause.Error())
 	m.Acker.Ack()
 }
@@ -296,6 +305,7 @@ func (h *Handler) write() {
 		} else {
 			h.written.Add(int64(res.Written))
 			h.duplicates.Add(int64(res.Duplicates))
+			h.cfg.Observer.BatchWritten(len(b.events), res)
 		}
 		b.err = err
 		close(b.done)

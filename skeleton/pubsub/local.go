@@ -22,9 +22,10 @@ type Local struct {
 	conn   *grpc.ClientConn
 }
 
-// StartLocal starts pstest and connects a client for project to it.
-func StartLocal(ctx context.Context, project string) (*Local, error) {
-	srv := pstest.NewServer()
+// StartLocal starts pstest and connects a client for project to it. opts
+// add pstest reactors, such as pstest.WithErrorInjection, for fault tests.
+func StartLocal(ctx context.Context, project string, opts ...pstest.ServerReactorOption) (*Local, error) {
+	srv := pstest.NewServer(opts...)
 	conn, err := grpc.NewClient(srv.Addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		_ = srv.Close()
