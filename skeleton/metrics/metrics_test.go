@@ -367,4 +367,3 @@ flightevents_store_errors_total{code="unavailable",operation="list"} 1
 		t.Errorf("duration series = %d (%v), want write, list, ping", n, err)
 	}
 }
-
