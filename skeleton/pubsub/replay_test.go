@@ -184,10 +184,27 @@ func TestDeadLetterTopicDown(t *testing.T) {
 	want, malformed := simulator.Expected(msgs)
 	e.publish(t, msgs)
 
-	s := runSubscriber(t, e, fixedNow, func(s pubsub.Stats) bool {
+	// One subscriber runs throughout: a stopped one would leave messages
+	// leased (not yet dispatched) until their stream ack deadline.
+	dl := pubsub.NewPublisher(e.local.Client, e.names.DeadLetterTopic)
+	t.Cleanup(dl.Stop)
+	sub, err := pubsub.NewSubscriber(e.local.Client, e.store, dl, pubsub.SubscriberConfig{
+		Subscription:  e.names.Subscription,
+		NumGoroutines: 8,
+		Handler:       pubsub.HandlerConfig{Now: fixedNow, Logger: quiet, BatchMaxWait: 10 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- sub.Run(ctx) }()
+	waitFor(t, 60*time.Second, "valid events written and poison nacked", func() bool {
+		s := sub.Stats()
 		return s.Written >= int64(len(want)) && s.Nacked >= int64(len(malformed))
 	})
-	if s.DeadLettered != 0 {
+	if s := sub.Stats(); s.DeadLettered != 0 {
 		t.Errorf("%d messages dead-lettered while the dead-letter topic refused publishes", s.DeadLettered)
 	}
 	bad := map[string]bool{}
@@ -195,10 +212,7 @@ func TestDeadLetterTopicDown(t *testing.T) {
 		bad[string(m.Data)] = true
 	}
 	for _, m := range e.local.Server.Messages() {
-		if m.Topic != "projects/test-proj/topics/events" {
-			continue
-		}
-		if bad[string(m.Data)] && m.Acks > 0 {
+		if m.Topic == "projects/test-proj/topics/events" && bad[string(m.Data)] && m.Acks > 0 {
 			t.Errorf("poison message %s acked although its dead-letter publish failed", m.ID)
 		}
 	}
@@ -208,9 +222,13 @@ func TestDeadLetterTopicDown(t *testing.T) {
 	// Recovery: the dead-letter topic accepts again; the redelivered
 	// poison messages are dead-lettered, each once.
 	dlFault.on.Store(false)
-	s2 := runSubscriber(t, e, fixedNow, func(s pubsub.Stats) bool { return s.DeadLettered >= int64(len(malformed)) })
-	if s2.DeadLettered != int64(len(malformed)) || s2.Written != 0 {
-		t.Errorf("after recovery %+v: want %d dead-lettered, nothing new written", s2, len(malformed))
+	waitFor(t, 60*time.Second, "poison dead-lettered after recovery", func() bool { return sub.Stats().DeadLettered >= int64(len(malformed)) })
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("subscriber: %v", err)
+	}
+	if s := sub.Stats(); s.DeadLettered != int64(len(malformed)) || s.Written != int64(len(want)) {
+		t.Errorf("after recovery %+v: want %d dead-lettered, %d written", s, len(malformed), len(want))
 	}
 	if got := len(stored(t, e.store)); got != len(want) {
 		t.Errorf("store holds %d events, want %d", got, len(want))
