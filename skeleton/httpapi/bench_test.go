@@ -16,6 +16,7 @@ import (
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/httpapi"
 	"${{ values.goModule }}/logging"
+	"${{ values.goModule }}/metrics"
 )
 
 // benchConns is the number of concurrent keep-alive connections.
@@ -41,21 +42,30 @@ func (s fixedPageStore) ListEvents(context.Context, flightevents.EventFilter) (f
 //	go test ./httpapi -run '^$' -bench DatosVsPlain -benchtime 20000x
 //
 // Sub-benchmarks: store=embedded queries the test store (1,000 events);
-// store=fixed_page returns a ready page, leaving only the HTTP layer.
+// store=embedded_cached puts the /datos cache (default 2 s TTL) in front
+// of it, so repeated identical reads are served from pre-serialised bytes;
+// store=embedded_cached_metrics adds the Prometheus request metrics (the
+// production configuration); store=fixed_page returns a ready page,
+// leaving only the HTTP layer without the cache.
 func BenchmarkDatosVsPlain(b *testing.B) {
 	events := makeEvents(1000)
+	embedded := func(b *testing.B) flightevents.EventStore {
+		s := newStore(b)
+		if _, err := s.WriteEvents(b.Context(), events); err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
 	stores := []struct {
-		name string
-		make func(b *testing.B) flightevents.EventStore
+		name    string
+		make    func(b *testing.B) flightevents.EventStore
+		cache   bool // Deps.Cache with the default TTL
+		metrics bool // Deps.Metrics: request metrics, cache counters
 	}{
-		{"embedded", func(b *testing.B) flightevents.EventStore {
-			s := newStore(b)
-			if _, err := s.WriteEvents(b.Context(), events); err != nil {
-				b.Fatal(err)
-			}
-			return s
-		}},
-		{"fixed_page", func(b *testing.B) flightevents.EventStore {
+		{name: "embedded", make: embedded},
+		{name: "embedded_cached", make: embedded, cache: true},
+		{name: "embedded_cached_metrics", make: embedded, cache: true, metrics: true},
+		{name: "fixed_page", make: func(b *testing.B) flightevents.EventStore {
 			s := newStore(b)
 			page, err := func() (flightevents.EventPage, error) {
 				if _, err := s.WriteEvents(b.Context(), events); err != nil {
@@ -71,11 +81,18 @@ func BenchmarkDatosVsPlain(b *testing.B) {
 	}
 	for _, st := range stores {
 		b.Run("store="+st.name, func(b *testing.B) {
-			h := httpapi.NewHandler(httpapi.Deps{
+			deps := httpapi.Deps{
 				Store:  st.make(b),
 				Logger: logging.New(io.Discard, slog.LevelInfo, "bench"),
 				Now:    func() time.Time { return testNow },
-			}, httpapi.Config{})
+			}
+			if st.metrics {
+				deps.Metrics = metrics.New()
+			}
+			if st.cache {
+				deps.Cache = httpapi.NewCache(httpapi.CacheConfig{Metrics: deps.Metrics})
+			}
+			h := httpapi.NewHandler(deps, httpapi.Config{})
 			huma := httptest.NewServer(h)
 			defer huma.Close()
 

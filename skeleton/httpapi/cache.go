@@ -74,7 +74,7 @@ type datosPage struct {
 	contentLength string
 	etag          string
 	link          string
-	stored        time.Time // when the store answered
+	stored        time.Time // when the store answered, by the cache's clock
 }
 
 type cacheEntry struct {
@@ -202,6 +202,10 @@ func (c *Cache) run(ctx context.Context, key string, call *cacheCall, load func(
 		close(call.done)
 	}()
 	call.page, call.err = load(ctx)
+	if call.err == nil {
+		// The cache's clock, not the handler's, dates entries.
+		call.page.stored = c.cfg.Now()
+	}
 }
 
 // stale returns the entry for key when it is younger than TTL+MaxStale.

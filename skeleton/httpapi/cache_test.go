@@ -205,6 +205,27 @@ func TestCacheTTL(t *testing.T) {
 	}
 }
 
+func TestCacheDatesEntriesWithItsOwnClock(t *testing.T) {
+	t.Parallel()
+	// The handler's clock (Deps.Now, which bounds query windows) may be
+	// anything; freshness is judged by the cache's clock alone.
+	store := &countingStore{EventStore: newStore(t)}
+	h := httpapi.NewHandler(httpapi.Deps{
+		Store:  store,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:    func() time.Time { return testNow.Add(-time.Hour) },
+		Cache:  httpapi.NewCache(httpapi.CacheConfig{TTL: time.Minute}),
+	}, httpapi.Config{DisableDocs: true})
+	for range 3 {
+		if rec := serve(t, h, http.MethodGet, "/datos", nil); rec.Code != http.StatusOK {
+			t.Fatalf("GET /datos = %d", rec.Code)
+		}
+	}
+	if got := store.calls.Load(); got != 1 {
+		t.Errorf("store calls = %d for 3 identical requests within the TTL, want 1", got)
+	}
+}
+
 func TestCacheKeyIsTheNormalisedQuery(t *testing.T) {
 	t.Parallel()
 	since := testNow.Add(-time.Hour)

@@ -189,7 +189,6 @@ func loadDatos(ctx context.Context, deps Deps, in *listInput) (*datosPage, error
 		body:          body,
 		contentLength: strconv.Itoa(len(body)),
 		etag:          strongETag(body),
-		stored:        deps.Now(),
 	}
 	if page.Next != nil {
 		p.link = nextLink(in, f, *page.Next)
