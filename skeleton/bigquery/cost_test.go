@@ -19,8 +19,12 @@ import (
 	"${{ values.goModule }}/bigquery"
 	"${{ values.goModule }}/bigquery/bqfake"
 	"${{ values.goModule }}/logging"
+	"${{ values.goModule }}/metrics"
 	"${{ values.goModule }}/simulator"
 )
+
+// The service exports the estimates through its metrics registry.
+var _ bigquery.CostRecorder = (*metrics.Metrics)(nil)
 
 func TestBilledBytes(t *testing.T) {
 	t.Parallel()
