@@ -262,7 +262,7 @@ type recorder struct {
 }
 
 const (
-	subBits     = 6 // 64 sub-buckets per power of two
+	subBits     = 6                             // 64 sub-buckets per power of two
 	histBuckets = (40 - subBits + 2) << subBits // up to 2^40 µs
 )
 

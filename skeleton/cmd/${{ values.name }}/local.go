@@ -38,6 +38,10 @@ func (c *cli) local(ctx context.Context, cfg config.Config, args []string) error
 		return badInput("%w", err)
 	}
 	log := c.logger(cfg)
+	obs, err := c.observe()
+	if err != nil {
+		return err
+	}
 
 	ps, err := pubsub.StartLocal(ctx, cfg.ProjectID)
 	if err != nil {
@@ -47,18 +51,19 @@ func (c *cli) local(ctx context.Context, cfg config.Config, args []string) error
 	if err := pubsub.EnsureIngest(ctx, ps.Client, names(cfg)); err != nil {
 		return err
 	}
-	store, err := sqlitestore.Open(ctx, cfg.SQLitePath)
+	raw, err := sqlitestore.Open(ctx, cfg.SQLitePath)
 	if err != nil {
 		return fmt.Errorf("open sqlite store: %w", err)
 	}
-	defer store.Close()
+	defer raw.Close()
+	store := obs.store(raw)
 	dl := pubsub.NewPublisher(ps.Client, cfg.DeadLetterTopic)
 	defer dl.Stop()
-	sub, err := pubsub.NewSubscriber(ps.Client, store, dl, subscriberConfig(cfg, *streams, log))
+	sub, err := pubsub.NewSubscriber(ps.Client, store, dl, subscriberConfig(cfg, *streams, log, obs.metrics))
 	if err != nil {
 		return err
 	}
-	srv, err := listen(cfg, httpapi.NewHandler(httpapi.Deps{Store: store, Logger: log}, httpapi.Config{}))
+	srv, err := listen(cfg, httpapi.NewHandler(obs.deps(store, log), httpapi.Config{}))
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,9 @@ Commands:
   local      run everything in one process: Pub/Sub fake (pstest), embedded
              SQLite store, subscriber, a burst of simulated events and the API
   openapi    print the OpenAPI document (--format yaml|json)
+  load       drive GET /datos with N concurrent clients and report latency/errors
+  replay     re-publish dead-lettered messages (all or by reason) to the topic
+  backfill   load events from a JSONL or CSV file into the store
   help       show this help
 
 Run "${{ values.name }} <command> -h" for the flags of a command.
@@ -75,7 +78,9 @@ Configuration comes from the environment (defaults in parentheses):
   PUBSUB_MAX_OUTSTANDING_BYTES, BATCH_SIZE (500), BATCH_MAX_WAIT (50ms),
   STORE (sqlite locally, bigquery on Cloud Run), SQLITE_PATH (in memory),
   BIGQUERY_DATASET, BIGQUERY_TABLE, BIGQUERY_LOCATION, LOG_LEVEL (info),
-  SHUTDOWN_TIMEOUT (8s). PUBSUB_EMULATOR_HOST points the Pub/Sub client at an emulator.
+  SHUTDOWN_TIMEOUT (8s), DATOS_CACHE (on), DATOS_CACHE_TTL (2s), DATOS_CACHE_MAX_STALE (5m),
+  DATOS_CACHE_MAX_BYTES (64 MiB). PUBSUB_EMULATOR_HOST points the Pub/Sub client at an emulator.
+  GET /metrics serves Prometheus metrics wherever the API listens.
 `
 
 // cli holds the process environment, so that tests can run commands in
@@ -120,6 +125,12 @@ func (c *cli) run(ctx context.Context, args []string) error {
 		return c.publish(ctx, cfg, rest)
 	case "local":
 		return c.local(ctx, cfg, rest)
+	case "load":
+		return c.load(ctx, cfg, rest)
+	case "replay":
+		return c.replay(ctx, cfg, rest)
+	case "backfill":
+		return c.backfill(ctx, cfg, rest)
 	default:
 		fmt.Fprint(c.stderr, usage)
 		return badInput("unknown command %q", cmd)
@@ -249,23 +260,28 @@ func (c *cli) serve(ctx context.Context, cfg config.Config, args []string) error
 		return helpOK(err)
 	}
 	log := c.logger(cfg)
-	store, err := openStore(ctx, cfg)
+	obs, err := c.observe()
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	srv, err := listen(cfg, httpapi.NewHandler(httpapi.Deps{Store: store, Logger: log}, httpapi.Config{}))
+	raw, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	log.Info("serving API", "addr", srv.ln.Addr().String(), "store", cfg.Store)
+	defer raw.Close()
+	store := obs.store(raw)
+	srv, err := listen(cfg, httpapi.NewHandler(obs.deps(store, log), httpapi.Config{}))
+	if err != nil {
+		return err
+	}
+	log.Info("serving API", "addr", srv.ln.Addr().String(), "store", cfg.Store, "cache", obs.cache != nil)
 	c.announce(srv.base)
 	return srv.serveUntil(ctx, cfg.ShutdownTimeout)
 }
 
 // announce prints the API's URLs and tells a test where it listens.
 func (c *cli) announce(base string) {
-	fmt.Fprintf(c.stdout, "API:  %s/datos\nDocs: %s/docs\n", base, base)
+	fmt.Fprintf(c.stdout, "API:  %s/datos\nDocs: %s/docs\nMetrics: %s/metrics\n", base, base, base)
 	if c.ready != nil {
 		c.ready(base)
 	}
@@ -273,7 +289,7 @@ func (c *cli) announce(base string) {
 
 // subscriberConfig derives the subscriber's settings from cfg, fitting
 // its shutdown into cfg.ShutdownTimeout.
-func subscriberConfig(cfg config.Config, streams int, log *slog.Logger) pubsub.SubscriberConfig {
+func subscriberConfig(cfg config.Config, streams int, log *slog.Logger, obs pubsub.Observer) pubsub.SubscriberConfig {
 	write := pubsub.DefaultWriteTimeout
 	if write > cfg.ShutdownTimeout/2 {
 		write = cfg.ShutdownTimeout / 2
@@ -289,6 +305,7 @@ func subscriberConfig(cfg config.Config, streams int, log *slog.Logger) pubsub.S
 			BatchMaxWait: cfg.BatchMaxWait,
 			WriteTimeout: write,
 			Logger:       log,
+			Observer:     obs,
 		},
 	}
 }
@@ -304,6 +321,10 @@ func (c *cli) subscribe(ctx context.Context, cfg config.Config, args []string) e
 		return badInput("subscribe: --streams must be >= 1")
 	}
 	log := c.logger(cfg)
+	obs, err := c.observe()
+	if err != nil {
+		return err
+	}
 	client, err := ps.NewClient(ctx, cfg.ProjectID)
 	if err != nil {
 		return remote(fmt.Errorf("pubsub.NewClient: %w", err))
@@ -314,21 +335,22 @@ func (c *cli) subscribe(ctx context.Context, cfg config.Config, args []string) e
 			return remote(err)
 		}
 	}
-	store, err := openStore(ctx, cfg)
+	raw, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer raw.Close()
+	store := obs.store(raw)
 	dl := pubsub.NewPublisher(client, cfg.DeadLetterTopic)
 	defer dl.Stop()
-	sub, err := pubsub.NewSubscriber(client, store, dl, subscriberConfig(cfg, *streams, log))
+	sub, err := pubsub.NewSubscriber(client, store, dl, subscriberConfig(cfg, *streams, log, obs.metrics))
 	if err != nil {
 		return err
 	}
 	httpErr := make(chan error, 1)
 	if cfg.Cloud {
 		// Cloud Run needs a listener on PORT for its startup probe.
-		srv, err := listen(cfg, httpapi.NewHandler(httpapi.Deps{Store: store, Logger: log}, httpapi.Config{DisableDocs: true}))
+		srv, err := listen(cfg, httpapi.NewHandler(obs.deps(store, log), httpapi.Config{DisableDocs: true}))
 		if err != nil {
 			return err
 		}
