@@ -64,8 +64,11 @@ type Cache struct {
 	mu      sync.Mutex
 	lru     *list.List // of *cacheEntry, most recently used first
 	entries map[string]*list.Element
-	bytes   int64
-	calls   map[string]*cacheCall // store queries in flight
+	// raw maps query strings, exactly as requests spelled them, to the
+	// entries they were validated and answered with (see freshRaw).
+	raw   map[string]*list.Element
+	bytes int64
+	calls map[string]*cacheCall // store queries in flight
 }
 
 // datosPage is one /datos 200 response, ready to send.
@@ -81,7 +84,12 @@ type cacheEntry struct {
 	key  string
 	page *datosPage
 	size int64
+	raws []string // query strings bound to this entry, at most maxRawSpellings
 }
+
+// maxRawSpellings bounds the query strings remembered per entry: a client
+// varying parameter order or time zones cannot grow the memory.
+const maxRawSpellings = 4
 
 type cacheCall struct {
 	done    chan struct{} // closed when page or err is set
@@ -127,6 +135,7 @@ func NewCache(cfg CacheConfig) *Cache {
 		cfg:     cfg,
 		lru:     list.New(),
 		entries: make(map[string]*list.Element),
+		raw:     make(map[string]*list.Element),
 		calls:   make(map[string]*cacheCall),
 	}
 }
@@ -259,7 +268,56 @@ func (c *Cache) put(key string, page *datosPage) {
 func (c *Cache) remove(el *list.Element) {
 	e := c.lru.Remove(el).(*cacheEntry)
 	delete(c.entries, e.key)
+	for _, r := range e.raws {
+		delete(c.raw, r)
+	}
 	c.bytes -= e.size
+}
+
+// bindRaw remembers that the query string raw was validated by the API and
+// answered with the entry of key, so that freshRaw can serve it again
+// without parsing. Unknown keys and spellings beyond the per-entry bound
+// are ignored.
+func (c *Cache) bindRaw(raw, key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.entries[key]
+	if !ok {
+		return
+	}
+	if _, bound := c.raw[raw]; bound {
+		return
+	}
+	e := el.Value.(*cacheEntry)
+	if len(e.raws) >= maxRawSpellings {
+		return
+	}
+	e.raws = append(e.raws, raw)
+	c.raw[raw] = el
+	c.bytes += int64(len(raw))
+	e.size += int64(len(raw))
+}
+
+// freshRaw returns the fresh entry a previously answered query string is
+// bound to: the fast path of repeated identical requests (see fastDatos).
+func (c *Cache) freshRaw(raw string) (*datosPage, time.Duration, bool) {
+	now := c.cfg.Now()
+	c.mu.Lock()
+	el, ok := c.raw[raw]
+	if !ok {
+		c.mu.Unlock()
+		return nil, 0, false
+	}
+	e := el.Value.(*cacheEntry)
+	age := now.Sub(e.page.stored)
+	if age >= c.cfg.TTL {
+		c.mu.Unlock()
+		return nil, 0, false
+	}
+	c.lru.MoveToFront(el)
+	c.mu.Unlock()
+	c.cfg.Metrics.CacheRequest(metrics.CacheHit)
+	return e.page, age, true
 }
 
 // reportSize exports the size. The caller holds c.mu.

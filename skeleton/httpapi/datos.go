@@ -49,12 +49,14 @@ type listInput struct {
 
 	IfNoneMatch string `header:"If-None-Match" doc:"ETag of a cached copy; a match returns 304 Not Modified."`
 
-	after *flightevents.Cursor // parsed Cursor, set by Resolve
+	after    *flightevents.Cursor // parsed Cursor, set by Resolve
+	rawQuery string               // the query string as sent, set by Resolve
 }
 
 // Resolve implements huma.Resolver: checks that need more than one field
 // or the domain's cursor format, reported with the schema errors in one 422.
-func (in *listInput) Resolve(huma.Context) []error {
+func (in *listInput) Resolve(ctx huma.Context) []error {
+	in.rawQuery = ctx.URL().RawQuery
 	var errs []error
 	if !in.Since.IsZero() && !in.Until.IsZero() && in.Since.After(in.Until) {
 		errs = append(errs, &huma.ErrorDetail{
@@ -132,9 +134,13 @@ func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, erro
 		page, err = loadDatos(ctx, deps, in)
 	} else {
 		params := *in // the shared query may outlive this request
-		page, res, err = deps.Cache.get(ctx, datosKey(in), func(ctx context.Context) (*datosPage, error) {
+		key := datosKey(in)
+		page, res, err = deps.Cache.get(ctx, key, func(ctx context.Context) (*datosPage, error) {
 			return loadDatos(ctx, deps, &params)
 		})
+		if err == nil && res.result != metrics.CacheStale {
+			deps.Cache.bindRaw(in.rawQuery, key)
+		}
 	}
 	if err != nil {
 		return nil, deps.httpError(ctx, "list events", err)

@@ -10,3 +10,11 @@ func (c *Cache) Waiting() int {
 	}
 	return n
 }
+
+// RawBound reports whether the fast path knows the query string raw.
+func RawBound(c *Cache, raw string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.raw[raw]
+	return ok
+}
