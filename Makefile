@@ -10,6 +10,7 @@ DEMO_OUT    ?= .demo/flight-events
 export GOFLAGS ?= -buildvcs=false
 # Tools installed by `make deps` (scripts/install-deps.sh), found by the tests through these variables.
 export OPA_BIN := $(CURDIR)/.bin/opa
+export TFLINT_BIN := $(CURDIR)/.bin/tflint
 
 .PHONY: help
 help: ## List the targets with what they do.

@@ -2,7 +2,8 @@
 # install-deps.sh: installs, once, everything `make test` needs beyond Go:
 #  - Debian chromium (headless docs-UI test of the rendered service);
 #  - shellcheck (actionlint runs it over every workflow's run: scripts);
-#  - the pinned npm packages of tools/render-check (the real Backstage scaffolder), when present.
+#  - the pinned npm packages of tools/render-check (the real Backstage scaffolder), when present;
+#  - the pinned opa and tflint binaries in .bin/ (built from go.mod and tools/lint/go.mod).
 # Go modules and Go tools come from go.mod/go.sum through the module proxy.
 # Idempotent: a second run finds everything in place and returns in a second.
 set -euo pipefail
@@ -32,6 +33,14 @@ if [ ! -x .bin/opa ] || [ go.mod -nt .bin/opa ]; then
   go build -o .bin/opa github.com/open-policy-agent/opa
 fi
 echo "install-deps: $(.bin/opa version | head -n 1 | sed 's/Version: /opa /')"
+
+# tflint with its bundled terraform ruleset, pinned by the `tool` directive of the nested module
+# tools/lint (so the root module's `go test ./...` never builds it): tfcheck lints every Terraform root.
+if [ ! -x .bin/tflint ] || [ tools/lint/go.mod -nt .bin/tflint ]; then
+  echo "install-deps: go build tflint (tools/lint/go.mod tool)"
+  (cd tools/lint && go build -o ../../.bin/tflint github.com/terraform-linters/tflint)
+fi
+echo "install-deps: $(TFLINT_DISABLE_VERSION_CHECK=1 .bin/tflint --version | head -n 1)"
 
 if [ -f tools/render-check/package-lock.json ]; then
   if [ ! -d tools/render-check/node_modules ] || [ tools/render-check/package-lock.json -nt tools/render-check/node_modules ]; then

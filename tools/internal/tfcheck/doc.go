@@ -4,7 +4,10 @@
 // description, outputs without a description, missing CFT files, unpinned
 // providers, resources without labels, module calls that pass undeclared or
 // miss required variables, references to module outputs that do not exist,
-// and module READMEs whose inputs/outputs tables drift from the code.
+// and module READMEs whose inputs/outputs tables drift from the code. It also
+// wraps the pinned tflint binary (its bundled terraform ruleset) the
+// terraform-exec way: TflintCommand builds the command, RunTflint turns its
+// JSON output into findings and fails closed on tflint's own errors.
 //
 // It is not a Terraform evaluator: it does not resolve expressions, types or
 // providers (terraform validate and plan do that where providers exist), and

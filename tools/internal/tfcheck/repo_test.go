@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -234,38 +235,91 @@ func TestRenderedServiceRoot(t *testing.T) {
 	}
 	checkSchema(t, filepath.Join(dir, "..", "schema", "events.json"))
 
-	// The tfvars carry the template's values, with publicApi as an HCL bool.
-	tfvars, err := os.ReadFile(filepath.Join(dir, "envs", "dev.tfvars"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for key, want := range map[string]string{
-		"project_id":   `"` + values["projectId"].(string) + `"`,
-		"region":       `"` + values["region"].(string) + `"`,
-		"dataset_id":   `"` + values["dataset"].(string) + `"`,
-		"table_id":     `"` + values["table"].(string) + `"`,
+	// Each environment's tfvars carry the template's values, with publicApi
+	// as an HCL bool; prod shares the project under suffixed names so that
+	// no resource name collides with dev. Each backend keeps its own state.
+	name, dataset := values["name"].(string), values["dataset"].(string)
+	quote := func(s string) string { return `"` + s + `"` }
+	common := map[string]string{
+		"project_id":   quote(values["projectId"].(string)),
+		"region":       quote(values["region"].(string)),
+		"table_id":     quote(values["table"].(string)),
 		"public_api":   map[bool]string{true: "true", false: "false"}[values["publicApi"].(bool)],
-		"platform_ref": `"` + ref + `"`,
-	} {
-		re := regexp.MustCompile(`(?m)^` + key + `\s*=\s*(.+)$`)
-		got := re.FindSubmatch(tfvars)
-		if got == nil || string(got[1]) != want {
-			t.Errorf("dev.tfvars %s = %q, want %s", key, got, want)
+		"platform_ref": quote(ref),
+	}
+	envs := []struct {
+		env  string
+		want map[string]string
+	}{
+		{env: "dev", want: map[string]string{"environment": `"dev"`, "name": quote(name), "dataset_id": quote(dataset)}},
+		{env: "prod", want: map[string]string{"environment": `"prod"`, "name": quote(name + "-prod"), "dataset_id": quote(dataset + "_prod")}},
+	}
+	got, err := filepath.Glob(filepath.Join(dir, "envs", "*.tfvars"))
+	if err != nil || len(got) != len(envs) {
+		t.Errorf("envs/*.tfvars: %v, want one per environment (%d)", got, len(envs))
+	}
+	seen := map[string]string{}
+	for _, e := range envs {
+		tfvars, err := os.ReadFile(filepath.Join(dir, "envs", e.env+".tfvars"))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	f, diags := hclsyntax.ParseConfig(tfvars, "dev.tfvars", hclStart)
-	if diags.HasErrors() {
-		t.Fatalf("dev.tfvars: %v", diags)
-	}
-	attrs, _ := f.Body.JustAttributes()
-	for name := range attrs {
-		if _, ok := m.Variables[name]; !ok {
-			t.Errorf("dev.tfvars sets %q, which the root does not declare", name)
+		want := maps.Clone(common)
+		maps.Copy(want, e.want)
+		actual := map[string]string{}
+		for key, want := range want {
+			re := regexp.MustCompile(`(?m)^` + key + `\s*=\s*(.+)$`)
+			if got := re.FindSubmatch(tfvars); got != nil {
+				actual[key] = string(got[1])
+			}
+			if actual[key] != want {
+				t.Errorf("%s.tfvars %s = %q, want %s", e.env, key, actual[key], want)
+			}
 		}
-	}
-	for name, v := range m.Variables {
-		if _, ok := attrs[name]; v.Required() && !ok {
-			t.Errorf("dev.tfvars does not set required variable %q", name)
+		for _, key := range []string{"name", "dataset_id"} {
+			k := actual["project_id"] + " " + key + " " + actual[key]
+			if other, dup := seen[k]; dup {
+				t.Errorf("%s.tfvars and %s.tfvars both set %s = %s in project %s: the resources would collide", other, e.env, key, actual[key], actual["project_id"])
+			}
+			seen[k] = e.env
+		}
+		f, diags := hclsyntax.ParseConfig(tfvars, e.env+".tfvars", hclStart)
+		if diags.HasErrors() {
+			t.Fatalf("%s.tfvars: %v", e.env, diags)
+		}
+		attrs, _ := f.Body.JustAttributes()
+		for name := range attrs {
+			if _, ok := m.Variables[name]; !ok {
+				t.Errorf("%s.tfvars sets %q, which the root does not declare", e.env, name)
+			}
+		}
+		for name, v := range m.Variables {
+			if _, ok := attrs[name]; v.Required() && !ok {
+				t.Errorf("%s.tfvars does not set required variable %q", e.env, name)
+			}
+		}
+
+		backend, err := os.ReadFile(filepath.Join(dir, "envs", e.env+".gcs.tfbackend"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bf, diags := hclsyntax.ParseConfig(backend, e.env+".gcs.tfbackend", hclStart)
+		if diags.HasErrors() {
+			t.Fatalf("%s.gcs.tfbackend: %v", e.env, diags)
+		}
+		battrs, _ := bf.Body.JustAttributes()
+		gotBackend := map[string]string{}
+		for k, a := range battrs {
+			v, diags := a.Expr.Value(nil)
+			if diags.HasErrors() || v.Type() != cty.String {
+				t.Errorf("%s.gcs.tfbackend %s: want a literal string", e.env, k)
+				continue
+			}
+			gotBackend[k] = v.AsString()
+		}
+		wantBackend := map[string]string{"bucket": values["projectId"].(string) + "-tfstate", "prefix": name + "/" + e.env}
+		if diff := cmp.Diff(gotBackend, wantBackend); diff != "" {
+			t.Errorf("%s.gcs.tfbackend (-got +want):\n%s", e.env, diff)
 		}
 	}
 }

@@ -1,0 +1,22 @@
+# prod environment of ${{ values.name }}, from the Backstage template's values.
+# It shares the project with dev under its own names (service, topic, key
+# ring and dataset carry a prod suffix), so the two never collide. To run
+# prod in a project of its own, bootstrap that project, set project_id here
+# and the bucket in prod.gcs.tfbackend, and drop the suffixes.
+project_id   = "${{ values.projectId }}"
+region       = "${{ values.region }}"
+environment  = "prod"
+name         = "${{ values.name }}-prod"
+dataset_id   = "${{ values.dataset }}_prod"
+table_id     = "${{ values.table }}"
+public_api   = ${{ values.publicApi }}
+owner        = "${{ values.owner }}"
+system       = "${{ values.system }}"
+platform_ref = "${{ values.platformRef }}"
+
+# Team mailbox for alerts. The template has no alert address parameter yet:
+# replace this with the owning team's on-call address.
+alert_emails = ["${{ values.name }}-oncall@acme-platform.example"]
+
+# The platform bootstrap's apply identity deploys revisions.
+deployer_members = ["serviceAccount:tf-apply@${{ values.projectId }}.iam.gserviceaccount.com"]
