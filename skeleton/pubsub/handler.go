@@ -79,7 +79,10 @@ type HandlerConfig struct {
 	WriteTimeout time.Duration
 	// Now returns the current time for timestamp validation (time.Now if nil).
 	Now func() time.Time
-	// Logger receives one line per failed write or dead-lettered message
+	// Logger receives one line per failed write and per dead-lettered
+	// message, the latter at most DeadLetterLogBurst a second (the metrics
+	// count every one; the next line says how many were not logged), so a
+	// flood of poison neither floods the log nor slows valid traffic
 	// (slog.Default if nil).
 	Logger *slog.Logger
 	// Observer is told about every message, write and dead letter
@@ -140,6 +143,38 @@ type Handler struct {
 	done    chan struct{} // closed when the writer has settled everything
 
 	received, written, duplicates, deadLettered, nacked, batchCount atomic.Int64
+
+	deadLetterLog logLimiter
+}
+
+// DeadLetterLogBurst is how many dead-lettered messages are logged per second.
+const DeadLetterLogBurst = 20
+
+// logLimiter lets through at most DeadLetterLogBurst lines per second and
+// counts the rest.
+type logLimiter struct {
+	mu         sync.Mutex
+	second     int64 // Unix second of the current window
+	lines      int
+	suppressed int
+}
+
+// allow reports whether a line may be logged at now, and how many were
+// suppressed since the last one that was.
+func (l *logLimiter) allow(now time.Time) (bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s := now.Unix(); s != l.second {
+		l.second, l.lines = s, 0
+	}
+	if l.lines >= DeadLetterLogBurst {
+		l.suppressed++
+		return false, 0
+	}
+	l.lines++
+	n := l.suppressed
+	l.suppressed = 0
+	return true, n
 }
 
 type batch struct {
@@ -273,8 +308,9 @@ func (h *Handler) poison(m Message, cause error) {
 	}
 	attrs := make(map[string]string, len(m.Attributes)+3)
 	maps.Copy(attrs, m.Attributes)
+	errText := truncate(cause.Error(), 1024)
 	attrs[AttrReason] = reason
-	attrs[AttrError] = truncate(cause.Error(), 1024)
+	attrs[AttrError] = errText
 	if m.ID != "" {
 		attrs[AttrSourceMessageID] = m.ID
 	}
@@ -288,8 +324,11 @@ func (h *Handler) poison(m Message, cause error) {
 	}
 	h.deadLettered.Add(1)
 	h.cfg.Observer.MessageDeadLettered(reason)
-	h.cfg.Logger.Warn("message dead-lettered", "message_id", m.ID, "dead_letter_id", id, "reason", reason, "error", cause.Error())
 	m.Acker.Ack()
+	if ok, suppressed := h.deadLetterLog.allow(h.cfg.Now()); ok {
+		h.cfg.Logger.Warn("message dead-lettered", "message_id", m.ID, "dead_letter_id", id, "reason", reason, "error", errText,
+			"not_logged_since_last", suppressed)
+	}
 }
 
 // write writes each queued batch and settles its messages.
