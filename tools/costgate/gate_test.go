@@ -63,7 +63,7 @@ func TestExitCodes(t *testing.T) {
 	}{
 		{name: "pass_lenient", args: []string{"--infracost", fixtures + "synthetic/gcp_pr_over_budget.json", "--policy", "testdata/lenient.yaml"}, want: ExitOK},
 		{name: "warn_is_exit_0", args: []string{"--infracost", fixtures + "synthetic/gcp_base.json", "--policy", servicePolicy}, want: ExitOK},
-		{name: "over_budget_fails", args: []string{"--infracost", fixtures + "synthetic/gcp_pr_over_budget.json", "--policy", servicePolicy}, want: ExitGateFailed, wantErr: "cost gate failed: 4 check(s) failed"},
+		{name: "over_budget_fails", args: []string{"--infracost", fixtures + "synthetic/gcp_pr_over_budget.json", "--policy", servicePolicy}, want: ExitGateFailed, wantErr: "cost gate failed: 2 check(s) failed"},
 		{name: "vacuous_zero_fails", args: []string{"--infracost", fixtures + "synthetic/gcp_usage_null.json", "--policy", servicePolicy}, want: ExitGateFailed},
 		{name: "project_error_fails_even_when_lenient", args: []string{"--infracost", fixtures + "upstream/out_with_project_error.json", "--policy", "testdata/lenient.yaml", "--builtin-rego=false"}, want: ExitGateFailed, wantErr: "1 check(s) failed"},
 		{name: "merge_two_files", args: []string{"--infracost", fixtures + "synthetic/gcp_pr.json", "--infracost", fixtures + "synthetic/missing_past_totals.json", "--policy", "testdata/lenient.yaml"}, want: ExitOK},
