@@ -56,7 +56,7 @@ func (c *cli) local(ctx context.Context, cfg config.Config, args []string) error
 		return fmt.Errorf("open sqlite store: %w", err)
 	}
 	defer raw.Close()
-	store := obs.store(raw)
+	store := obs.store(raw, log)
 	dl := pubsub.NewPublisher(ps.Client, cfg.DeadLetterTopic)
 	defer dl.Stop()
 	sub, err := pubsub.NewSubscriber(ps.Client, store, dl, subscriberConfig(cfg, *streams, log, obs.metrics))

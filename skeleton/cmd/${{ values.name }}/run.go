@@ -269,7 +269,7 @@ func (c *cli) serve(ctx context.Context, cfg config.Config, args []string) error
 		return err
 	}
 	defer raw.Close()
-	store := obs.store(raw)
+	store := obs.store(raw, log)
 	srv, err := listen(cfg, httpapi.NewHandler(obs.deps(store, log), httpapi.Config{}))
 	if err != nil {
 		return err
@@ -340,7 +340,7 @@ func (c *cli) subscribe(ctx context.Context, cfg config.Config, args []string) e
 		return err
 	}
 	defer raw.Close()
-	store := obs.store(raw)
+	store := obs.store(raw, log)
 	dl := pubsub.NewPublisher(client, cfg.DeadLetterTopic)
 	defer dl.Stop()
 	sub, err := pubsub.NewSubscriber(client, store, dl, subscriberConfig(cfg, *streams, log, obs.metrics))

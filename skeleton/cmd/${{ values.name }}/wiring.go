@@ -9,6 +9,7 @@ import (
 	"time"
 
 	flightevents "${{ values.goModule }}"
+	"${{ values.goModule }}/bigquery"
 	"${{ values.goModule }}/httpapi"
 	"${{ values.goModule }}/metrics"
 	"${{ values.goModule }}/pubsub"
@@ -70,6 +71,22 @@ func cacheFromEnv(getenv func(string) string) (cacheSettings, error) {
 type observed struct {
 	metrics *metrics.Metrics
 	cache   *httpapi.Cache // nil when DATOS_CACHE=off
+	// pricePerTiB prices the BigQuery dry run of every uncached /datos
+	// query (BIGQUERY_PRICE_PER_TIB, default bigquery.DefaultPricePerTiB).
+	pricePerTiB float64
+}
+
+// priceFromEnv reads BIGQUERY_PRICE_PER_TIB (USD per TiB scanned).
+func priceFromEnv(getenv func(string) string) (float64, error) {
+	v := strings.TrimSpace(getenv("BIGQUERY_PRICE_PER_TIB"))
+	if v == "" {
+		return bigquery.DefaultPricePerTiB, nil
+	}
+	p, err := strconv.ParseFloat(v, 64)
+	if err != nil || p < 0 || p > 1000 {
+		return 0, badInput("read BIGQUERY_PRICE_PER_TIB=%q: want USD per TiB from 0 to 1000", v)
+	}
+	return p, nil
 }
 
 // observe creates the process's metrics registry and /datos cache.
@@ -78,15 +95,29 @@ func (c *cli) observe() (observed, error) {
 	if err != nil {
 		return observed{}, err
 	}
-	o := observed{metrics: metrics.New()}
+	price, err := priceFromEnv(c.getenv)
+	if err != nil {
+		return observed{}, err
+	}
+	o := observed{metrics: metrics.New(), pricePerTiB: price}
 	if !cs.Off {
 		o.cache = httpapi.NewCache(httpapi.CacheConfig{TTL: cs.TTL, MaxStale: cs.MaxStale, MaxBytes: cs.MaxBytes, Metrics: o.metrics})
 	}
 	return o, nil
 }
 
-// store wraps s with store-call metrics.
-func (o observed) store(s flightevents.EventStore) flightevents.EventStore {
+// store wraps s with store-call metrics and, on BigQuery, with the cost
+// report of every read (a dry run logged with the request's trace and
+// exported as flightevents_bigquery_estimated_* metrics). It sits under the
+// /datos cache, so only the reads BigQuery bills are estimated.
+func (o observed) store(s flightevents.EventStore, log *slog.Logger) flightevents.EventStore {
+	if bq, ok := s.(*bigquery.Store); ok {
+		s = bigquery.WithCostReport(bq, bigquery.CostReportConfig{
+			Pricing:  bigquery.Pricing{PricePerTiB: o.pricePerTiB},
+			Logger:   log,
+			Recorder: o.metrics,
+		})
+	}
 	return metrics.InstrumentStore(s, o.metrics)
 }
 
