@@ -45,8 +45,14 @@ func TestObservedStoreReportsBigQueryCost(t *testing.T) {
 	if _, err := store.ListEvents(t.Context(), flightevents.EventFilter{Limit: 10}); err != nil {
 		t.Fatalf("ListEvents: %v", err)
 	}
-	if got := testutil.CollectAndCount(obs.metrics.Registry(), "flightevents_bigquery_dry_runs_total"); got == 0 {
-		t.Errorf("no flightevents_bigquery_dry_runs_total series after a BigQuery read")
+	want := `
+# HELP flightevents_bigquery_dry_runs_total BigQuery dry runs of uncached /datos queries, by result (ok, error).
+# TYPE flightevents_bigquery_dry_runs_total counter
+flightevents_bigquery_dry_runs_total{result="error"} 0
+flightevents_bigquery_dry_runs_total{result="ok"} 1
+`
+	if err := testutil.GatherAndCompare(obs.metrics.Registry(), strings.NewReader(want), "flightevents_bigquery_dry_runs_total"); err != nil {
+		t.Errorf("dry runs after one BigQuery read: %v", err)
 	}
 	if !strings.Contains(logs.String(), "bytes") {
 		t.Errorf("no cost log line after a BigQuery read; logs:\n%s", logs.String())
