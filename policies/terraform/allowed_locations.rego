@@ -26,16 +26,16 @@ located := {"google_storage_bucket", "google_bigquery_dataset", "google_cloud_ru
 allowed(region) if lower(region) in {lower(r) | some r in lib.config.allowed_regions}
 
 issues contains lib.issue(rc, sprintf("location %v is not an allowed region", [loc])) if {
-	some rc in lib.resources
-	rc.type in located
+	some t in located
+	some rc in lib.resources_by_type[t]
 	not lib.unknown(rc, ["location"])
 	loc := lib.get(rc, ["location"])
 	not allowed(loc)
 }
 
 issues contains lib.unknown_issue(rc, ["location"]) if {
-	some rc in lib.resources
-	rc.type in located
+	some t in located
+	some rc in lib.resources_by_type[t]
 	lib.unknown(rc, ["location"])
 }
 
@@ -45,21 +45,18 @@ storage_regions(rc) := [r |
 ]
 
 issues contains lib.issue(rc, "message_storage_policy is not set: messages may be stored in any region") if {
-	some rc in lib.resources
-	rc.type == "google_pubsub_topic"
+	some rc in lib.resources_by_type.google_pubsub_topic
 	not lib.unknown(rc, ["message_storage_policy"])
 	count(storage_regions(rc)) == 0
 }
 
 issues contains lib.issue(rc, sprintf("message_storage_policy allows region %s", [r])) if {
-	some rc in lib.resources
-	rc.type == "google_pubsub_topic"
+	some rc in lib.resources_by_type.google_pubsub_topic
 	some r in storage_regions(rc)
 	not allowed(r)
 }
 
 issues contains lib.unknown_issue(rc, ["message_storage_policy"]) if {
-	some rc in lib.resources
-	rc.type == "google_pubsub_topic"
+	some rc in lib.resources_by_type.google_pubsub_topic
 	lib.unknown(rc, ["message_storage_policy"])
 }

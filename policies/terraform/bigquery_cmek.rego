@@ -28,14 +28,12 @@ key_set(rc) if {
 }
 
 issues contains lib.issue(rc, "default_encryption_configuration.kms_key_name is not set: Google-managed encryption") if {
-	some rc in lib.resources
-	rc.type == "google_bigquery_dataset"
+	some rc in lib.resources_by_type.google_bigquery_dataset
 	not lib.unknown(rc, path)
 	not key_set(rc)
 }
 
 issues contains lib.unknown_issue(rc, path) if {
-	some rc in lib.resources
-	rc.type == "google_bigquery_dataset"
+	some rc in lib.resources_by_type.google_bigquery_dataset
 	lib.undecided(rc, path)
 }

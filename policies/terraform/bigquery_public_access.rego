@@ -24,23 +24,20 @@ public(entry) if entry.special_group in lib.public_principals
 public(entry) if entry.iam_member in lib.public_principals
 
 issues contains lib.issue(rc, sprintf("dataset access grants %v to a public principal", [object.get(entry, "role", "a role")])) if {
-	some rc in lib.resources
-	rc.type == "google_bigquery_dataset"
+	some rc in lib.resources_by_type.google_bigquery_dataset
 	some entry in lib.arr(lib.get(rc, ["access"]))
 	public(entry)
 }
 
 issues contains lib.issue(rc, sprintf("grants %v on the dataset to a public principal", [lib.get(rc, ["role"])])) if {
-	some rc in lib.resources
-	rc.type == "google_bigquery_dataset_access"
+	some rc in lib.resources_by_type.google_bigquery_dataset_access
 	public(lib.after(rc))
 }
 
 # access blocks set from non-resource values (variables, module outputs) and
 # unknown at plan time; unset access is computed to the default project roles.
 issues contains lib.unknown_issue(rc, ["access"]) if {
-	some rc in lib.resources
-	rc.type == "google_bigquery_dataset"
+	some rc in lib.resources_by_type.google_bigquery_dataset
 	lib.unknown(rc, ["access"])
 	some block in lib.arr(lib.config_expr(rc, ["access"]))
 	some key in ["special_group", "iam_member"]
@@ -49,8 +46,7 @@ issues contains lib.unknown_issue(rc, ["access"]) if {
 }
 
 issues contains lib.unknown_issue(rc, [key]) if {
-	some rc in lib.resources
-	rc.type == "google_bigquery_dataset_access"
+	some rc in lib.resources_by_type.google_bigquery_dataset_access
 	some key in ["special_group", "iam_member"]
 	lib.undecided(rc, [key])
 }

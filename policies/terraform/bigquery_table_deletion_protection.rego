@@ -19,13 +19,11 @@ deny contains f if {
 }
 
 issues contains lib.issue(rc, "deletion_protection is false") if {
-	some rc in lib.resources
-	rc.type == "google_bigquery_table"
+	some rc in lib.resources_by_type.google_bigquery_table
 	lib.get(rc, ["deletion_protection"]) == false
 }
 
 issues contains lib.unknown_issue(rc, ["deletion_protection"]) if {
-	some rc in lib.resources
-	rc.type == "google_bigquery_table"
+	some rc in lib.resources_by_type.google_bigquery_table
 	lib.unknown_configured(rc, ["deletion_protection"])
 }

@@ -22,20 +22,17 @@ deny contains f if {
 path := ["public_access_prevention"]
 
 issues contains lib.issue(rc, sprintf("public_access_prevention is %v, want \"enforced\"", [lib.get(rc, path)])) if {
-	some rc in lib.resources
-	rc.type == "google_storage_bucket"
+	some rc in lib.resources_by_type.google_storage_bucket
 	not lib.unknown(rc, path)
 	lib.get(rc, path) != "enforced"
 }
 
 issues contains lib.issue(rc, "public_access_prevention is not set: the provider computes \"inherited\"") if {
-	some rc in lib.resources
-	rc.type == "google_storage_bucket"
+	some rc in lib.resources_by_type.google_storage_bucket
 	lib.unset_unknown(rc, path)
 }
 
 issues contains lib.unknown_issue(rc, path) if {
-	some rc in lib.resources
-	rc.type == "google_storage_bucket"
+	some rc in lib.resources_by_type.google_storage_bucket
 	lib.unknown_configured(rc, path)
 }

@@ -20,13 +20,13 @@ deny contains f if {
 }
 
 issues contains lib.issue(rc, "force_destroy is true on the Terraform state bucket") if {
-	some rc in lib.resources
+	some rc in lib.resources_by_type.google_storage_bucket
 	lib.state_bucket(rc)
 	lib.get(rc, ["force_destroy"]) == true
 }
 
 issues contains lib.unknown_issue(rc, ["force_destroy"]) if {
-	some rc in lib.resources
+	some rc in lib.resources_by_type.google_storage_bucket
 	lib.state_bucket(rc)
 	lib.unknown_configured(rc, ["force_destroy"])
 }

@@ -22,20 +22,17 @@ deny contains f if {
 path := ["uniform_bucket_level_access"]
 
 issues contains lib.issue(rc, sprintf("uniform_bucket_level_access is %v, want true", [lib.get(rc, path)])) if {
-	some rc in lib.resources
-	rc.type == "google_storage_bucket"
+	some rc in lib.resources_by_type.google_storage_bucket
 	not lib.unknown(rc, path)
 	lib.get(rc, path) != true
 }
 
 issues contains lib.issue(rc, "uniform_bucket_level_access is not set: the bucket keeps fine-grained ACLs") if {
-	some rc in lib.resources
-	rc.type == "google_storage_bucket"
+	some rc in lib.resources_by_type.google_storage_bucket
 	lib.unset_unknown(rc, path)
 }
 
 issues contains lib.unknown_issue(rc, path) if {
-	some rc in lib.resources
-	rc.type == "google_storage_bucket"
+	some rc in lib.resources_by_type.google_storage_bucket
 	lib.unknown_configured(rc, path)
 }

@@ -31,14 +31,12 @@ severity(rc) := "HIGH" if lib.state_bucket(rc)
 else := "MEDIUM"
 
 issues contains lib.with_severity(lib.issue(rc, "versioning is not enabled"), severity(rc)) if {
-	some rc in lib.resources
-	rc.type == "google_storage_bucket"
+	some rc in lib.resources_by_type.google_storage_bucket
 	not lib.unknown(rc, path)
 	not enabled(rc)
 }
 
 issues contains lib.with_severity(lib.unknown_issue(rc, path), severity(rc)) if {
-	some rc in lib.resources
-	rc.type == "google_storage_bucket"
+	some rc in lib.resources_by_type.google_storage_bucket
 	lib.unknown(rc, path)
 }

@@ -20,6 +20,5 @@ deny contains f if {
 }
 
 issues contains lib.issue(rc, sprintf("creates a service-account key for %v", [object.get(lib.after(rc), "service_account_id", "(known after apply)")])) if {
-	some rc in lib.resources
-	rc.type == "google_service_account_key"
+	some rc in lib.resources_by_type.google_service_account_key
 }

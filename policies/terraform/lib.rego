@@ -44,6 +44,17 @@ resources contains rc if {
 	not removed(rc)
 }
 
+# resources_by_type: resources grouped by type, built once per evaluation, so
+# each rule iterates only the types it checks instead of every resource.
+# The inner comprehension closes over t, so OPA's comprehension indexing
+# evaluates it once, grouping by type (a ref-head rule such as
+# `by_type[rc.type] contains rc` would check each new element against all
+# earlier ones: quadratic).
+resources_by_type := {t: rcs |
+	some t in {rc.type | some rc in resources}
+	rcs := {rc | some rc in resources; rc.type = t}
+}
+
 removed(rc) if rc.change.actions == ["delete"]
 
 removed(rc) if rc.change.actions == ["forget"]
@@ -51,7 +62,7 @@ removed(rc) if rc.change.actions == ["forget"]
 after(rc) := object.get(rc.change, "after", {})
 
 # get returns the planned value at path, or null when absent or null.
-get(rc, path) := object.get(after(rc), path, null)
+get(rc, path) := object.get(object.get(rc.change, "after", {}), path, null)
 
 # obj turns null into an empty object.
 obj(x) := x if is_object(x)
@@ -64,8 +75,10 @@ arr(x) := x if is_array(x)
 else := []
 
 # unknown: the value at path (or part of it) is known only after apply.
+# (Known values, the common case, stop at v != false before walk.)
 unknown(rc, path) if {
 	v := object.get(object.get(rc.change, "after_unknown", {}), path, false)
+	v != false
 	walk(v, [_, true])
 }
 
@@ -74,19 +87,46 @@ module_names(rc) := [m[1] |
 	some m in regex.find_all_string_submatch_n(`module\.([A-Za-z0-9_-]+)`, object.get(rc, "module_address", ""), -1)
 ]
 
-module_path(rc) := [p |
-	some name in module_names(rc)
+module_path(rc) := names_path(module_names(rc))
+
+# names_path: the path of a module's configuration below root_module.
+names_path(names) := [p |
+	some name in names
 	some p in ["module_calls", name, "module"]
 ]
 
-config_module(rc) := object.get(object.get(input, ["configuration", "root_module"], {}), module_path(rc), {})
+config_root := object.get(input, ["configuration", "root_module"], {})
 
-config_resource(rc) := r if {
-	some r in object.get(config_module(rc), "resources", [])
-	r.mode == "managed"
-	r.type == rc.type
-	r.name == rc.name
+config_module(rc) := object.get(config_root, module_path(rc), {})
+
+# module_names_by_address: module_names of every module address that holds
+# a resource, computed once per address rather than once per lookup.
+module_names_by_address := {ma: names |
+	some ma in {module_address(rc) | some rc in resources}
+	names := [m[1] | some m in regex.find_all_string_submatch_n(`module\.([A-Za-z0-9_-]+)`, ma, -1)]
 }
+
+# module_index: the managed resources of a configuration module by [type, name].
+module_index(names) := {[r.type, r.name]: r |
+	some r in object.get(object.get(config_root, names_path(names), {}), "resources", [])
+	r.mode == "managed"
+}
+
+# config_resources: module_index of every configuration module holding a
+# resource of the plan, built once.
+config_resources := {names: module_index(names) | some names in {n | some n in module_names_by_address}}
+
+# names_of: module_names(rc), from the per-address index for resources of
+# the plan.
+names_of(rc) := names if {
+	names := module_names_by_address[module_address(rc)]
+} else := module_names(rc)
+
+config_index(names) := index if {
+	index := config_resources[names]
+} else := module_index(names)
+
+config_resource(rc) := config_index(names_of(rc))[[rc.type, rc.name]]
 
 # config_expr: the configuration expression of the attribute at path, or
 # null when the configuration does not set it.
@@ -186,8 +226,9 @@ undecided(rc, path) if {
 iam_type(type) if regex.match(`^google_[a-z0-9_]+_iam_(member|binding|policy)$`, type)
 
 iam_resources contains rc if {
-	some rc in resources
-	iam_type(rc.type)
+	some type, rcs in resources_by_type
+	iam_type(type)
+	some rc in rcs
 }
 
 iam_member_paths := [["member"], ["members"], ["policy_data"]]

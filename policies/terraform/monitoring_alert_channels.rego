@@ -22,20 +22,17 @@ deny contains f if {
 path := ["notification_channels"]
 
 issues contains lib.issue(rc, "notification_channels is empty: the alert notifies no one") if {
-	some rc in lib.resources
-	rc.type == "google_monitoring_alert_policy"
+	some rc in lib.resources_by_type.google_monitoring_alert_policy
 	not lib.unknown(rc, path)
 	count(lib.arr(lib.get(rc, path))) == 0
 }
 
 issues contains lib.unknown_issue(rc, path) if {
-	some rc in lib.resources
-	rc.type == "google_monitoring_alert_policy"
+	some rc in lib.resources_by_type.google_monitoring_alert_policy
 	lib.undecided(rc, path)
 }
 
 issues contains lib.issue(rc, "enabled is false: the alert never fires") if {
-	some rc in lib.resources
-	rc.type == "google_monitoring_alert_policy"
+	some rc in lib.resources_by_type.google_monitoring_alert_policy
 	lib.get(rc, ["enabled"]) == false
 }

@@ -22,23 +22,20 @@ deny contains f if {
 policies(rc) := lib.arr(lib.get(rc, ["dead_letter_policy"]))
 
 issues contains lib.issue(rc, "dead_letter_policy is not set") if {
-	some rc in lib.resources
-	rc.type == "google_pubsub_subscription"
+	some rc in lib.resources_by_type.google_pubsub_subscription
 	not lib.unknown(rc, ["dead_letter_policy"])
 	count(policies(rc)) == 0
 }
 
 issues contains lib.issue(rc, "dead_letter_policy.max_delivery_attempts is not set") if {
-	some rc in lib.resources
-	rc.type == "google_pubsub_subscription"
+	some rc in lib.resources_by_type.google_pubsub_subscription
 	some p in policies(rc)
 	not lib.unknown(rc, ["dead_letter_policy", 0, "max_delivery_attempts"])
 	object.get(p, "max_delivery_attempts", 0) in {0, null}
 }
 
 issues contains lib.unknown_issue(rc, ["dead_letter_policy", 0, attr]) if {
-	some rc in lib.resources
-	rc.type == "google_pubsub_subscription"
+	some rc in lib.resources_by_type.google_pubsub_subscription
 	some attr in ["dead_letter_topic", "max_delivery_attempts"]
 	lib.undecided(rc, ["dead_letter_policy", 0, attr])
 }

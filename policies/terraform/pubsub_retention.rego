@@ -24,23 +24,20 @@ path := ["message_retention_duration"]
 seconds(d) := to_number(trim_suffix(d, "s")) if regex.match(`^[0-9]+(\.[0-9]+)?s$`, d)
 
 issues contains lib.issue(rc, sprintf("message_retention_duration is %s, want at least 86400s", [d])) if {
-	some rc in lib.resources
-	rc.type == "google_pubsub_subscription"
+	some rc in lib.resources_by_type.google_pubsub_subscription
 	d := lib.get(rc, path)
 	is_string(d)
 	seconds(d) < 86400
 }
 
 issues contains lib.issue(rc, sprintf("message_retention_duration %q is not a duration in seconds", [d])) if {
-	some rc in lib.resources
-	rc.type == "google_pubsub_subscription"
+	some rc in lib.resources_by_type.google_pubsub_subscription
 	d := lib.get(rc, path)
 	is_string(d)
 	not seconds(d)
 }
 
 issues contains lib.unknown_issue(rc, path) if {
-	some rc in lib.resources
-	rc.type == "google_pubsub_subscription"
+	some rc in lib.resources_by_type.google_pubsub_subscription
 	lib.unknown_configured(rc, path)
 }

@@ -28,14 +28,12 @@ key_set(rc) if {
 }
 
 issues contains lib.issue(rc, "kms_key_name is not set: Google-managed encryption") if {
-	some rc in lib.resources
-	rc.type == "google_pubsub_topic"
+	some rc in lib.resources_by_type.google_pubsub_topic
 	not lib.unknown(rc, path)
 	not key_set(rc)
 }
 
 issues contains lib.unknown_issue(rc, path) if {
-	some rc in lib.resources
-	rc.type == "google_pubsub_topic"
+	some rc in lib.resources_by_type.google_pubsub_topic
 	lib.undecided(rc, path)
 }

@@ -22,7 +22,7 @@ deny contains f if {
 
 field(rc) := lib.config.labelable_types[rc.type]
 
-keys(rc, attr) := {k | some k, _ in lib.obj(lib.get(rc, [attr]))}
+keys(rc, attr) := object.keys(lib.obj(lib.get(rc, [attr])))
 
 present(rc) := (keys(rc, field(rc)) | keys(rc, "terraform_labels")) | keys(rc, "effective_labels")
 
@@ -30,18 +30,21 @@ labels_unknown(rc) if lib.unknown(rc, [field(rc)])
 
 labels_unknown(rc) if lib.unknown(rc, ["terraform_labels"])
 
-missing(rc) := {l | some l in lib.config.required_labels; not l in present(rc)}
+required := {l | some l in lib.config.required_labels}
 
-issues contains lib.issue(rc, sprintf("missing required labels: %s", [concat(", ", sort(missing(rc)))])) if {
-	some rc in lib.resources
-	field(rc)
-	count(missing(rc)) > 0
+missing(rc) := required - present(rc)
+
+issues contains lib.issue(rc, sprintf("missing required labels: %s", [concat(", ", sort(m))])) if {
+	some t, _ in lib.config.labelable_types
+	some rc in lib.resources_by_type[t]
+	m := missing(rc)
+	count(m) > 0
 	not labels_unknown(rc)
 }
 
 issues contains lib.unknown_issue(rc, [field(rc)]) if {
-	some rc in lib.resources
-	field(rc)
-	count(missing(rc)) > 0
+	some t, _ in lib.config.labelable_types
+	some rc in lib.resources_by_type[t]
 	labels_unknown(rc)
+	count(missing(rc)) > 0
 }

@@ -25,23 +25,20 @@ path := ["ingress"]
 public(rc) if lib.matches_any(rc.address, lib.config.public_services)
 
 issues contains lib.issue(rc, sprintf("ingress is %v: open to all internet traffic", [object.get(lib.after(rc), path, "unset (INGRESS_TRAFFIC_ALL)")])) if {
-	some rc in lib.resources
-	rc.type == "google_cloud_run_v2_service"
+	some rc in lib.resources_by_type.google_cloud_run_v2_service
 	not public(rc)
 	not lib.unknown(rc, path)
 	lib.get(rc, path) in {"INGRESS_TRAFFIC_ALL", null}
 }
 
 issues contains lib.issue(rc, "ingress is not set: the provider defaults to INGRESS_TRAFFIC_ALL") if {
-	some rc in lib.resources
-	rc.type == "google_cloud_run_v2_service"
+	some rc in lib.resources_by_type.google_cloud_run_v2_service
 	not public(rc)
 	lib.unset_unknown(rc, path)
 }
 
 issues contains lib.unknown_issue(rc, path) if {
-	some rc in lib.resources
-	rc.type == "google_cloud_run_v2_service"
+	some rc in lib.resources_by_type.google_cloud_run_v2_service
 	not public(rc)
 	lib.unknown_configured(rc, path)
 }

@@ -32,28 +32,28 @@ default_account(sa) if endswith(sa, "-compute@developer.gserviceaccount.com")
 default_account(sa) if endswith(sa, "@appspot.gserviceaccount.com")
 
 issues contains lib.issue(rc, "template.service_account is not set: runs as the default compute service account") if {
-	some rc in lib.resources
-	rc.type in types
+	some t in types
+	some rc in lib.resources_by_type[t]
 	not lib.unknown(rc, path(rc))
 	lib.get(rc, path(rc)) in {null, ""}
 }
 
 issues contains lib.issue(rc, sprintf("template.service_account is the default service account %s", [sa])) if {
-	some rc in lib.resources
-	rc.type in types
+	some t in types
+	some rc in lib.resources_by_type[t]
 	sa := lib.get(rc, path(rc))
 	is_string(sa)
 	default_account(sa)
 }
 
 issues contains lib.issue(rc, "template.service_account is not set: runs as the default compute service account") if {
-	some rc in lib.resources
-	rc.type in types
+	some t in types
+	some rc in lib.resources_by_type[t]
 	lib.unset_unknown(rc, path(rc))
 }
 
 issues contains lib.unknown_issue(rc, path(rc)) if {
-	some rc in lib.resources
-	rc.type in types
+	some t in types
+	some rc in lib.resources_by_type[t]
 	lib.unresolved(rc, path(rc))
 }

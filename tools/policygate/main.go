@@ -14,10 +14,21 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
+// gcPercent trades memory for CPU in this short-lived process: the plan's
+// OPA value stays live for the whole run, and at the default GOGC=100 the
+// collector rescans it every time the heap doubles. 200 cut the gate's
+// CPU on a 10,000-resource plan by about a tenth for ~15 % more peak RSS
+// (README figures). GOGC in the environment still wins.
+const gcPercent = 200
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/acme-platform/golden-path/tools/internal/tfplan"
 )
@@ -73,6 +75,22 @@ func syntheticPlan(tb testing.TB, n int) []byte {
 	return out
 }
 
+// cpuTime is the CPU time (user + system, all threads, GC included) the
+// test process has used: on a shared, loaded machine it varies far less than
+// wall time, so the benchmarks report it next to ns/op.
+func cpuTime(tb testing.TB) time.Duration {
+	tb.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatalf("getrusage: %v", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func reportCPU(b *testing.B, cpu time.Duration) {
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
+
 // BenchmarkGate is the gate's in-process cost per plan: decode, convert once,
 // evaluate all rules in one query (policies compiled once, outside the loop).
 func BenchmarkGate(b *testing.B) {
@@ -82,6 +100,7 @@ func BenchmarkGate(b *testing.B) {
 		b.Run(fmt.Sprintf("resources_%d", n), func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			var findings int
+			start := cpuTime(b)
 			for b.Loop() {
 				p, err := tfplan.Parse(data)
 				if err != nil {
@@ -93,6 +112,7 @@ func BenchmarkGate(b *testing.B) {
 				}
 				findings = len(fs)
 			}
+			reportCPU(b, cpuTime(b)-start)
 			b.ReportMetric(float64(findings), "findings")
 		})
 	}
@@ -100,7 +120,7 @@ func BenchmarkGate(b *testing.B) {
 
 // BenchmarkProcess compares whole processes on the same bundle and input:
 // the policygate binary (compile + decode + evaluate + json report) against
-// `opa eval` of the same query.
+// `opa eval` of the same query. cpu-ms/op is the child's user + system time.
 func BenchmarkProcess(b *testing.B) {
 	bin := peerOPA(b)
 	dir := b.TempDir()
@@ -114,21 +134,28 @@ func BenchmarkProcess(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Run(fmt.Sprintf("policygate/resources_%d", n), func(b *testing.B) {
+			var cpu time.Duration
 			for b.Loop() {
-				err := exec.Command(gateBin, "--plan", plan, "--format", "json").Run()
+				cmd := exec.Command(gateBin, "--plan", plan, "--format", "json")
+				err := cmd.Run()
 				var exit *exec.ExitError
 				if !errors.As(err, &exit) || exit.ExitCode() != 1 {
 					b.Fatalf("policygate: %v, want exit 1 (blocked)", err)
 				}
+				cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 			}
+			reportCPU(b, cpu)
 		})
 		b.Run(fmt.Sprintf("opa_eval/resources_%d", n), func(b *testing.B) {
+			var cpu time.Duration
 			for b.Loop() {
 				cmd := exec.Command(bin, "eval", "--format", "json", "--ignore", "*_test.rego", "-d", policyDir, "-i", plan, TerraformQuery)
 				if out, err := cmd.CombinedOutput(); err != nil {
 					b.Fatalf("opa eval: %v\n%s", err, out)
 				}
+				cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }

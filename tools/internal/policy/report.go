@@ -57,7 +57,7 @@ type Summary struct {
 // and summarises them.
 func NewReport(file string, plan *tfplan.Plan, rules []Rule, findings []Finding, st WaiverStatus, failOn string) Report {
 	r := Report{FailOn: failOn, Findings: findings, Waivers: st, Rules: rules}
-	r.Plan = PlanInfo{File: file, FormatVersion: plan.Typed.FormatVersion, TerraformVersion: plan.Typed.TerraformVersion, Resources: len(plan.Resources), Skipped: plan.Skipped}
+	r.Plan = PlanInfo{File: file, FormatVersion: plan.FormatVersion, TerraformVersion: plan.TerraformVersion, Resources: len(plan.Resources), Skipped: plan.Skipped}
 	for _, res := range plan.Resources {
 		r.Plan.UnknownValues += len(res.Unknowns)
 	}

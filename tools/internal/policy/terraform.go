@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -102,11 +101,7 @@ func (g *TerraformGate) Catalog() []Rule { return g.engine.Catalog() }
 // Evaluate converts the plan once and evaluates all rules in one query. The
 // findings are sorted by rule id, address and message.
 func (g *TerraformGate) Evaluate(ctx context.Context, plan *tfplan.Plan) ([]Finding, error) {
-	input, err := InputValue(plan.Document)
-	if err != nil {
-		return nil, err
-	}
-	v, err := g.engine.Eval(ctx, input)
+	v, err := g.engine.Eval(ctx, plan.Input)
 	if err != nil {
 		return nil, err
 	}
@@ -118,26 +113,56 @@ func decodeFindings(v any, catalog []Rule) ([]Finding, error) {
 	if !ok {
 		return nil, fmt.Errorf("evaluate policies: violations is %T, want a set", v)
 	}
-	b, err := json.Marshal(raw)
-	if err != nil {
-		return nil, fmt.Errorf("decode findings: %w", err)
-	}
-	var findings []Finding
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&findings); err != nil {
-		return nil, fmt.Errorf("decode findings: %w", err)
-	}
 	known := map[string]bool{}
 	for _, r := range catalog {
 		known[r.ID] = true
 	}
-	for i, f := range findings {
+	findings := make([]Finding, len(raw))
+	for i, x := range raw {
+		if err := decodeFinding(x, &findings[i]); err != nil {
+			return nil, fmt.Errorf("decode findings: %w", err)
+		}
+		f := findings[i]
 		if !known[f.RuleID] || SeverityRank(f.Severity) == 0 || f.Address == "" {
 			return nil, fmt.Errorf("decode findings: finding %d (rule %q, severity %q, address %q) is malformed", i, f.RuleID, f.Severity, f.Address)
 		}
 	}
 	SortFindings(findings)
 	return findings, nil
+}
+
+// decodeFinding reads one finding as the JSON decoding of Finding would:
+// the fields the library's finding() builds are read directly, anything
+// else (a service rule adding fields) goes through encoding/json.
+func decodeFinding(x any, f *Finding) error {
+	m, ok := x.(map[string]any)
+	if ok && len(m) <= 8 {
+		strs := map[string]*string{
+			"rule_id": &f.RuleID, "title": &f.Title, "severity": &f.Severity, "address": &f.Address,
+			"module_address": &f.ModuleAddress, "type": &f.Type, "message": &f.Message,
+		}
+		direct := true
+		for k, v := range m {
+			if dst, isStr := strs[k]; isStr {
+				s, ok := v.(string)
+				direct = direct && ok
+				*dst = s
+				continue
+			}
+			b, isBool := v.(bool)
+			direct = direct && k == "unknown" && isBool
+			f.Unknown = b
+		}
+		if direct {
+			return nil
+		}
+		*f = Finding{}
+	}
+	b, err := json.Marshal(x)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, f)
 }
 
 // SortFindings orders findings deterministically: rule id, address, message.

@@ -17,18 +17,25 @@ import (
 	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// Plan is a decoded plan: the typed terraform-json view, the same document as
-// generic JSON (for the policy input, numbers kept as json.Number) and the
-// resources the gate evaluates.
+// Plan is a decoded plan: the whole document as an OPA value (the policy
+// input, converted once while parsing), its typed parts (terraform-json) and
+// the resources the gate evaluates.
 type Plan struct {
-	Typed     *tfjson.Plan
-	Document  map[string]any
+	FormatVersion    string
+	TerraformVersion string
+	// Config is the plan's configuration block, nil when the plan has none.
+	Config *tfjson.Config
+	// Input is the document as an OPA value, numbers kept as written.
+	Input     ast.Value
 	Resources []Resource
 	// Skipped counts resource changes not evaluated, by reason
 	// ("delete", "forget", "data source").
 	Skipped map[string]int
+
+	modules map[string]*configModule
 }
 
 // Resource is one managed resource instance that exists after the plan.
@@ -51,17 +58,20 @@ type Resolution string
 
 const (
 	// ResolvedByResource: set from attributes of managed resources of the
-	// configuration (a key, a service account): it will hold their value.
+	// configuration (a key, a service account), directly or through module
+	// variables whose module calls pass such attributes: it will hold their
+	// value.
 	ResolvedByResource Resolution = "resource"
 	// Unset: the configuration does not set it; the provider computes it.
 	Unset Resolution = "unset"
 	// Unresolved: set from something the plan cannot show (a module output,
-	// a data source, a variable derived from unknowns).
+	// a data source, a root variable, a local, a module variable fed from
+	// any of those).
 	Unresolved Resolution = "unresolved"
 )
 
 // Unknown is a top-level attribute whose value (or part of it) is known only
-// after apply.
+// after apply. References are those of the attribute's own expression.
 type Unknown struct {
 	Attribute  string
 	Resolution Resolution
@@ -81,51 +91,69 @@ func Decode(r io.Reader) (*Plan, error) {
 	return Parse(data)
 }
 
-// Parse is Decode over bytes.
+// Parse is Decode over bytes. The JSON is read once, straight into the OPA
+// value; the configuration block is then decoded into terraform-json types
+// from its own bytes, and the resources are read off the value.
 func Parse(data []byte) (*Plan, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return nil, fmt.Errorf("%w: empty input", ErrFormat)
 	}
-	var doc map[string]any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
+	vp := &valueParser{data: data}
+	input, err := vp.document()
+	if errors.Is(err, errTrailing) {
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%w: not a JSON object: %w", ErrFormat, err)
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: trailing data after the JSON object (terraform wrapper output?)", ErrFormat)
-	}
-	fv, _ := doc["format_version"].(string)
+	doc := input.(ast.Object)
+	fv, _ := stringAt(doc, "format_version")
 	if fv == "" {
 		return nil, fmt.Errorf("%w: format_version missing: is this `terraform show -json PLANFILE` output?", ErrFormat)
 	}
 	if major, _, _ := strings.Cut(fv, "."); major != "1" {
 		return nil, fmt.Errorf("%w: format_version %q, want 1.x", ErrFormat, fv)
 	}
-	if _, ok := doc["resource_changes"]; !ok {
-		if _, isState := doc["values"]; isState {
-			return nil, fmt.Errorf("%w: this is state (`terraform show -json` without a plan file), not a plan", ErrFormat)
-		}
-	}
-	typed := new(tfjson.Plan)
-	if err := json.Unmarshal(data, typed); err != nil {
+	if err := (&tfjson.Plan{FormatVersion: fv}).Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
-	p := &Plan{Typed: typed, Document: doc, Skipped: map[string]int{}}
-	for i, rc := range typed.ResourceChanges {
-		if rc == nil || rc.Address == "" || rc.Type == "" || rc.Change == nil {
-			return nil, fmt.Errorf("%w: resource_changes[%d] lacks address, type or change", ErrFormat, i)
+	changes := doc.Get(ast.InternedTerm("resource_changes"))
+	if changes == nil && doc.Get(ast.InternedTerm("values")) != nil {
+		return nil, fmt.Errorf("%w: this is state (`terraform show -json` without a plan file), not a plan", ErrFormat)
+	}
+	p := &Plan{FormatVersion: fv, Input: input, Skipped: map[string]int{}, modules: map[string]*configModule{}}
+	p.TerraformVersion, _ = stringAt(doc, "terraform_version")
+	if span, ok := vp.spans["configuration"]; ok && string(data[span[0]:span[1]]) != "null" {
+		p.Config = new(tfjson.Config)
+		if err := json.Unmarshal(data[span[0]:span[1]], p.Config); err != nil {
+			return nil, fmt.Errorf("%w: configuration: %w", ErrFormat, err)
 		}
-		if rc.Mode == tfjson.DataResourceMode {
+	}
+	if changes == nil {
+		return p, nil
+	}
+	list, ok := changes.Value.(*ast.Array)
+	if !ok {
+		if _, isNull := changes.Value.(ast.Null); isNull {
+			return p, nil
+		}
+		return nil, fmt.Errorf("%w: resource_changes is %s, want an array", ErrFormat, ast.ValueName(changes.Value))
+	}
+	for i := range list.Len() {
+		rc, err := readChange(list.Elem(i).Value)
+		if err != nil {
+			return nil, fmt.Errorf("%w: resource_changes[%d] %w", ErrFormat, i, err)
+		}
+		if rc.mode == string(tfjson.DataResourceMode) {
 			p.Skipped["data source"]++
 			continue
 		}
 		switch {
-		case slices.Equal(rc.Change.Actions, tfjson.Actions{tfjson.ActionDelete}):
+		case slices.Equal(rc.actions, []string{string(tfjson.ActionDelete)}):
 			p.Skipped["delete"]++
 			continue
-		case slices.Equal(rc.Change.Actions, tfjson.Actions{tfjson.ActionForget}):
+		case slices.Equal(rc.actions, []string{string(tfjson.ActionForget)}):
 			p.Skipped["forget"]++
 			continue
 		}
@@ -134,33 +162,103 @@ func Parse(data []byte) (*Plan, error) {
 	return p, nil
 }
 
-func (p *Plan) resource(rc *tfjson.ResourceChange) Resource {
-	r := Resource{
-		Address:       rc.Address,
-		ModuleAddress: rc.ModuleAddress,
-		Type:          rc.Type,
-		Name:          rc.Name,
-		Index:         normalizeIndex(rc.Index),
+// change is the part of a resource change the walk reads.
+type change struct {
+	address, moduleAddress, mode, typ, name string
+	index                                   any
+	actions                                 []string
+	afterUnknown                            ast.Object
+}
+
+func stringAt(o ast.Object, key string) (string, bool) {
+	t := o.Get(ast.InternedTerm(key))
+	if t == nil {
+		return "", false
 	}
-	for _, a := range rc.Change.Actions {
-		r.Actions = append(r.Actions, string(a))
+	s, ok := t.Value.(ast.String)
+	return string(s), ok
+}
+
+func readChange(v ast.Value) (change, error) {
+	var c change
+	o, ok := v.(ast.Object)
+	if !ok {
+		return c, fmt.Errorf("is %s, want an object", ast.ValueName(v))
 	}
-	mod, sources := p.configModule(rc.ModuleAddress)
-	r.ModuleSources = sources
-	cfg := findConfigResource(mod, rc.Type, rc.Name)
-	unknown, _ := rc.Change.AfterUnknown.(map[string]any)
-	for _, attr := range sortedKeys(unknown) {
-		if !containsTrue(unknown[attr]) {
+	c.address, _ = stringAt(o, "address")
+	c.typ, _ = stringAt(o, "type")
+	ch := o.Get(ast.InternedTerm("change"))
+	var cho ast.Object
+	if ch != nil {
+		cho, _ = ch.Value.(ast.Object)
+	}
+	if c.address == "" || c.typ == "" || cho == nil {
+		return c, errors.New("lacks address, type or change")
+	}
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"module_address", &c.moduleAddress}, {"mode", &c.mode}, {"name", &c.name}} {
+		t := o.Get(ast.InternedTerm(f.key))
+		if t == nil {
 			continue
 		}
+		s, ok := t.Value.(ast.String)
+		if _, null := t.Value.(ast.Null); !ok && !null {
+			return c, fmt.Errorf("%s is %s, want a string", f.key, ast.ValueName(t.Value))
+		}
+		*f.dst = string(s)
+	}
+	if t := o.Get(ast.InternedTerm("index")); t != nil {
+		c.index = normalizeIndex(t.Value)
+	}
+	if t := cho.Get(ast.InternedTerm("actions")); t != nil {
+		arr, ok := t.Value.(*ast.Array)
+		if !ok {
+			return c, fmt.Errorf("change.actions is %s, want an array", ast.ValueName(t.Value))
+		}
+		for i := range arr.Len() {
+			s, ok := arr.Elem(i).Value.(ast.String)
+			if !ok {
+				return c, errors.New("change.actions holds a non-string")
+			}
+			c.actions = append(c.actions, string(s))
+		}
+	}
+	if t := cho.Get(ast.InternedTerm("after_unknown")); t != nil {
+		c.afterUnknown, _ = t.Value.(ast.Object)
+	}
+	return c, nil
+}
+
+func (p *Plan) resource(rc change) Resource {
+	r := Resource{
+		Address:       rc.address,
+		ModuleAddress: rc.moduleAddress,
+		Type:          rc.typ,
+		Name:          rc.name,
+		Index:         rc.index,
+		Actions:       rc.actions,
+	}
+	mod := p.configModule(rc.moduleAddress)
+	r.ModuleSources = mod.sources
+	cfg := mod.resources[[2]string{rc.typ, rc.name}]
+	if rc.afterUnknown == nil {
+		return r
+	}
+	var attrs []string
+	for _, k := range rc.afterUnknown.Keys() {
+		if s, ok := k.Value.(ast.String); ok && containsTrue(rc.afterUnknown.Get(k).Value) {
+			attrs = append(attrs, string(s))
+		}
+	}
+	slices.Sort(attrs)
+	for _, attr := range attrs {
 		u := Unknown{Attribute: attr, Resolution: Unset}
 		if cfg != nil {
 			if expr, ok := cfg.Expressions[attr]; ok && expr != nil {
 				u.References = references(expr)
-				u.Resolution = Unresolved
-				if len(u.References) > 0 && allResourceReferences(u.References) {
-					u.Resolution = ResolvedByResource
-				}
+				u.Resolution = p.resolve(ModuleNames(rc.moduleAddress), u.References)
 			}
 		}
 		r.Unknowns = append(r.Unknowns, u)
@@ -168,11 +266,76 @@ func (p *Plan) resource(rc *tfjson.ResourceChange) Resource {
 	return r
 }
 
-func normalizeIndex(v any) any {
-	if n, ok := v.(float64); ok {
-		return int(n)
+// resolve decides an expression of the module at names from its references:
+// ResolvedByResource when every reference names a managed resource, or a
+// module variable whose module call in the parent module passes only such
+// references (followed up through nested module calls); Unresolved otherwise
+// (no references, root variables, locals, data sources, module outputs).
+func (p *Plan) resolve(names []string, refs []string) Resolution {
+	if len(refs) == 0 {
+		return Unresolved
 	}
-	return v
+	for _, ref := range refs {
+		if resourceReference(ref) {
+			continue
+		}
+		v := varName(ref)
+		if v == "" || len(names) == 0 {
+			return Unresolved
+		}
+		parent := p.configModule(moduleAddressOf(names[:len(names)-1]))
+		if parent.module == nil {
+			return Unresolved
+		}
+		call := parent.module.ModuleCalls[names[len(names)-1]]
+		if call == nil || call.Expressions[v] == nil {
+			return Unresolved
+		}
+		if p.resolve(names[:len(names)-1], references(call.Expressions[v])) != ResolvedByResource {
+			return Unresolved
+		}
+	}
+	return ResolvedByResource
+}
+
+var varRef = regexp.MustCompile(`^var\.([A-Za-z0-9_-]+)`)
+
+// varName is X for var.X, var.X.attr and var.X[0], "" for other references.
+func varName(ref string) string {
+	if m := varRef.FindStringSubmatch(ref); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+func moduleAddressOf(names []string) string {
+	var b strings.Builder
+	for i, n := range names {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString("module.")
+		b.WriteString(n)
+	}
+	return b.String()
+}
+
+func normalizeIndex(v ast.Value) any {
+	switch x := v.(type) {
+	case ast.Number:
+		if n, ok := x.Int(); ok {
+			return n
+		}
+		f, _ := x.Float64()
+		return f
+	case ast.String:
+		return string(x)
+	case ast.Null:
+		return nil
+	default:
+		j, _ := ast.JSON(v)
+		return j
+	}
 }
 
 var moduleName = regexp.MustCompile(`module\.([A-Za-z0-9_-]+)`)
@@ -187,35 +350,42 @@ func ModuleNames(moduleAddress string) []string {
 	return names
 }
 
-// configModule finds the configuration module of a module address and the
-// sources of the module calls leading to it.
-func (p *Plan) configModule(moduleAddress string) (*tfjson.ConfigModule, []string) {
-	if p.Typed.Config == nil || p.Typed.Config.RootModule == nil {
-		return nil, nil
+// configModule is the configuration of the module at an address (instance
+// keys ignored), with its resources indexed by [type, name].
+type configModule struct {
+	module    *tfjson.ConfigModule
+	sources   []string
+	resources map[[2]string]*tfjson.ConfigResource
+}
+
+// configModule finds (once per module address) the configuration module of
+// a module address and the sources of the module calls leading to it.
+func (p *Plan) configModule(moduleAddress string) *configModule {
+	if m, ok := p.modules[moduleAddress]; ok {
+		return m
 	}
-	mod := p.Typed.Config.RootModule
-	var sources []string
+	m := &configModule{}
+	p.modules[moduleAddress] = m
+	if p.Config == nil || p.Config.RootModule == nil {
+		return m
+	}
+	mod := p.Config.RootModule
 	for _, name := range ModuleNames(moduleAddress) {
 		call := mod.ModuleCalls[name]
 		if call == nil || call.Module == nil {
-			return nil, sources
+			return m
 		}
-		sources = append(sources, call.Source)
+		m.sources = append(m.sources, call.Source)
 		mod = call.Module
 	}
-	return mod, sources
-}
-
-func findConfigResource(mod *tfjson.ConfigModule, typ, name string) *tfjson.ConfigResource {
-	if mod == nil {
-		return nil
-	}
+	m.module = mod
+	m.resources = map[[2]string]*tfjson.ConfigResource{}
 	for _, r := range mod.Resources {
-		if r != nil && r.Mode == tfjson.ManagedResourceMode && r.Type == typ && r.Name == name {
-			return r
+		if r != nil && r.Mode == tfjson.ManagedResourceMode {
+			m.resources[[2]string{r.Type, r.Name}] = r
 		}
 	}
-	return nil
+	return m
 }
 
 // references collects the references of an expression, nested blocks included.
@@ -237,31 +407,26 @@ var nonResourceRoots = map[string]bool{
 	"count": true, "path": true, "terraform": true, "self": true,
 }
 
-// allResourceReferences reports whether every reference names an attribute
-// of a managed resource (type.name[.attr]), the same test as the Rego library.
-func allResourceReferences(refs []string) bool {
-	for _, ref := range refs {
-		parts := strings.Split(ref, ".")
-		if len(parts) < 2 || nonResourceRoots[parts[0]] {
-			return false
-		}
-	}
-	return true
+// resourceReference reports whether a reference names an attribute of a
+// managed resource (type.name[.attr]), the same test as the Rego library.
+func resourceReference(ref string) bool {
+	parts := strings.Split(ref, ".")
+	return len(parts) >= 2 && !nonResourceRoots[parts[0]]
 }
 
-func containsTrue(v any) bool {
+func containsTrue(v ast.Value) bool {
 	switch t := v.(type) {
-	case bool:
-		return t
-	case map[string]any:
-		for _, x := range t {
-			if containsTrue(x) {
-				return true
-			}
-		}
-	case []any:
-		for _, x := range t {
-			if containsTrue(x) {
+	case ast.Boolean:
+		return bool(t)
+	case ast.Object:
+		found := false
+		t.Foreach(func(_, x *ast.Term) {
+			found = found || containsTrue(x.Value)
+		})
+		return found
+	case *ast.Array:
+		for i := range t.Len() {
+			if containsTrue(t.Elem(i).Value) {
 				return true
 			}
 		}
