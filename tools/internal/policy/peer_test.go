@@ -39,7 +39,8 @@ func opa(t *testing.T, bin string, args ...string) string {
 }
 
 // TestPeerOPA: the real opa CLI checks the bundle strictly, finds it formatted,
-// passes its unit tests and, evaluating the same query over the same fixtures,
+// passes its unit tests and, evaluating the same query over the same fixtures
+// (testdata/plans and the per-rule plans in testdata/plans/violations),
 // reports exactly the gate's violations.
 func TestPeerOPA(t *testing.T) {
 	t.Parallel()
@@ -58,8 +59,13 @@ func TestPeerOPA(t *testing.T) {
 	if err != nil || len(fixtures) < 4 {
 		t.Fatalf("fixtures %v: %v", fixtures, err)
 	}
-	for _, fixture := range fixtures {
-		t.Run(strings.TrimSuffix(filepath.Base(fixture), ".json"), func(t *testing.T) {
+	violations, err := filepath.Glob("testdata/plans/violations/*.json")
+	if err != nil || len(violations) < 20 {
+		t.Fatalf("violation fixtures %v: %v", violations, err)
+	}
+	for _, fixture := range append(fixtures, violations...) {
+		name := strings.TrimSuffix(strings.TrimPrefix(fixture, "testdata/plans/"), ".json")
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			out := opa(t, bin, "eval", "--format", "json", "--ignore", "*_test.rego", "-d", policyDir, "-i", fixture, TerraformQuery)
 			var res struct {
@@ -74,7 +80,7 @@ func TestPeerOPA(t *testing.T) {
 			}
 			peer := res.Result[0].Expressions[0].Value
 			SortFindings(peer)
-			got, err := g.Evaluate(t.Context(), readPlan(t, filepath.Base(fixture)))
+			got, err := g.Evaluate(t.Context(), readPlan(t, name+".json"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -100,12 +100,18 @@ func TestEvaluateFixtures(t *testing.T) {
 	}
 }
 
-// TestOneViolationPerRule mutates the compliant plan once per rule: each
-// mutation must produce exactly that rule's finding, on the mutated address.
-func TestOneViolationPerRule(t *testing.T) {
-	t.Parallel()
-	g := defaultGate(t)
-	type doc = map[string]any
+type doc = map[string]any
+
+// violationCase breaks exactly one rule on one address of the compliant plan.
+type violationCase struct {
+	rule, address string
+	mutate        func(doc)
+}
+
+// violationCases are the mutations that produce testdata/plans/violations:
+// one per rule of the catalog.
+func violationCases(t *testing.T) []violationCase {
+	t.Helper()
 	after := func(p doc, addr string) doc {
 		for _, rc := range p["resource_changes"].([]any) {
 			r := rc.(doc)
@@ -121,10 +127,7 @@ func TestOneViolationPerRule(t *testing.T) {
 			"change": doc{"actions": []any{"create"}, "after": a, "after_unknown": doc{}}})
 	}
 	const bucket = "module.state.google_storage_bucket.tfstate"
-	tests := []struct {
-		rule, address string
-		mutate        func(doc)
-	}{
+	return []violationCase{
 		{"GCP-IAM-001", `google_project_iam_member.run["roles/pubsub.subscriber"]`, func(p doc) {
 			after(p, `google_project_iam_member.run["roles/pubsub.subscriber"]`)["role"] = "roles/owner"
 		}},
@@ -189,25 +192,65 @@ func TestOneViolationPerRule(t *testing.T) {
 			after(p, `module.alerts[0].google_monitoring_alert_policy.this["api-5xx"]`)["enabled"] = false
 		}},
 	}
+}
+
+// mutatedPlan is compliant.json with one mutation applied, as the indented
+// JSON committed under testdata/plans/violations (numbers kept as written,
+// keys sorted: compare with `diff <(jq -S . compliant.json) <(jq -S . X.json)`).
+func mutatedPlan(t *testing.T, base []byte, mutate func(doc)) []byte {
+	t.Helper()
+	var p doc
+	dec := json.NewDecoder(bytes.NewReader(base))
+	dec.UseNumber()
+	if err := dec.Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	mutate(p)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(p); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestViolationFixtures: one committed plan per rule violation
+// (testdata/plans/violations/<rule-id>.json, compliant.json with that rule's
+// mutation, rewritten only by -update) yields exactly that rule's finding on
+// the mutated address, and the json report matches its golden
+// (testdata/golden/violations/<rule-id>.json). A fixture that no longer
+// equals the mutated compliant plan is reported stale.
+func TestViolationFixtures(t *testing.T) {
+	t.Parallel()
+	g := defaultGate(t)
+	base, err := os.ReadFile("testdata/plans/compliant.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := violationCases(t)
 	covered := map[string]bool{}
-	for _, tt := range tests {
+	for _, tt := range cases {
 		covered[tt.rule] = true
 		t.Run(strings.ToLower(strings.ReplaceAll(tt.rule, "-", "_")), func(t *testing.T) {
 			t.Parallel()
-			var p doc
-			b, err := os.ReadFile("testdata/plans/compliant.json")
+			planPath := "testdata/plans/violations/" + tt.rule + ".json"
+			goldenPath := filepath.Join("testdata", "golden", "violations", tt.rule+".json")
+			generated := mutatedPlan(t, base, tt.mutate)
+			if *update {
+				if err := os.WriteFile(planPath, generated, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			committed, err := os.ReadFile(planPath)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("%v (run go test -update to create it)", err)
 			}
-			if err := json.Unmarshal(b, &p); err != nil {
-				t.Fatal(err)
+			if !bytes.Equal(committed, generated) {
+				t.Errorf("%s is stale: it is not compliant.json with the %s mutation (run go test -update)", planPath, tt.rule)
 			}
-			tt.mutate(p)
-			b, err = json.Marshal(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan, err := tfplan.Parse(b)
+			plan, err := tfplan.Parse(committed)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -218,11 +261,45 @@ func TestOneViolationPerRule(t *testing.T) {
 			if diff := cmp.Diff(hits(got), []hit{{tt.rule, tt.address, false}}); diff != "" {
 				t.Errorf("findings (-got +want):\n%s", diff)
 			}
+			findings, st := ApplyWaivers(got, nil, testNow)
+			var buf bytes.Buffer
+			if err := NewReport(planPath, plan, g.Catalog(), findings, st, "MEDIUM").Write(&buf, "json"); err != nil {
+				t.Fatal(err)
+			}
+			if *update {
+				if err := os.WriteFile(goldenPath, buf.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(goldenPath)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if diff := cmp.Diff(buf.String(), string(want)); diff != "" {
+				t.Errorf("%s (-got +want):\n%s", goldenPath, diff)
+			}
 		})
 	}
+	ids := map[string]bool{}
 	for _, r := range g.Catalog() {
+		ids[r.ID] = true
 		if !covered[r.ID] {
-			t.Errorf("rule %s has no violation case", r.ID)
+			t.Errorf("rule %s has no violation fixture", r.ID)
+		}
+	}
+	if *update {
+		return // the parallel subtests write the files after this returns
+	}
+	files, err := filepath.Glob("testdata/plans/violations/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(cases) {
+		t.Errorf("%d violation fixtures for %d cases", len(files), len(cases))
+	}
+	for _, f := range files {
+		if id := strings.TrimSuffix(filepath.Base(f), ".json"); !ids[id] {
+			t.Errorf("%s: no rule %s in the catalog (stale fixture?)", f, id)
 		}
 	}
 }
