@@ -153,14 +153,59 @@ resource_reference(ref) if {
 
 # resolved_by_resource: unknown, but the configuration sets it only from
 # attributes of managed resources in the same configuration (a KMS key, a
-# service account, a topic) — so it will be set, to that resource's value.
+# service account, a topic), directly or through module variables whose
+# module calls pass such attributes — so it will be set, to that resource's
+# value.
 resolved_by_resource(rc, path) if {
 	unknown(rc, path)
 	refs := object.get(config_expr(rc, path), "references", [])
+	resolves_to_resources(names_of(rc), refs)
+}
+
+# resolves_to_resources: refs (of an expression in the module at names) are
+# not empty and each names a managed resource, or a variable of that module
+# whose module call sets it from references that resolve the same way in the
+# calling module, up through nested module calls. Root variables, locals,
+# data sources, module outputs and variables set from constants or not set
+# at all do not resolve.
+resolves_to_resources(names, refs) if {
 	count(refs) > 0
-	every ref in refs {
-		resource_reference(ref)
+	start := {ref_node(names, ref) | some ref in refs}
+	reached := graph.reachable(module_variable_refs, start)
+	nodes := start | {n | some v in reached; some n in module_variable_refs[v]}
+	every n in nodes {
+		node_resolved(n)
 	}
+}
+
+node_resolved([_, ref]) if resource_reference(ref)
+
+node_resolved(n) if count(module_variable_refs[n]) > 0
+
+# ref_node: a reference as a node of the module variable graph, [module
+# names, reference], a variable reference reduced to "var.<name>".
+ref_node(names, ref) := [names, concat("", ["var.", name])] if {
+	some m in regex.find_all_string_submatch_n(`^var\.([A-Za-z0-9_-]+)`, ref, 1)
+	name := m[1]
+} else := [names, ref]
+
+# module_chains: the name lists of the configuration modules holding the
+# plan's resources and of all their ancestors, the root module excepted.
+module_chains := {array.slice(names, 0, i) |
+	some names in {n | some n in module_names_by_address}
+	count(names) > 0
+	some i in numbers.range(1, count(names))
+}
+
+# module_variable_refs: the module variable graph, built once. For each
+# variable that a module call sets, [names, "var.<name>"] maps to the nodes
+# of its expression's references in the calling module.
+module_variable_refs := {[names, concat("", ["var.", v])]: refs |
+	some names in module_chains
+	parent := array.slice(names, 0, count(names) - 1)
+	call := object.get(config_root, array.concat(names_path(parent), ["module_calls", names[count(names) - 1]]), {})
+	some v, expr in object.get(call, "expressions", {})
+	refs := {ref_node(parent, ref) | some ref in object.get(expr, "references", [])}
 }
 
 # unresolved: unknown, set in the configuration, and not resolvable to a

@@ -85,6 +85,12 @@ func TestEvaluateFixtures(t *testing.T) {
 			{"GCP-PS-001", "google_pubsub_topic.events", true},
 			{"GCP-RUN-002", "google_cloud_run_v2_service.api", true},
 		}},
+		// Channel IDs reach the alert modules through module variables: fed
+		// from the channel resource (directly, or through two nested module
+		// calls) they resolve; fed from a root variable they stay unknown.
+		{"module_variables_followed_to_resources", "module_variables.json", []hit{
+			{"GCP-MON-001", "module.legacy_alerts.google_monitoring_alert_policy.backlog", true},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -307,7 +313,7 @@ func TestViolationFixtures(t *testing.T) {
 func TestGoldenReports(t *testing.T) {
 	t.Parallel()
 	g := defaultGate(t)
-	for _, plan := range []string{"compliant", "violating", "unknown", "replace_delete"} {
+	for _, plan := range []string{"compliant", "violating", "unknown", "replace_delete", "module_variables"} {
 		for _, format := range Formats {
 			t.Run(plan+"_"+format, func(t *testing.T) {
 				t.Parallel()
