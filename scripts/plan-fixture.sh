@@ -5,6 +5,10 @@
 #                        rendered with template/testdata/cases/example.yaml)
 #   service-plan-public.json  the same with publicApi: true (a deliberate
 #                        exposure the policy gate must flag)
+#   service-plan-long-name-prod.json  the full-public case (a 63-character
+#                        name, the template's longest) planned with its prod
+#                        tfvars (name + "-prod": 68 characters), so that
+#                        terraform itself computes every shortened identifier
 #   bootstrap-plan.json  iac/bootstrap for the same project
 #
 # How: the real google provider cannot be downloaded here, so a schema stub
@@ -100,6 +104,10 @@ plan "$work/svc/iac" "$outdir/service-plan.json" -var-file=envs/dev.tfvars
 sed 's/^publicApi:.*/publicApi: true/' "$values" > "$work/public.yaml"
 (cd "$root" && go run ./tools/scaffold --values "$work/public.yaml" --out "$work/svc-public" >"$work/scaffold.log" 2>&1) || { cat "$work/scaffold.log" >&2; exit 1; }
 plan "$work/svc-public/iac" "$outdir/service-plan-public.json" -var-file=envs/dev.tfvars
+
+long=${LONG_VALUES:-$root/template/testdata/cases/full-public.yaml}
+(cd "$root" && go run ./tools/scaffold --values "$long" --out "$work/svc-long" >"$work/scaffold.log" 2>&1) || { cat "$work/scaffold.log" >&2; exit 1; }
+plan "$work/svc-long/iac" "$outdir/service-plan-long-name-prod.json" -var-file=envs/prod.tfvars
 
 project=$(sed -n 's/^projectId: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$values")
 region=$(sed -n 's/^region: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$values")

@@ -13,14 +13,20 @@ data "google_project" "this" {
   project_id = var.project_id
 }
 
+locals {
+  # KMS key ring and key names: letters, digits, _ and -, at most 63
+  # characters. <resource_name>-data is shortened like the other names.
+  crypto_key_name = length(local.resource_name) <= 58 ? "${local.resource_name}-data" : "${trim(substr(local.resource_name, 0, 51), "-")}-${substr(sha1(local.resource_name), 0, 6)}-data"
+}
+
 resource "google_kms_key_ring" "this" {
   project  = var.project_id
-  name     = var.name
+  name     = local.resource_name
   location = var.region
 }
 
 resource "google_kms_crypto_key" "data" {
-  name            = "${var.name}-data"
+  name            = local.crypto_key_name
   key_ring        = google_kms_key_ring.this.id
   purpose         = "ENCRYPT_DECRYPT"
   rotation_period = "7776000s"

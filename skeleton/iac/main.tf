@@ -9,6 +9,15 @@ provider "google" {
 }
 
 locals {
+  # Resources are named after the service name plus the environment's suffix
+  # (prod shares the project as <name>-prod). Above 63 characters, the limit
+  # of the shared modules' name and of KMS names, that becomes its first 56
+  # characters (trailing hyphens trimmed), a hyphen and the first 6 hex
+  # digits of its SHA-1, so two long names with the same prefix still differ.
+  instance_name = "${var.name}${var.name_suffix}"
+  resource_name = length(local.instance_name) <= 63 ? local.instance_name : "${trim(substr(local.instance_name, 0, 56), "-")}-${substr(sha1(local.instance_name), 0, 6)}"
+
+  # Label values hold at most 63 characters: the template's name always fits.
   labels = {
     service    = var.name
     env        = var.environment
@@ -23,7 +32,7 @@ module "flight_events" {
   source = "git::https://github.com/acme-platform/golden-path.git//iac/modules/flight-events?ref=${{ values.platformRef }}"
 
   project_id                  = var.project_id
-  name                        = var.name
+  name                        = local.resource_name
   allowed_persistence_regions = [var.region]
   kms_key_name                = google_kms_crypto_key_iam_member.pubsub.crypto_key_id
   publisher_members           = var.publisher_members
@@ -48,7 +57,7 @@ module "service" {
 
   project_id             = var.project_id
   region                 = var.region
-  name                   = var.name
+  name                   = local.resource_name
   image                  = var.image
   public                 = var.public_api
   invoker_members        = var.invoker_members
@@ -66,7 +75,7 @@ resource "google_monitoring_notification_channel" "email" {
   for_each = toset(var.alert_emails)
 
   project      = var.project_id
-  display_name = "${var.name} alerts: ${each.value}"
+  display_name = "${local.instance_name} alerts: ${each.value}"
   type         = "email"
   user_labels  = local.labels
 
@@ -79,7 +88,7 @@ module "observability" {
   source = "git::https://github.com/acme-platform/golden-path.git//iac/modules/observability?ref=${{ values.platformRef }}"
 
   project_id            = var.project_id
-  name                  = var.name
+  name                  = local.resource_name
   api_service_name      = module.service.api_service_name
   topic_name            = module.flight_events.topic_name
   subscription_name     = module.flight_events.subscription_name

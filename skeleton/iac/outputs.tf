@@ -3,6 +3,16 @@ output "url" {
   value       = module.service.url
 }
 
+output "api_service_name" {
+  description = "Cloud Run service of the API (deploy revisions to this name: it is shortened from the service name when that is too long for Cloud Run)."
+  value       = module.service.api_service_name
+}
+
+output "subscriber_service_name" {
+  description = "Cloud Run service of the subscriber."
+  value       = module.service.subscriber_service_name
+}
+
 output "topic_id" {
   description = "Topic producers publish flight events to."
   value       = module.flight_events.topic_id

@@ -30,11 +30,22 @@ variable "environment" {
 
 variable "name" {
   type        = string
-  description = "Service name (Backstage component name): names the topic, the Cloud Run services and their service accounts."
+  description = "Service name (Backstage component name, up to 63 characters): the service label, and with name_suffix the base of the topic, key ring, Cloud Run and service account names (shortened by the modules where a GCP limit is tighter)."
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{2,22}[a-z0-9]$", var.name))
-    error_message = "name must be 4-24 characters of lowercase letters, digits and hyphens, starting with a letter."
+    condition     = length(var.name) <= 63 && can(regex("^[a-z][a-z0-9-]*$", var.name))
+    error_message = "name must be 1-63 characters of lowercase letters, digits and hyphens, starting with a letter (the template's rule)."
+  }
+}
+
+variable "name_suffix" {
+  type        = string
+  description = "Appended to the name of every resource (not to the service label), so that two environments can share a project, e.g. \"-prod\". When name plus suffix exceeds 63 characters, resources are named after its first 56 characters and 6 hex digits of its SHA-1."
+  default     = ""
+
+  validation {
+    condition     = can(regex("^(-[a-z0-9]+)?$", var.name_suffix)) && length(var.name_suffix) <= 16
+    error_message = "name_suffix must be empty or a hyphen followed by lowercase letters and digits, at most 16 characters in all (e.g. \"-prod\")."
   }
 }
 

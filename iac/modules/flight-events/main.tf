@@ -6,6 +6,11 @@ data "google_project" "this" {
 }
 
 locals {
+  # Topic and subscription IDs: 3-255 characters, starting with a letter, not
+  # starting with "goog". Every template name fits except the 1-2 character
+  # ones and those starting with goog: they get a "ps-" prefix.
+  base_name = length(var.name) >= 3 && substr(var.name, 0, 4) != "goog" ? var.name : "ps-${var.name}"
+
   # The Pub/Sub service agent forwards undeliverable messages to the
   # dead-letter topic: it must publish there and be able to ack them on the
   # source subscription.
@@ -14,7 +19,7 @@ locals {
 
 resource "google_pubsub_topic" "events" {
   project      = var.project_id
-  name         = var.name
+  name         = local.base_name
   kms_key_name = var.kms_key_name
   labels       = var.labels
 
@@ -25,7 +30,7 @@ resource "google_pubsub_topic" "events" {
 
 resource "google_pubsub_topic" "dead_letter" {
   project      = var.project_id
-  name         = "${var.name}-dlq"
+  name         = "${local.base_name}-dlq"
   kms_key_name = var.kms_key_name
   labels       = var.labels
 
@@ -40,7 +45,7 @@ resource "google_pubsub_topic" "dead_letter" {
 
 resource "google_pubsub_subscription" "events" {
   project = var.project_id
-  name    = "${var.name}-sub"
+  name    = "${local.base_name}-sub"
   topic   = google_pubsub_topic.events.id
   labels  = var.labels
 

@@ -10,11 +10,11 @@ variable "project_id" {
 
 variable "name" {
   type        = string
-  description = "Base name: the topic is <name>, the subscription <name>-sub and the dead-letter topic <name>-dlq."
+  description = "Base name (the template's service name: up to 63 characters): the topic is <name>, the subscription <name>-sub and the dead-letter topic <name>-dlq. A name shorter than 3 characters or starting with goog (Pub/Sub rules) is prefixed with ps-."
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{2,50}[a-z0-9]$", var.name))
-    error_message = "name must be 4-52 characters of lowercase letters, digits and hyphens, starting with a letter."
+    condition     = length(var.name) <= 63 && can(regex("^[a-z][a-z0-9-]*$", var.name))
+    error_message = "name must be 1-63 characters of lowercase letters, digits and hyphens, starting with a letter (the template's rule)."
   }
 }
 

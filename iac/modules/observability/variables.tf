@@ -10,11 +10,11 @@ variable "project_id" {
 
 variable "name" {
   type        = string
-  description = "Service name used in display names and as the ID of the monitored custom service."
+  description = "Service name (up to 63 characters) used in display names and as the ID of the monitored custom service."
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{2,22}[a-z0-9]$", var.name))
-    error_message = "name must be 4-24 characters of lowercase letters, digits and hyphens, starting with a letter."
+    condition     = length(var.name) <= 63 && can(regex("^[a-z][a-z0-9-]*$", var.name))
+    error_message = "name must be 1-63 characters of lowercase letters, digits and hyphens, starting with a letter (the template's rule)."
   }
 }
 
@@ -23,7 +23,7 @@ variable "api_service_name" {
   description = "Name of the API Cloud Run service (metric label service_name) that serves GET /datos."
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,48}[a-z0-9]$", var.api_service_name))
+    condition     = can(regex("^[a-z]([a-z0-9-]{0,47}[a-z0-9])?$", var.api_service_name))
     error_message = "api_service_name must be a Cloud Run service name (lowercase letters, digits and hyphens, at most 49 characters)."
   }
 }

@@ -11,9 +11,25 @@
 # $PORT for the probes.
 
 locals {
-  api_name        = var.name
-  subscriber_name = "${var.name}-subscriber"
-  port            = 8080
+  # Derived identifiers. Each is "<name>" or "<name>-<role>" when that fits
+  # the GCP rule quoted next to it; otherwise the name is truncated and a
+  # hash keeps it unique: "<prefix>-<6 hex of sha1(name)>[-<role>]", where
+  # prefix is the longest leading part of the name that fits, trailing
+  # hyphens trimmed. Names sharing a long prefix get different hashes; the
+  # full name stays in descriptions and display names.
+  name_hash = substr(sha1(var.name), 0, 6)
+
+  # Cloud Run service names: a letter, then letters, digits and hyphens, not
+  # ending with a hyphen, at most 49 characters (revision names add a suffix
+  # within DNS's 63).
+  api_name        = can(regex("^[a-z]([-a-z0-9]{0,47}[a-z0-9])?$", var.name)) ? var.name : "${trim(substr(var.name, 0, 42), "-")}-${local.name_hash}"
+  subscriber_name = length(var.name) <= 38 ? "${var.name}-subscriber" : "${trim(substr(var.name, 0, 31), "-")}-${local.name_hash}-subscriber"
+
+  # Service account IDs: ^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$, 6-30 characters.
+  api_account_id        = can(regex("^[a-z][-a-z0-9]{4,28}[a-z0-9]$", "${var.name}-api")) ? "${var.name}-api" : "${trim(substr(var.name, 0, 19), "-")}-${local.name_hash}-api"
+  subscriber_account_id = can(regex("^[a-z][-a-z0-9]{4,28}[a-z0-9]$", "${var.name}-sub")) ? "${var.name}-sub" : "${trim(substr(var.name, 0, 19), "-")}-${local.name_hash}-sub"
+
+  port = 8080
 
   # Configuration both containers read from the environment (the service's
   # config package; Cloud Run adds PORT and K_SERVICE).
@@ -32,14 +48,14 @@ locals {
 
 resource "google_service_account" "api" {
   project      = var.project_id
-  account_id   = "${var.name}-api"
+  account_id   = local.api_account_id
   display_name = "${var.name} API (Cloud Run)"
   description  = "Runtime identity of the ${var.name} API: reads the events dataset."
 }
 
 resource "google_service_account" "subscriber" {
   project      = var.project_id
-  account_id   = "${var.name}-sub"
+  account_id   = local.subscriber_account_id
   display_name = "${var.name} subscriber (Cloud Run)"
   description  = "Runtime identity of the ${var.name} subscriber: pulls the subscription, writes the events table."
 }

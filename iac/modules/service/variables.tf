@@ -20,11 +20,11 @@ variable "region" {
 
 variable "name" {
   type        = string
-  description = "Service name: the API runs as <name>, the subscriber as <name>-subscriber, with service accounts <name>-api and <name>-sub."
+  description = "Service name (the template's: up to 63 characters). The API runs as <name>, the subscriber as <name>-subscriber, with service accounts <name>-api and <name>-sub; where one of those breaks a GCP limit (Cloud Run names 49 characters, service account IDs 6-30) it becomes <prefix>-<6 hex of sha1(name)>[-<role>] (see the README)."
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{2,22}[a-z0-9]$", var.name))
-    error_message = "name must be 4-24 characters of lowercase letters, digits and hyphens, starting with a letter (service account IDs derive from it)."
+    condition     = length(var.name) <= 63 && can(regex("^[a-z][a-z0-9-]*$", var.name))
+    error_message = "name must be 1-63 characters of lowercase letters, digits and hyphens, starting with a letter (the template's rule)."
   }
 }
 

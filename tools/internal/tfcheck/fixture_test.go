@@ -28,6 +28,9 @@ func TestPlanFixtures(t *testing.T) {
 		creates int
 	}{
 		{name: "service", fixture: "service-plan.json", dir: func(t *testing.T) string { return renderServiceIaC(t, root) }, creates: 37},
+		{name: "service_long_name", fixture: "service-plan-long-name-prod.json", dir: func(t *testing.T) string {
+			return renderCaseIaC(t, root, filepath.Join(root, "template", "testdata", "cases", "full-public.yaml"))
+		}, creates: 38},
 		{name: "bootstrap", fixture: "bootstrap-plan.json", dir: func(*testing.T) string { return filepath.Join(root, "iac", "bootstrap") }, creates: 34},
 	}
 	for _, tt := range tests {

@@ -39,7 +39,15 @@ type Variable struct {
 	Description string
 	Default     hclsyntax.Expression // nil when the variable is required
 	Validations int
+	Rules       []ValidationRule // the validation blocks, in order
 	Range       hcl.Range
+}
+
+// ValidationRule is a variable's validation block.
+type ValidationRule struct {
+	Condition    hclsyntax.Expression
+	ErrorMessage string
+	Range        hcl.Range
 }
 
 // Required reports whether a caller must set the variable.
@@ -148,6 +156,17 @@ func (m *Module) collect(body *hclsyntax.Body, src []byte) error {
 			for _, nb := range b.Body.Blocks {
 				if nb.Type == "validation" {
 					v.Validations++
+					rule := ValidationRule{Range: nb.DefRange()}
+					if a, ok := nb.Body.Attributes["condition"]; ok {
+						rule.Condition = a.Expr
+					}
+					if a, ok := nb.Body.Attributes["error_message"]; ok {
+						rule.ErrorMessage = literalString(a.Expr)
+					}
+					if rule.Condition == nil {
+						return fmt.Errorf("%s: validation of variable %q has no condition", rangeString(rule.Range), v.Name)
+					}
+					v.Rules = append(v.Rules, rule)
 				}
 			}
 			if _, dup := m.Variables[v.Name]; dup {

@@ -236,8 +236,9 @@ func TestRenderedServiceRoot(t *testing.T) {
 	checkSchema(t, filepath.Join(dir, "..", "schema", "events.json"))
 
 	// Each environment's tfvars carry the template's values, with publicApi
-	// as an HCL bool; prod shares the project under suffixed names so that
-	// no resource name collides with dev. Each backend keeps its own state.
+	// as an HCL bool; prod shares the project under suffixed names
+	// (name_suffix, its own dataset) so that no resource name collides with
+	// dev. Each backend keeps its own state.
 	name, dataset := values["name"].(string), values["dataset"].(string)
 	quote := func(s string) string { return `"` + s + `"` }
 	common := map[string]string{
@@ -251,8 +252,8 @@ func TestRenderedServiceRoot(t *testing.T) {
 		env  string
 		want map[string]string
 	}{
-		{env: "dev", want: map[string]string{"environment": `"dev"`, "name": quote(name), "dataset_id": quote(dataset)}},
-		{env: "prod", want: map[string]string{"environment": `"prod"`, "name": quote(name + "-prod"), "dataset_id": quote(dataset + "_prod")}},
+		{env: "dev", want: map[string]string{"environment": `"dev"`, "name": quote(name), "name_suffix": "", "dataset_id": quote(dataset)}},
+		{env: "prod", want: map[string]string{"environment": `"prod"`, "name": quote(name), "name_suffix": quote("-prod"), "dataset_id": quote(dataset + "_prod")}},
 	}
 	got, err := filepath.Glob(filepath.Join(dir, "envs", "*.tfvars"))
 	if err != nil || len(got) != len(envs) {
@@ -276,7 +277,9 @@ func TestRenderedServiceRoot(t *testing.T) {
 				t.Errorf("%s.tfvars %s = %q, want %s", e.env, key, actual[key], want)
 			}
 		}
-		for _, key := range []string{"name", "dataset_id"} {
+		// Resources are named after name + name_suffix.
+		actual["name+name_suffix"] = strings.TrimSuffix(actual["name"], `"`) + strings.TrimPrefix(actual["name_suffix"], `"`)
+		for _, key := range []string{"name+name_suffix", "dataset_id"} {
 			k := actual["project_id"] + " " + key + " " + actual[key]
 			if other, dup := seen[k]; dup {
 				t.Errorf("%s.tfvars and %s.tfvars both set %s = %s in project %s: the resources would collide", other, e.env, key, actual[key], actual["project_id"])

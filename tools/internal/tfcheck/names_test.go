@@ -1,0 +1,532 @@
+package tfcheck_test
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/acme-platform/golden-path/tools/internal/tfcheck"
+)
+
+// gcpRule is a GCP naming rule for one attribute: a pattern and a maximum
+// length in characters (0: the pattern says it all).
+type gcpRule struct {
+	pattern *regexp.Regexp
+	max     int
+	// forbiddenPrefix is a prefix GCP reserves ("goog" for Pub/Sub).
+	forbiddenPrefix string
+	doc             string
+}
+
+func (r gcpRule) check(v string) error {
+	switch {
+	case !r.pattern.MatchString(v):
+		return fmt.Errorf("%q does not match %s (%s)", v, r.pattern, r.doc)
+	case r.max > 0 && utf8.RuneCountInString(v) > r.max:
+		return fmt.Errorf("%q has %d characters, more than %d (%s)", v, utf8.RuneCountInString(v), r.max, r.doc)
+	case r.forbiddenPrefix != "" && strings.HasPrefix(v, r.forbiddenPrefix):
+		return fmt.Errorf("%q starts with %q (%s)", v, r.forbiddenPrefix, r.doc)
+	}
+	return nil
+}
+
+var (
+	// Service account IDs (IAM API serviceAccounts.create accountId).
+	accountIDRule = gcpRule{pattern: regexp.MustCompile(`^[a-z](?:[-a-z0-9]{4,28}[a-z0-9])$`), doc: "service account IDs: 6-30 characters"}
+	// Cloud Run service names: DNS label rules, at most 49 characters so that
+	// revision names (service name plus a suffix) fit 63.
+	cloudRunRule = gcpRule{pattern: regexp.MustCompile(`^[a-z](?:[-a-z0-9]*[a-z0-9])?$`), max: 49, doc: "Cloud Run service names: a letter, letters/digits/hyphens, no trailing hyphen, at most 49 characters"}
+	// Pub/Sub topic and subscription IDs.
+	pubsubRule = gcpRule{pattern: regexp.MustCompile(`^[A-Za-z][-A-Za-z0-9._~%+]{2,254}$`), forbiddenPrefix: "goog", doc: "Pub/Sub IDs: 3-255 characters, starting with a letter, not with goog"}
+	// Cloud KMS key ring and key names.
+	kmsRule = gcpRule{pattern: regexp.MustCompile(`^[A-Za-z0-9_-]{1,63}$`), doc: "KMS key ring and key names: letters, digits, _ and -, at most 63 characters"}
+	// BigQuery dataset and table IDs (the template's values; no derivation).
+	bigqueryRule = gcpRule{pattern: regexp.MustCompile(`^[A-Za-z0-9_]+$`), max: 1024, doc: "BigQuery dataset/table IDs: letters, digits, underscores, at most 1024"}
+	// Cloud Monitoring custom service and SLO IDs: the API's pattern
+	// [a-z0-9-]+; the platform keeps them within 63 characters like its other names.
+	monitoringIDRule = gcpRule{pattern: regexp.MustCompile(`^[a-z0-9-]{1,63}$`), doc: "Monitoring service/SLO IDs: [a-z0-9-]+ (kept within 63)"}
+	// Display names and descriptions: free text with a maximum length.
+	text100 = gcpRule{pattern: regexp.MustCompile(`(?s)^.+$`), max: 100, doc: "service account display names: at most 100 characters"}
+	text256 = gcpRule{pattern: regexp.MustCompile(`(?s)^.*$`), max: 256, doc: "service account descriptions: at most 256 characters"}
+	text512 = gcpRule{pattern: regexp.MustCompile(`(?s)^.+$`), max: 512, doc: "alert policy and notification channel display names: at most 512 characters"}
+	// Label keys and values (the platform's lowercase subset of GCP's rule).
+	labelKeyRule   = gcpRule{pattern: regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`), doc: "label keys: a lowercase letter, then lowercase letters, digits, _ and -, at most 63 characters"}
+	labelValueRule = gcpRule{pattern: regexp.MustCompile(`^[a-z0-9_-]{0,63}$`), doc: "label values: lowercase letters, digits, _ and -, at most 63 characters"}
+)
+
+// identifierRules lists, for every resource type of the service's
+// Terraform, the attributes that name it (or are otherwise limited) and
+// their GCP rule. A resource type missing here fails the test: classify it.
+var identifierRules = map[string]map[string]gcpRule{
+	"google_service_account":                 {"account_id": accountIDRule, "display_name": text100, "description": text256},
+	"google_cloud_run_v2_service":            {"name": cloudRunRule},
+	"google_pubsub_topic":                    {"name": pubsubRule},
+	"google_pubsub_subscription":             {"name": pubsubRule},
+	"google_kms_key_ring":                    {"name": kmsRule},
+	"google_kms_crypto_key":                  {"name": kmsRule},
+	"google_bigquery_dataset":                {"dataset_id": bigqueryRule},
+	"google_bigquery_table":                  {"table_id": bigqueryRule},
+	"google_monitoring_custom_service":       {"service_id": monitoringIDRule},
+	"google_monitoring_slo":                  {"slo_id": monitoringIDRule},
+	"google_monitoring_alert_policy":         {"display_name": text512},
+	"google_monitoring_notification_channel": {"display_name": text512},
+	// Named by other resources or by JSON; nothing derived from the service name.
+	"google_monitoring_dashboard":                    nil,
+	"google_bigquery_dataset_iam_member":             nil,
+	"google_bigquery_table_iam_member":               nil,
+	"google_cloud_run_v2_service_iam_member":         nil,
+	"google_kms_crypto_key_iam_member":               nil,
+	"google_project_iam_member":                      nil,
+	"google_pubsub_subscription_iam_member":          nil,
+	"google_pubsub_topic_iam_member":                 nil,
+	"google_service_account_iam_member":              nil,
+	"google_artifact_registry_repository_iam_member": nil,
+}
+
+// scopeTree is the rendered service root and the modules it calls,
+// evaluated for one tfvars file.
+type scopeTree struct {
+	where  []string // "root", "module.service", …
+	scopes []*tfcheck.Scope
+}
+
+// loadedTree holds the parsed modules of a rendered root, so that many
+// variable sets can be evaluated without parsing again.
+type loadedTree struct {
+	root    *tfcheck.Module
+	callees map[string]*tfcheck.Module
+}
+
+func loadTree(t *testing.T, repo, iacDir string) loadedTree {
+	t.Helper()
+	m := loadModule(t, iacDir)
+	lt := loadedTree{root: m, callees: map[string]*tfcheck.Module{}}
+	for name, c := range m.ModuleCalls {
+		dir, err := tfcheck.RepoResolver(repo)(m.Dir, c.Source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lt.callees[name] = loadModule(t, dir)
+	}
+	return lt
+}
+
+// readTfvars decodes a tfvars file (literal values only).
+func readTfvars(t *testing.T, path string) map[string]cty.Value {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, diags := hclsyntax.ParseConfig(src, path, hclStart)
+	if diags.HasErrors() {
+		t.Fatalf("%s: %v", path, diags)
+	}
+	attrs, diags := f.Body.JustAttributes()
+	if diags.HasErrors() {
+		t.Fatalf("%s: %v", path, diags)
+	}
+	vars := map[string]cty.Value{}
+	for name, a := range attrs {
+		v, diags := a.Expr.Value(nil)
+		if diags.HasErrors() {
+			t.Fatalf("%s %s: %v", path, name, diags)
+		}
+		vars[name] = v
+	}
+	return vars
+}
+
+// evaluate binds the root's variables and each module call's inputs.
+func (lt loadedTree) evaluate(vars map[string]cty.Value) (scopeTree, error) {
+	rootScope, err := tfcheck.NewScope(lt.root, lt.root.Dir, vars)
+	if err != nil {
+		return scopeTree{}, err
+	}
+	tree := scopeTree{where: []string{"root"}, scopes: []*tfcheck.Scope{rootScope}}
+	names := make([]string, 0, len(lt.callees))
+	for name := range lt.callees {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		inputs, err := rootScope.ModuleInputs(lt.root.ModuleCalls[name])
+		if err != nil {
+			return scopeTree{}, err
+		}
+		s, err := tfcheck.NewScope(lt.callees[name], lt.root.Dir, inputs)
+		if err != nil {
+			return scopeTree{}, err
+		}
+		tree.where = append(tree.where, "module."+name)
+		tree.scopes = append(tree.scopes, s)
+	}
+	return tree, nil
+}
+
+// identifier is one evaluated, checked attribute of a resource instance.
+type identifier struct {
+	address, attr, value string
+}
+
+// checkTree evaluates every variable validation (terraform plan's first
+// gate) and every identifier and label of every resource instance against
+// the GCP rules. Unknown identifiers, unclassified resource types and
+// evaluation errors are problems too: nothing passes unchecked.
+//
+// cache, when not nil, remembers validation results by module, variable and
+// value, for callers that evaluate many variable sets.
+func checkTree(tree scopeTree, cache map[string][]tfcheck.Finding) (ids []identifier, problems []string) {
+	for i, s := range tree.scopes {
+		where := tree.where[i]
+		for _, name := range slices.Sorted(maps.Keys(s.Module.Variables)) {
+			key := s.Module.Dir + " " + name + " " + s.Vars[name].GoString()
+			findings, cached := cache[key]
+			if !cached {
+				findings, _ = s.CheckVariable(name)
+				if cache != nil {
+					cache[key] = findings
+				}
+			}
+			for _, f := range findings {
+				problems = append(problems, where+": "+f.Msg)
+			}
+		}
+		if name, ok := s.Vars["name"]; ok && !name.IsWhollyKnown() {
+			problems = append(problems, where+": var.name is unknown, so its validation and the names derived from it are unchecked")
+		}
+		for _, r := range s.Module.Resources {
+			if r.Mode != "resource" {
+				continue
+			}
+			rules, classified := identifierRules[r.Type]
+			if !classified {
+				problems = append(problems, fmt.Sprintf("%s: resource type %s is not classified in identifierRules", where, r.Type))
+				continue
+			}
+			instances, err := s.Instances(r.Body.Attributes)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s %s: %v", where, r.Address(), err))
+				continue
+			}
+			labelAttr := tfcheck.LabelAttr[r.Type]
+			for _, inst := range instances {
+				// The plan's address of the instance.
+				address := r.Address() + inst.Key
+				if where != "root" {
+					address = where + "." + address
+				}
+				attrs := make([]string, 0, len(rules))
+				for attr := range rules {
+					attrs = append(attrs, attr)
+				}
+				slices.Sort(attrs)
+				for _, attr := range attrs {
+					a, ok := r.Body.Attributes[attr]
+					if !ok {
+						problems = append(problems, fmt.Sprintf("%s: no %s attribute", address, attr))
+						continue
+					}
+					v, diags := s.Eval(a.Expr, inst.Extra)
+					switch {
+					case diags.HasErrors():
+						problems = append(problems, fmt.Sprintf("%s.%s: %s", address, attr, diags.Error()))
+					case !v.IsWhollyKnown() || v.IsNull() || v.Type() != cty.String:
+						problems = append(problems, fmt.Sprintf("%s.%s = %#v: not a known string at plan time", address, attr, v))
+					default:
+						if err := rules[attr].check(v.AsString()); err != nil {
+							problems = append(problems, fmt.Sprintf("%s.%s: %v", address, attr, err))
+						}
+						ids = append(ids, identifier{address: address, attr: attr, value: v.AsString()})
+					}
+				}
+				if labelAttr == "" || labelAttr == "dashboard_json" {
+					continue
+				}
+				problems = append(problems, checkLabels(s, r, inst, address, labelAttr)...)
+			}
+		}
+	}
+	return ids, problems
+}
+
+func checkLabels(s *tfcheck.Scope, r *tfcheck.Resource, inst tfcheck.Instance, address, attr string) []string {
+	a, ok := r.Body.Attributes[attr]
+	if !ok {
+		return []string{fmt.Sprintf("%s: no %s", address, attr)}
+	}
+	v, diags := s.Eval(a.Expr, inst.Extra)
+	if diags.HasErrors() {
+		return []string{fmt.Sprintf("%s.%s: %s", address, attr, diags.Error())}
+	}
+	if !v.IsWhollyKnown() || v.IsNull() || !(v.Type().IsMapType() || v.Type().IsObjectType()) {
+		return []string{fmt.Sprintf("%s.%s = %#v: not a known map at plan time", address, attr, v)}
+	}
+	var out []string
+	for it := v.ElementIterator(); it.Next(); {
+		k, e := it.Element()
+		if err := labelKeyRule.check(k.AsString()); err != nil {
+			out = append(out, fmt.Sprintf("%s.%s: %v", address, attr, err))
+		}
+		if e.Type() != cty.String || e.IsNull() {
+			out = append(out, fmt.Sprintf("%s.%s[%q] is not a string", address, attr, k.AsString()))
+			continue
+		}
+		if err := labelValueRule.check(e.AsString()); err != nil {
+			out = append(out, fmt.Sprintf("%s.%s[%q]: %v", address, attr, k.AsString(), err))
+		}
+	}
+	return out
+}
+
+func identifierMap(ids []identifier) map[string]string {
+	out := map[string]string{}
+	for _, id := range ids {
+		out[id.address+"."+id.attr] = id.value
+	}
+	return out
+}
+
+// TestServiceIdentifiersEveryCase renders every template case (the
+// full-public one has a 63-character name, the template's maximum) and
+// evaluates its Terraform for each environment: every variable validation
+// passes and every derived identifier and label meets its GCP rule. Dev and
+// prod share the project, so no identifier of one may equal the other's.
+func TestServiceIdentifiersEveryCase(t *testing.T) {
+	t.Parallel()
+	repo := repoRoot(t)
+	for _, c := range dirs(t, filepath.Join(repo, "template", "testdata", "cases", "*.yaml")) {
+		name := strings.TrimSuffix(filepath.Base(c), ".yaml")
+		t.Run(strings.ReplaceAll(name, "-", "_"), func(t *testing.T) {
+			t.Parallel()
+			iacDir := renderCaseIaC(t, repo, c)
+			lt := loadTree(t, repo, iacDir)
+			byEnv := map[string]map[string]string{}
+			for _, env := range dirs(t, filepath.Join(iacDir, "envs", "*.tfvars")) {
+				envName := strings.TrimSuffix(filepath.Base(env), ".tfvars")
+				tree, err := lt.evaluate(readTfvars(t, env))
+				if err != nil {
+					t.Fatalf("%s: %v", envName, err)
+				}
+				ids, problems := checkTree(tree, nil)
+				for _, p := range problems {
+					t.Errorf("%s: %s", envName, p)
+				}
+				if len(ids) < 20 {
+					t.Errorf("%s: only %d identifiers checked", envName, len(ids))
+				}
+				byEnv[envName] = identifierMap(ids)
+			}
+			dev, prod := byEnv["dev"], byEnv["prod"]
+			if dev == nil || prod == nil {
+				t.Fatalf("want dev and prod tfvars, got %d environments", len(byEnv))
+			}
+			for key, v := range dev {
+				if strings.HasSuffix(key, ".slo_id") || strings.HasSuffix(key, ".table_id") || strings.Contains(key, "display_name") || strings.HasSuffix(key, ".description") {
+					continue // scoped by their parent, or free text
+				}
+				if prod[key] == v {
+					t.Errorf("%s = %q in both dev and prod: they share the project", key, v)
+				}
+			}
+		})
+	}
+}
+
+// templateName matches what the template's name parameter accepts.
+var templateName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
+// TestServiceIdentifiersAnyTemplateName evaluates the example case's root
+// with names the template accepts at its edges (1 character, trailing and
+// doubled hyphens, the goog prefix Pub/Sub reserves, every length up to
+// 63 with hyphens where truncation cuts) and with random ones: all pass.
+// Names that share a long prefix must still get distinct identifiers.
+func TestServiceIdentifiersAnyTemplateName(t *testing.T) {
+	t.Parallel()
+	repo := repoRoot(t)
+	iacDir := renderCaseIaC(t, repo, filepath.Join(repo, "template", "testdata", "cases", "example.yaml"))
+	lt := loadTree(t, repo, iacDir)
+	base := readTfvars(t, filepath.Join(iacDir, "envs", "prod.tfvars"))
+
+	long := strings.Repeat("abcdefghi-", 7)[:63] // hyphens at every 10th character
+	names := []string{"a", "ab", "a-", "a--b", "goog", "google-flights", "z9", strings.Repeat("a", 63), strings.Repeat("a", 62) + "-", long}
+	for n := 1; n <= 63; n++ {
+		names = append(names, strings.Repeat("x", n), "y"+strings.Repeat("-", n-1), strings.Repeat("k-", 32)[:n])
+		if n >= 2 {
+			names = append(names, strings.Repeat("y", n-1)+"-")
+		}
+	}
+	// The same 62-character prefix with every last character: distinct names, one shared prefix.
+	family := []string{}
+	for _, last := range "abcdefghijklmnopqrstuvwxyz0123456789-" {
+		family = append(family, strings.Repeat("f", 62)+string(last))
+	}
+	names = append(names, family...)
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-"
+	for range 100 {
+		n := 1 + rng.IntN(63)
+		b := []byte{byte('a' + rng.IntN(26))}
+		for len(b) < n {
+			b = append(b, alphabet[rng.IntN(len(alphabet))])
+		}
+		names = append(names, string(b))
+	}
+	names = slices.Compact(slices.Sorted(slices.Values(names)))
+
+	tests := []struct {
+		name   string
+		suffix string
+	}{
+		{name: "dev", suffix: ""},
+		{name: "prod", suffix: "-prod"},
+		{name: "longest_suffix", suffix: "-" + strings.Repeat("s", 15)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// owner of each identifier value, per attribute kind
+			owners := map[string]string{}
+			cache := map[string][]tfcheck.Finding{}
+			for _, name := range names {
+				if !templateName.MatchString(name) || len(name) > 63 {
+					t.Fatalf("test name %q is not one the template accepts", name)
+				}
+				vars := map[string]cty.Value{}
+				for k, v := range base {
+					vars[k] = v
+				}
+				vars["name"] = cty.StringVal(name)
+				vars["name_suffix"] = cty.StringVal(tt.suffix)
+				tree, err := lt.evaluate(vars)
+				if err != nil {
+					t.Fatalf("name %q: %v", name, err)
+				}
+				ids, problems := checkTree(tree, cache)
+				for _, p := range problems {
+					t.Errorf("name %q: %s", name, p)
+				}
+				for _, id := range ids {
+					if !strings.Contains(id.address, "google_service_account.") && !strings.Contains(id.address, "google_cloud_run_v2_service.") &&
+						!strings.Contains(id.address, "google_pubsub_") && !strings.Contains(id.address, "google_kms_") && id.attr != "service_id" {
+						continue
+					}
+					if id.attr != "name" && id.attr != "account_id" && id.attr != "service_id" {
+						continue
+					}
+					kind := id.address[strings.LastIndex(id.address, ".google_")+1:] + "." + id.attr
+					key := kind + "=" + id.value
+					if other, dup := owners[key]; dup && other != name {
+						t.Errorf("%s %q is derived from both %q and %q", kind, id.value, other, name)
+					}
+					owners[key] = name
+				}
+			}
+			if len(owners) < 8*len(names) {
+				t.Errorf("only %d identifiers for %d names", len(owners), len(names))
+			}
+		})
+	}
+}
+
+// TestLongNamePlanFixture cross-checks the evaluation above with terraform
+// itself: scripts/plan-fixture.sh plans the full-public case (63-character
+// name) with its prod tfvars (68 characters with the suffix) with terraform
+// and the schema stub provider. Every identifier and label in that plan meets
+// its GCP rule, and each one evaluated here from the HCL equals the
+// planned value, so the shortening rule and the functions used to evaluate
+// it (sha1, substr, trim …) agree with terraform's.
+func TestLongNamePlanFixture(t *testing.T) {
+	t.Parallel()
+	repo := repoRoot(t)
+	doc := readPlanDoc(t, "service-plan-long-name-prod.json")
+	iacDir := renderCaseIaC(t, repo, filepath.Join(repo, "template", "testdata", "cases", "full-public.yaml"))
+	vars := readTfvars(t, filepath.Join(iacDir, "envs", "prod.tfvars"))
+
+	planned, _ := doc["variables"].(map[string]any)
+	nameVar, _ := planned["name"].(map[string]any)
+	if got, want := nameVar["value"], vars["name"].AsString(); got != want || len(want) != 63 {
+		t.Fatalf("fixture planned name %v, want the full-public case's 63-character %q: regenerate with scripts/plan-fixture.sh", got, want)
+	}
+
+	after := map[string]map[string]any{}
+	for _, rc := range doc["resource_changes"].([]any) {
+		rc := rc.(map[string]any)
+		if rc["mode"] != "managed" {
+			continue
+		}
+		a, _ := rc["change"].(map[string]any)["after"].(map[string]any)
+		after[rc["address"].(string)] = a
+		typ := rc["type"].(string)
+		rules, ok := identifierRules[typ]
+		if !ok {
+			t.Errorf("%s: resource type %s is not classified in identifierRules", rc["address"], typ)
+		}
+		for attr, rule := range rules {
+			v, ok := a[attr].(string)
+			if !ok {
+				t.Errorf("%s.%s = %v: not a known string in the plan", rc["address"], attr, a[attr])
+				continue
+			}
+			if err := rule.check(v); err != nil {
+				t.Errorf("%s.%s: %v", rc["address"], attr, err)
+			}
+		}
+		if attr := tfcheck.LabelAttr[typ]; attr != "" && attr != "dashboard_json" {
+			labels, ok := a[attr].(map[string]any)
+			if !ok {
+				t.Errorf("%s.%s = %v: not a known map in the plan", rc["address"], attr, a[attr])
+			}
+			for k, v := range labels {
+				if err := labelKeyRule.check(k); err != nil {
+					t.Errorf("%s.%s: %v", rc["address"], attr, err)
+				}
+				if err := labelValueRule.check(fmt.Sprint(v)); err != nil {
+					t.Errorf("%s.%s[%q]: %v", rc["address"], attr, k, err)
+				}
+			}
+			if labels["service"] != vars["name"].AsString() {
+				t.Errorf("%s.%s service = %v, want the full name %q", rc["address"], attr, labels["service"], vars["name"].AsString())
+			}
+		}
+	}
+
+	tree, err := loadTree(t, repo, iacDir).evaluate(vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, problems := checkTree(tree, nil)
+	for _, p := range problems {
+		t.Error(p)
+	}
+	shortened := 0
+	for _, id := range ids {
+		a, ok := after[id.address]
+		if !ok {
+			t.Errorf("%s is not in the fixture: regenerate with scripts/plan-fixture.sh", id.address)
+			continue
+		}
+		if diff := cmp.Diff(id.value, a[id.attr]); diff != "" {
+			t.Errorf("%s.%s evaluated here vs planned by terraform (-got +want):\n%s", id.address, id.attr, diff)
+		}
+		if (id.attr == "name" || id.attr == "account_id") && !strings.HasPrefix(id.value, vars["name"].AsString()) {
+			shortened++
+		}
+	}
+	// Every service account, both Cloud Run services and the KMS key ring
+	// and key are shortened for this name.
+	if shortened < 6 {
+		t.Errorf("only %d shortened identifiers compared: the case no longer exercises the rule", shortened)
+	}
+}
