@@ -298,6 +298,31 @@ func identifierMap(ids []identifier) map[string]string {
 	return out
 }
 
+// stableNames are the dev identifiers of two cases, by template case.
+var stableNames = map[string]map[string]string{
+	"example": {
+		"module.service.google_cloud_run_v2_service.api.name":                   "flight-events",
+		"module.service.google_cloud_run_v2_service.subscriber.name":            "flight-events-subscriber",
+		"module.service.google_service_account.api.account_id":                  "flight-events-api",
+		"module.service.google_service_account.subscriber.account_id":           "flight-events-sub",
+		"module.flight_events.google_pubsub_topic.events.name":                  "flight-events",
+		"module.flight_events.google_pubsub_topic.dead_letter.name":             "flight-events-dlq",
+		"module.flight_events.google_pubsub_subscription.events.name":           "flight-events-sub",
+		"google_kms_key_ring.this.name":                                         "flight-events",
+		"google_kms_crypto_key.data.name":                                       "flight-events-data",
+		"module.observability.google_monitoring_custom_service.this.service_id": "flight-events",
+	},
+	"full-public": {
+		"module.service.google_cloud_run_v2_service.api.name":         "flightstatus-events-ingest-and-query-servi-80201b",
+		"module.service.google_cloud_run_v2_service.subscriber.name":  "flightstatus-events-ingest-and-80201b-subscriber",
+		"module.service.google_service_account.api.account_id":        "flightstatus-events-80201b-api",
+		"module.service.google_service_account.subscriber.account_id": "flightstatus-events-80201b-sub",
+		"module.flight_events.google_pubsub_topic.events.name":        "flightstatus-events-ingest-and-query-service-europe-southwest-1",
+		"google_kms_key_ring.this.name":                               "flightstatus-events-ingest-and-query-service-europe-southwest-1",
+		"google_kms_crypto_key.data.name":                             "flightstatus-events-ingest-and-query-service-europe-80201b-data",
+	},
+}
+
 // TestServiceIdentifiersEveryCase renders every template case (the
 // full-public one has a 63-character name, the template's maximum) and
 // evaluates its Terraform for each environment: every variable validation
@@ -331,6 +356,19 @@ func TestServiceIdentifiersEveryCase(t *testing.T) {
 			dev, prod := byEnv["dev"], byEnv["prod"]
 			if dev == nil || prod == nil {
 				t.Fatalf("want dev and prod tfvars, got %d environments", len(byEnv))
+			}
+			// Names are stable: a new rule would rename (destroy and
+			// recreate) deployed resources. Short names are used as they
+			// are; the long ones were computed outside Go (sha1 in Python)
+			// and are quoted in the service module's README.
+			if want, ok := stableNames[name]; ok {
+				got := map[string]string{}
+				for key := range want {
+					got[key] = dev[key]
+				}
+				if diff := cmp.Diff(got, want); diff != "" {
+					t.Errorf("dev identifiers (-got +want):\n%s", diff)
+				}
 			}
 			for key, v := range dev {
 				if strings.HasSuffix(key, ".slo_id") || strings.HasSuffix(key, ".table_id") || strings.Contains(key, "display_name") || strings.HasSuffix(key, ".description") {
