@@ -46,8 +46,9 @@ resources contains rc if {
 
 # resources_by_type: resources grouped by type, built once per evaluation, so
 # each rule iterates only the types it checks instead of every resource.
-# The inner comprehension closes over t, so OPA's comprehension indexing
-# evaluates it once, grouping by type (a ref-head rule such as
+# The inner comprehension closes over t through a unification (rc.type = t;
+# with == t would be an input, not an index key), so OPA's comprehension
+# indexing evaluates it once, grouping by type (a ref-head rule such as
 # `by_type[rc.type] contains rc` would check each new element against all
 # earlier ones: quadratic).
 resources_by_type := {t: rcs |
