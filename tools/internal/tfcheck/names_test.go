@@ -397,31 +397,7 @@ func TestServiceIdentifiersAnyTemplateName(t *testing.T) {
 	lt := loadTree(t, repo, iacDir)
 	base := readTfvars(t, filepath.Join(iacDir, "envs", "prod.tfvars"))
 
-	long := strings.Repeat("abcdefghi-", 7)[:63] // hyphens at every 10th character
-	names := []string{"a", "ab", "a-", "a--b", "goog", "google-flights", "z9", strings.Repeat("a", 63), strings.Repeat("a", 62) + "-", long}
-	for n := 1; n <= 63; n++ {
-		names = append(names, strings.Repeat("x", n), "y"+strings.Repeat("-", n-1), strings.Repeat("k-", 32)[:n])
-		if n >= 2 {
-			names = append(names, strings.Repeat("y", n-1)+"-")
-		}
-	}
-	// The same 62-character prefix with every last character: distinct names, one shared prefix.
-	family := []string{}
-	for _, last := range "abcdefghijklmnopqrstuvwxyz0123456789-" {
-		family = append(family, strings.Repeat("f", 62)+string(last))
-	}
-	names = append(names, family...)
-	rng := rand.New(rand.NewPCG(1, 2))
-	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-"
-	for range 100 {
-		n := 1 + rng.IntN(63)
-		b := []byte{byte('a' + rng.IntN(26))}
-		for len(b) < n {
-			b = append(b, alphabet[rng.IntN(len(alphabet))])
-		}
-		names = append(names, string(b))
-	}
-	names = slices.Compact(slices.Sorted(slices.Values(names)))
+	names := templateNames()
 
 	tests := []struct {
 		name   string
@@ -567,4 +543,37 @@ func TestLongNamePlanFixture(t *testing.T) {
 	if shortened < 6 {
 		t.Errorf("only %d shortened identifiers compared: the case no longer exercises the rule", shortened)
 	}
+}
+
+// templateNames returns names the template accepts at its edges (1
+// character, trailing and doubled hyphens, the goog prefix Pub/Sub
+// reserves, every length up to 63 with hyphens where truncation cuts, one
+// 62-character prefix with every last character) and random ones, sorted.
+func templateNames() []string {
+	long := strings.Repeat("abcdefghi-", 7)[:63] // hyphens at every 10th character
+	names := []string{"a", "ab", "a-", "a--b", "goog", "google-flights", "z9", strings.Repeat("a", 63), strings.Repeat("a", 62) + "-", long}
+	for n := 1; n <= 63; n++ {
+		names = append(names, strings.Repeat("x", n), "y"+strings.Repeat("-", n-1), strings.Repeat("k-", 32)[:n])
+		if n >= 2 {
+			names = append(names, strings.Repeat("y", n-1)+"-")
+		}
+	}
+	// The same 62-character prefix with every last character: distinct names, one shared prefix.
+	family := []string{}
+	for _, last := range "abcdefghijklmnopqrstuvwxyz0123456789-" {
+		family = append(family, strings.Repeat("f", 62)+string(last))
+	}
+	names = append(names, family...)
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789-"
+	for range 100 {
+		n := 1 + rng.IntN(63)
+		b := []byte{byte('a' + rng.IntN(26))}
+		for len(b) < n {
+			b = append(b, alphabet[rng.IntN(len(alphabet))])
+		}
+		names = append(names, string(b))
+	}
+	names = slices.Compact(slices.Sorted(slices.Values(names)))
+	return names
 }
