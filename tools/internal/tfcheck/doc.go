@@ -9,8 +9,15 @@
 // terraform-exec way: TflintCommand builds the command, RunTflint turns its
 // JSON output into findings and fails closed on tflint's own errors.
 //
-// It is not a Terraform evaluator: it does not resolve expressions, types or
-// providers (terraform validate and plan do that where providers exist), and
-// it resolves module sources only for local paths and this platform's own
-// git repository.
+// Scope evaluates, for given input variables, what needs no provider: a
+// module's variables (with their types and validations), its locals, its
+// module calls' inputs and resource arguments built from them, with
+// Terraform's functions (Functions). Tests use it to compute every resource
+// name and label a plan would get for any template values.
+//
+// It is not a Terraform evaluator: resource and data source attributes and
+// module outputs are unknown to it, and it has no providers, state or graph
+// (terraform validate and plan do that where providers exist); it resolves
+// module sources only for local paths and this platform's own git
+// repository.
 package tfcheck
