@@ -16,9 +16,8 @@ owner        = "${{ values.owner }}"
 system       = "${{ values.system }}"
 platform_ref = "${{ values.platformRef }}"
 
-# Team mailbox for alerts. The template has no alert address parameter yet:
-# replace this with the owning team's on-call address.
-alert_emails = ["${{ values.name }}-oncall@acme-platform.example"]
+# The owning team's on-call mailbox (the template's alertEmail).
+alert_emails = [${{ values.alertEmail | dump }}]
 
 # The platform bootstrap's apply identity deploys revisions.
 deployer_members = ["serviceAccount:tf-apply@${{ values.projectId }}.iam.gserviceaccount.com"]

@@ -23,6 +23,7 @@ func TestValidateRejectsBadValues(t *testing.T) {
 			`region (Region): "mars-north1" is not one of the allowed values: europe-west1, europe-west4, europe-southwest1, us-central1, us-east1`,
 		}},
 		{"missing-required.yaml", []string{
+			`alertEmail (Alert e-mail): required, but no value was given`,
 			`lifecycle (Lifecycle): required, but no value was given`,
 			`owner (Owner): required, but no value was given`,
 			`repoUrl (Repository location): required, but no value was given`,
@@ -91,7 +92,8 @@ func TestProductCasesEvaluate(t *testing.T) {
 		{"example.yaml", map[string]any{
 			"name": "flight-events", "description": "Flight-status events from Pub/Sub to BigQuery, served by a Huma API.",
 			"owner": "group:default/platform-team", "system": "flight-ops", "lifecycle": "experimental",
-			"projectId": "acme-flights-dev", "region": "europe-west1", "dataset": "flight_events", "table": "events",
+			"alertEmail": "platform-oncall@acme.example",
+			"projectId":  "acme-flights-dev", "region": "europe-west1", "dataset": "flight_events", "table": "events",
 			"goVersion": "1.26", "publicApi": false, "monthlyBudget": int64(100), "jiraProjectKey": "OPS", "platformRef": "v0.1.0",
 			"repoUrl": "github.com?owner=acme&repo=flight-events", "repoOwner": "acme", "repoName": "flight-events",
 			"goModule": "github.com/acme/flight-events", "sourceTemplate": "template:default/go-flight-events-service", "templateVersion": "0.1.0",
@@ -99,7 +101,8 @@ func TestProductCasesEvaluate(t *testing.T) {
 		{"minimal.yaml", map[string]any{
 			"name": "flight-events", "description": "Flight-status events from Pub/Sub to BigQuery, served by a Huma API.",
 			"owner": "group:default/platform-team", "system": "flight-ops", "lifecycle": "experimental",
-			"projectId": "acme-flights-dev", "region": "europe-west1", "dataset": "flight_events", "table": "events",
+			"alertEmail": "platform-oncall@acme.example",
+			"projectId":  "acme-flights-dev", "region": "europe-west1", "dataset": "flight_events", "table": "events",
 			"goVersion": "1.26", "publicApi": false, "monthlyBudget": int64(100), "platformRef": "v0.1.0",
 			"repoUrl": "github.com?owner=acme&repo=flight-events", "repoOwner": "acme", "repoName": "flight-events",
 			"goModule": "github.com/acme/flight-events", "sourceTemplate": "template:default/go-flight-events-service", "templateVersion": "0.1.0",
