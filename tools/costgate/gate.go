@@ -16,26 +16,10 @@ import (
 	"github.com/acme-platform/golden-path/tools/internal/costpost"
 	"github.com/acme-platform/golden-path/tools/internal/costrender"
 	"github.com/acme-platform/golden-path/tools/internal/costreport"
+	"github.com/acme-platform/golden-path/tools/internal/exitcode"
 )
 
-// Exit codes.
-const (
-	ExitOK         = 0
-	ExitGateFailed = 1
-	ExitBadInput   = 2
-	ExitRemote     = 3
-)
-
-// ExitCodeError carries the process exit code of an error.
-type ExitCodeError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitCodeError) Error() string { return e.Err.Error() }
-func (e *ExitCodeError) Unwrap() error { return e.Err }
-
-func badInput(err error) error { return &ExitCodeError{Code: ExitBadInput, Err: err} }
+func badInput(err error) error { return exitcode.New(exitcode.BadInput, err) }
 
 type multiFlag []string
 
@@ -177,7 +161,7 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdi
 				n++
 			}
 		}
-		return &ExitCodeError{Code: ExitGateFailed, Err: errors.Join(fmt.Errorf("cost gate failed: %d check(s) failed", n), postErr)}
+		return exitcode.New(exitcode.GateFailed, errors.Join(fmt.Errorf("cost gate failed: %d check(s) failed", n), postErr))
 	}
 	return postErr
 }
@@ -279,7 +263,7 @@ func post(ctx context.Context, c *config, getenv func(string) string, md string,
 	}
 	res, err := client.Upsert(ctx, pr, costrender.Marker, md)
 	if err != nil {
-		return &ExitCodeError{Code: ExitRemote, Err: fmt.Errorf("post comment: %w", err)}
+		return exitcode.Errorf(exitcode.Remote, "post comment: %w", err)
 	}
 	fmt.Fprintf(stderr, "comment %s: %s\n", res.Action, res.URL)
 	return nil

@@ -9,27 +9,13 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/acme-platform/golden-path/tools/internal/exitcode"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "costgate:", err)
-		var ec *ExitCodeError
-		if errors.As(err, &ec) {
-			os.Exit(ec.Code)
-		}
-		os.Exit(1)
-	}
-}
+func main() { exitcode.Main("costgate", run) }
 
 // run is main without the process: it reads the environment through os.Getenv.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -11,25 +11,7 @@
 // after retries.
 package main
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-)
+import "github.com/acme-platform/golden-path/tools/internal/exitcode"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		var ee *ExitError
-		if errors.As(err, &ee) {
-			os.Exit(ee.Code)
-		}
-		fmt.Fprintln(os.Stderr, "jiranotify:", err)
-		os.Exit(1)
-	}
-}
+// main exits 0, 2 or 3; run prints its own (redacted) messages, so Main adds none.
+func main() { exitcode.Main("jiranotify", run) }

@@ -14,26 +14,11 @@ import (
 	"time"
 
 	"github.com/acme-platform/golden-path/tools/internal/cinotify"
+	"github.com/acme-platform/golden-path/tools/internal/exitcode"
 	"github.com/acme-platform/golden-path/tools/internal/httpretry"
 	"github.com/acme-platform/golden-path/tools/internal/jira"
 	"github.com/acme-platform/golden-path/tools/internal/redact"
 )
-
-// Exit codes: the contract for a workflow's `if:`.
-const (
-	exitOK     = 0
-	exitConfig = 2
-	exitRemote = 3
-)
-
-// ExitError carries the process exit code; its message has already been printed.
-type ExitError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitError) Error() string { return e.Err.Error() }
-func (e *ExitError) Unwrap() error { return e.Err }
 
 // deps are the process's ties to the outside world, replaced in tests.
 type deps struct {
@@ -231,14 +216,16 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 	creds := jira.CredentialsFromEnv(d.getenv)
 	red := redact.New(creds.Secrets()...)
 	stdout, stderr = redactingWriter{stdout, red}, redactingWriter{stderr, red}
+	// fail prints err itself (redacted, Jira outages as a GitHub warning) and
+	// returns an exit code with nothing more to print.
 	fail := func(code int, err error) error {
 		prefix := "jiranotify: "
-		if code == exitRemote {
+		if code == exitcode.Remote {
 			// A Jira outage is a warning by default; the workflow decides with continue-on-error.
 			prefix = "::warning title=jiranotify::"
 		}
 		fmt.Fprintln(stderr, prefix+err.Error())
-		return &ExitError{Code: code, Err: err}
+		return exitcode.Reported(code)
 	}
 
 	c, err := parse(args, d.getenv, stderr)
@@ -246,16 +233,16 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 		return nil
 	}
 	if err != nil {
-		return fail(exitConfig, err)
+		return fail(exitcode.BadInput, err)
 	}
 	flavour, err := jira.ResolveFlavour(c.flavour, c.baseURL)
 	if err != nil {
-		return fail(exitConfig, err)
+		return fail(exitcode.BadInput, err)
 	}
 	if c.logFile != "" {
 		ex, err := readExcerpt(c.logFile, c.maxLogLines, c.maxLogBytes, red)
 		if err != nil {
-			return fail(exitConfig, err)
+			return fail(exitcode.BadInput, err)
 		}
 		c.opts.Excerpt = ex
 	}
@@ -279,14 +266,14 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 			},
 		})
 		if err != nil {
-			return fail(exitConfig, err)
+			return fail(exitcode.BadInput, err)
 		}
 		tracker = client
 	} else if !c.dryRun {
 		if flavour == jira.Cloud {
-			return fail(exitConfig, fmt.Errorf("%w: Jira Cloud needs %s and %s", jira.ErrMissingCredentials, jira.EnvEmail, jira.EnvAPIToken))
+			return fail(exitcode.BadInput, fmt.Errorf("%w: Jira Cloud needs %s and %s", jira.ErrMissingCredentials, jira.EnvEmail, jira.EnvAPIToken))
 		}
-		return fail(exitConfig, fmt.Errorf("%w: Jira Data Center needs %s", jira.ErrMissingCredentials, jira.EnvPAT))
+		return fail(exitcode.BadInput, fmt.Errorf("%w: Jira Data Center needs %s", jira.ErrMissingCredentials, jira.EnvPAT))
 	}
 
 	var dry *cinotify.DryRun
@@ -310,9 +297,9 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 	if err != nil {
 		var tnf *cinotify.TransitionNotFoundError
 		if errors.As(err, &tnf) {
-			return fail(exitConfig, err)
+			return fail(exitcode.BadInput, err)
 		}
-		return fail(exitRemote, err)
+		return fail(exitcode.Remote, err)
 	}
 	return report(c, flavour, res, dry, stdout, stderr)
 }
@@ -338,7 +325,7 @@ func report(c *config, flavour jira.Flavour, res cinotify.Result, dry *cinotify.
 		out := fmt.Sprintf("issue_key=%s\naction=%s\nfingerprint=%s\ndry_run=%t\n", res.Key, action, res.Fingerprint, dry != nil)
 		if err := appendFile(c.ghOutput, out); err != nil {
 			fmt.Fprintln(stderr, "jiranotify: write GITHUB_OUTPUT: "+err.Error())
-			return &ExitError{Code: exitConfig, Err: err}
+			return exitcode.Reported(exitcode.BadInput)
 		}
 	}
 	if c.ghStepSummary != "" {
@@ -352,7 +339,7 @@ func report(c *config, flavour jira.Flavour, res cinotify.Result, dry *cinotify.
 		}
 		if err := appendFile(c.ghStepSummary, line+"\n"); err != nil {
 			fmt.Fprintln(stderr, "jiranotify: write GITHUB_STEP_SUMMARY: "+err.Error())
-			return &ExitError{Code: exitConfig, Err: err}
+			return exitcode.Reported(exitcode.BadInput)
 		}
 	}
 	return nil

@@ -9,13 +9,10 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
+
+	"github.com/acme-platform/golden-path/tools/internal/exitcode"
 )
 
 // gcPercent trades memory for CPU in this short-lived process: the plan's
@@ -29,18 +26,5 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		var ec *ExitCodeError
-		if errors.As(err, &ec) {
-			if ec.Err != nil {
-				fmt.Fprintln(os.Stderr, "policygate:", ec.Err)
-			}
-			os.Exit(ec.Code)
-		}
-		fmt.Fprintln(os.Stderr, "policygate:", err)
-		os.Exit(2)
-	}
+	exitcode.Main("policygate", run)
 }

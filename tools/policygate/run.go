@@ -11,35 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acme-platform/golden-path/tools/internal/exitcode"
 	"github.com/acme-platform/golden-path/tools/internal/policy"
 	"github.com/acme-platform/golden-path/tools/internal/tfplan"
 )
 
-// Exit codes.
-const (
-	ExitPass    = 0
-	ExitBlocked = 1
-	ExitInput   = 2
-)
-
-// ExitCodeError carries the process exit code; Err nil means nothing more to
-// print (the report already says why).
-type ExitCodeError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitCodeError) Error() string {
-	if e.Err == nil {
-		return fmt.Sprintf("exit %d", e.Code)
-	}
-	return e.Err.Error()
-}
-
-func (e *ExitCodeError) Unwrap() error { return e.Err }
-
 func inputError(format string, args ...any) error {
-	return &ExitCodeError{Code: ExitInput, Err: fmt.Errorf(format, args...)}
+	return exitcode.Errorf(exitcode.BadInput, format, args...)
 }
 
 type multiFlag []string
@@ -57,7 +35,15 @@ func envOr(name, def string) string {
 	return def
 }
 
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+// run exits 0 on pass, 1 when blocked (the report says why, so nothing more is
+// printed), 2 on bad input or an evaluation error.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
+	defer func() {
+		// Fail closed as 2, not 1: an error without a code is not a policy decision.
+		if _, ok := errors.AsType[*exitcode.Error](err); err != nil && !ok {
+			err = exitcode.New(exitcode.BadInput, err)
+		}
+	}()
 	fl := flag.NewFlagSet("policygate", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	planPath := fl.String("plan", envOr("POLICYGATE_PLAN", ""), "`terraform show -json` output (- for stdin) [$POLICYGATE_PLAN]")
@@ -72,7 +58,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return &ExitCodeError{Code: ExitInput, Err: err}
+		return exitcode.New(exitcode.BadInput, err)
 	}
 	if fl.NArg() > 0 {
 		return inputError("unexpected arguments: %s", strings.Join(fl.Args(), " "))
@@ -150,7 +136,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return inputError("write report: %w", err)
 	}
 	if report.Blocked() {
-		return &ExitCodeError{Code: ExitBlocked}
+		return exitcode.Reported(exitcode.GateFailed)
 	}
 	return nil
 }

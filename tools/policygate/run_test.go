@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme-platform/golden-path/tools/internal/exitcode"
 )
 
 const plans = "../internal/policy/testdata/plans/"
@@ -22,8 +24,7 @@ func exitCode(err error) int {
 	if err == nil {
 		return 0
 	}
-	var ec *ExitCodeError
-	if errors.As(err, &ec) {
+	if ec, ok := errors.AsType[*exitcode.Error](err); ok {
 		return ec.Code
 	}
 	return -1

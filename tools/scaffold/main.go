@@ -13,49 +13,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
+	"github.com/acme-platform/golden-path/tools/internal/exitcode"
 	"github.com/acme-platform/golden-path/tools/internal/render"
 )
 
-// Exit codes.
-const (
-	exitOK       = 0
-	exitFailed   = 1 // rendering failed for another reason (I/O …)
-	exitBadInput = 2 // bad flags, bad values, bad template, non-empty output directory
-)
-
-// ExitCodeError carries the process exit code for an error.
-type ExitCodeError struct {
-	Code int
-	Err  error
-}
-
-func (e *ExitCodeError) Error() string { return e.Err.Error() }
-func (e *ExitCodeError) Unwrap() error { return e.Err }
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stop()
-	if err == nil {
-		return
-	}
-	code := exitFailed
-	var ec *ExitCodeError
-	if errors.As(err, &ec) {
-		code = ec.Code
-	}
-	if !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(os.Stderr, "scaffold: %v\n", err)
-	}
-	if code == exitOK {
-		return
-	}
-	os.Exit(code)
-}
+func main() { exitcode.Main("scaffold", run) }
 
 const usage = `Usage: scaffold --values FILE --out DIR [--force] [--template FILE]
 
@@ -84,23 +48,23 @@ func run(ctx context.Context, args []string, _ io.Reader, _ io.Writer, stderr io
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return &ExitCodeError{exitOK, err}
+			return nil // the usage is printed: exit 0
 		}
-		return &ExitCodeError{exitBadInput, err}
+		return exitcode.New(exitcode.BadInput, err)
 	}
 	switch {
 	case fs.NArg() > 0:
-		return &ExitCodeError{exitBadInput, fmt.Errorf("unexpected arguments %q (see --help)", fs.Args())}
+		return exitcode.Errorf(exitcode.BadInput, "unexpected arguments %q (see --help)", fs.Args())
 	case *valuesPath == "":
-		return &ExitCodeError{exitBadInput, errors.New("--values is required (see --help)")}
+		return exitcode.Errorf(exitcode.BadInput, "--values is required (see --help)")
 	case *outDir == "":
-		return &ExitCodeError{exitBadInput, errors.New("--out is required (see --help)")}
+		return exitcode.Errorf(exitcode.BadInput, "--out is required (see --help)")
 	}
 	if !*force {
 		if empty, err := isEmptyDir(*outDir); err != nil {
-			return &ExitCodeError{exitBadInput, fmt.Errorf("check output directory: %w", err)}
+			return exitcode.Errorf(exitcode.BadInput, "check output directory: %w", err)
 		} else if !empty {
-			return &ExitCodeError{exitBadInput, fmt.Errorf("output directory %s is not empty; use --force to render into it (the skeleton's files are overwritten)", *outDir)}
+			return exitcode.Errorf(exitcode.BadInput, "output directory %s is not empty; use --force to render into it (the skeleton's files are overwritten)", *outDir)
 		}
 	}
 	params, err := render.LoadValues(*valuesPath)
@@ -127,16 +91,16 @@ func run(ctx context.Context, args []string, _ io.Reader, _ io.Writer, stderr io
 	return nil
 }
 
-// classify maps renderer errors to exit codes.
+// classify maps renderer errors to exit codes: bad values, a bad template
+// or a missing file are bad input (2); anything else (I/O …) is returned
+// as is and exits 1.
 func classify(err error) error {
 	var ive *render.InvalidValuesError
 	var te *render.TemplateError
-	switch {
-	case errors.As(err, &ive), errors.As(err, &te), errors.Is(err, os.ErrNotExist):
-		return &ExitCodeError{exitBadInput, err}
-	default:
-		return &ExitCodeError{exitFailed, err}
+	if errors.As(err, &ive) || errors.As(err, &te) || errors.Is(err, os.ErrNotExist) {
+		return exitcode.New(exitcode.BadInput, err)
 	}
+	return err
 }
 
 // isEmptyDir reports whether dir is missing or has no entries.

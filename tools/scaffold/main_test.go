@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/acme-platform/golden-path/tools/internal/exitcode"
 )
 
 const fixtureTemplate = "../internal/render/testdata/fixture/template.yaml"
@@ -33,25 +35,25 @@ func TestRun(t *testing.T) {
 		{
 			name:       "help",
 			args:       func(*testing.T) []string { return []string{"--help"} },
-			wantCode:   exitOK,
+			wantCode:   -1, // help is not an error: exit 0
 			wantStderr: "Usage: scaffold --values FILE --out DIR",
 		},
 		{
 			name:     "unknown_flag",
 			args:     func(*testing.T) []string { return []string{"--nope"} },
-			wantCode: exitBadInput,
+			wantCode: exitcode.BadInput,
 			wantErr:  "flag provided but not defined",
 		},
 		{
 			name:     "missing_values_flag",
 			args:     func(t *testing.T) []string { return []string{"--out", t.TempDir()} },
-			wantCode: exitBadInput,
+			wantCode: exitcode.BadInput,
 			wantErr:  "--values is required",
 		},
 		{
 			name:     "missing_out_flag",
 			args:     func(t *testing.T) []string { return []string{"--values", writeValues(t, good)} },
-			wantCode: exitBadInput,
+			wantCode: exitcode.BadInput,
 			wantErr:  "--out is required",
 		},
 		{
@@ -59,7 +61,7 @@ func TestRun(t *testing.T) {
 			args: func(t *testing.T) []string {
 				return []string{"--template", fixtureTemplate, "--values", filepath.Join(t.TempDir(), "nope.yaml"), "--out", t.TempDir()}
 			},
-			wantCode: exitBadInput,
+			wantCode: exitcode.BadInput,
 			wantErr:  "read values",
 		},
 		{
@@ -67,7 +69,7 @@ func TestRun(t *testing.T) {
 			args: func(t *testing.T) []string {
 				return []string{"--template", fixtureTemplate, "--values", writeValues(t, "name: Bad_Name\n"), "--out", t.TempDir()}
 			},
-			wantCode: exitBadInput,
+			wantCode: exitcode.BadInput,
 			wantErr:  `name: "Bad_Name" does not match the pattern ^[a-z][a-z0-9-]*$`,
 		},
 		{
@@ -75,7 +77,7 @@ func TestRun(t *testing.T) {
 			args: func(t *testing.T) []string {
 				return []string{"--template", filepath.Join(t.TempDir(), "template.yaml"), "--values", writeValues(t, good), "--out", t.TempDir()}
 			},
-			wantCode: exitBadInput,
+			wantCode: exitcode.BadInput,
 			wantErr:  "read template",
 		},
 		{
@@ -87,7 +89,7 @@ func TestRun(t *testing.T) {
 				}
 				return []string{"--template", fixtureTemplate, "--values", writeValues(t, good), "--out", out}
 			},
-			wantCode: exitBadInput,
+			wantCode: exitcode.BadInput,
 			wantErr:  "is not empty; use --force",
 		},
 		{
@@ -121,9 +123,9 @@ func TestRun(t *testing.T) {
 					t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
 				}
 			} else {
-				var ec *ExitCodeError
-				if !errors.As(err, &ec) {
-					t.Fatalf("run error = %v, want *ExitCodeError", err)
+				ec, ok := errors.AsType[*exitcode.Error](err)
+				if !ok {
+					t.Fatalf("run error = %v, want *exitcode.Error", err)
 				}
 				if ec.Code != tc.wantCode {
 					t.Errorf("exit code = %d, want %d (error: %v)", ec.Code, tc.wantCode, err)
