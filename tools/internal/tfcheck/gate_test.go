@@ -1,13 +1,16 @@
 package tfcheck_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
 
 	"github.com/acme-platform/golden-path/tools/internal/policy"
 	"github.com/acme-platform/golden-path/tools/internal/tfplan"
@@ -173,5 +176,88 @@ func TestPublicServicePlanFailsWithoutWaiver(t *testing.T) {
 	slices.Sort(got)
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Errorf("blocking findings (-got +want):\n%s", diff)
+	}
+}
+
+// TestPublicServiceShipsItsWaiver: a case declared public renders a
+// policy-waivers.yaml (from the form's reason, approver and expiry) that
+// waives exactly the two findings of the public plan, so that its first
+// plan passes the gate with both findings kept and marked waived; a case
+// that is not public renders no waiver file. The gate's clock is set 30 days
+// before each case's expiry, so the test does not expire with the calendar.
+func TestPublicServiceShipsItsWaiver(t *testing.T) {
+	t.Parallel()
+	root := repoRoot(t)
+	gate, err := policy.NewTerraformGate(t.Context(), policy.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := readPlanDoc(t, "service-plan-public.json")
+	tests := []struct {
+		values     string
+		wantWaiver bool
+	}{
+		{"full-public.yaml", true},
+		{"everything-on.yaml", true},
+		{"example.yaml", false},
+		{"minimal.yaml", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.values, func(t *testing.T) {
+			t.Parallel()
+			service := filepath.Dir(renderCaseIaC(t, root, filepath.Join(root, "template", "testdata", "cases", tc.values)))
+			raw, err := os.ReadFile(filepath.Join(service, "policy-waivers.yaml"))
+			if !tc.wantWaiver {
+				if !os.IsNotExist(err) {
+					t.Fatalf("a service that is not public has a policy-waivers.yaml (err %v)", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("public service without its waiver file: %v", err)
+			}
+			var expiry struct {
+				Waivers []struct{ Expires string } `yaml:"waivers"`
+			}
+			if err := yaml.Unmarshal(raw, &expiry); err != nil || len(expiry.Waivers) == 0 {
+				t.Fatalf("waiver file: %v", err)
+			}
+			expires, err := time.Parse(time.DateOnly, expiry.Waivers[0].Expires)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := expires.AddDate(0, 0, -30)
+			waivers, err := policy.LoadWaivers(bytes.NewReader(raw), now)
+			if err != nil {
+				t.Fatalf("rendered waiver file is refused by the gate: %v", err)
+			}
+			findings, st := policy.ApplyWaivers(evaluate(t, gate, doc), waivers, now)
+			var waived, open []string
+			for _, f := range findings {
+				if f.Waived {
+					waived = append(waived, f.RuleID)
+				} else if f.Severity != "LOW" {
+					open = append(open, f.RuleID+" "+f.Address)
+				}
+			}
+			slices.Sort(waived)
+			if diff := cmp.Diff(waived, []string{"GCP-IAM-002", "GCP-RUN-001"}); diff != "" || len(open) > 0 {
+				t.Errorf("waived (-got +want):\n%s\nstill blocking: %v", diff, open)
+			}
+			if len(st.Stale)+len(st.Expired)+len(st.Refused) > 0 {
+				t.Errorf("waiver status: stale %v, expired %v, refused %v", st.Stale, st.Expired, st.Refused)
+			}
+			// After the expiry date the waivers stop applying: the plan blocks again.
+			later := expires.AddDate(0, 0, 1)
+			if _, err := policy.LoadWaivers(bytes.NewReader(raw), later); err != nil {
+				t.Fatalf("LoadWaivers after expiry: %v", err)
+			}
+			again, _ := policy.ApplyWaivers(evaluate(t, gate, doc), waivers, later)
+			for _, f := range again {
+				if f.Waived {
+					t.Errorf("%s %s still waived after the expiry date", f.RuleID, f.Address)
+				}
+			}
+		})
 	}
 }
