@@ -11,6 +11,7 @@ export GOFLAGS ?= -buildvcs=false
 # Tools installed by `make deps` (scripts/install-deps.sh), found by the tests through these variables.
 export OPA_BIN := $(CURDIR)/.bin/opa
 export TFLINT_BIN := $(CURDIR)/.bin/tflint
+export STATICCHECK_BIN := $(CURDIR)/.bin/staticcheck
 
 .PHONY: help
 help: ## List the targets with what they do.
@@ -29,12 +30,13 @@ deps: ## Install what the tests need (pinned npm packages, Debian packages), onc
 	@$(PHASE) deps scripts/install-deps.sh
 
 .PHONY: test-tools
-test-tools: ## Vet and test the platform's Go tools (root module; skips skeleton/).
+test-tools: ## Vet, lint and test the platform's Go tools (root module; skips skeleton/).
 	@$(PHASE) tools-vet go vet ./...
+	@$(PHASE) tools-staticcheck $(STATICCHECK_BIN) ./...
 	@$(PHASE) tools-test go test -count=1 -timeout 30m ./...
 
 .PHONY: test-rendered
-test-rendered: ## Render every template case and gofmt/vet/build/test the rendered service.
+test-rendered: ## Render every template case and gofmt/vet/staticcheck/build/test the rendered service.
 	@$(PHASE) rendered-cases scripts/test-rendered.sh $(CASES)
 
 .PHONY: pipeline-rehearsal

@@ -52,7 +52,8 @@ func TestRegoUnitTests(t *testing.T) {
 		SetCompiler(ast.NewCompiler().WithStrict(true)).
 		SetCoverageQueryTracer(cov).
 		RaiseBuiltinErrors(true).
-		Run(t.Context(), modules)
+		SetModules(modules).
+		RunTests(t.Context(), nil)
 	if err != nil {
 		t.Fatalf("run rego tests: %v", err)
 	}

@@ -3,7 +3,7 @@
 #  - Debian chromium (headless docs-UI test of the rendered service);
 #  - shellcheck (actionlint runs it over every workflow's run: scripts);
 #  - the pinned npm packages of tools/render-check (the real Backstage scaffolder), when present;
-#  - the pinned opa and tflint binaries in .bin/ (built from go.mod and tools/lint/go.mod).
+#  - the pinned opa, tflint and staticcheck binaries in .bin/ (built from go.mod and tools/lint/go.mod).
 # Go modules and Go tools come from go.mod/go.sum through the module proxy.
 # Idempotent: a second run finds everything in place and returns in a second.
 set -euo pipefail
@@ -41,6 +41,14 @@ if [ ! -x .bin/tflint ] || [ tools/lint/go.mod -nt .bin/tflint ]; then
   (cd tools/lint && go build -o ../../.bin/tflint github.com/terraform-linters/tflint)
 fi
 echo "install-deps: $(TFLINT_DISABLE_VERSION_CHECK=1 .bin/tflint --version | head -n 1)"
+
+# staticcheck, pinned by the same nested module: lints the tools and every rendered service with one
+# configuration (skeleton/staticcheck.conf; the root staticcheck.conf links to it).
+if [ ! -x .bin/staticcheck ] || [ tools/lint/go.mod -nt .bin/staticcheck ]; then
+  echo "install-deps: go build staticcheck (tools/lint/go.mod tool)"
+  (cd tools/lint && go build -o ../../.bin/staticcheck honnef.co/go/tools/cmd/staticcheck)
+fi
+echo "install-deps: $(.bin/staticcheck -version)"
 
 if [ -f tools/render-check/package-lock.json ]; then
   if [ ! -d tools/render-check/node_modules ] || [ tools/render-check/package-lock.json -nt tools/render-check/node_modules ]; then

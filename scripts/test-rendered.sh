@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test-rendered.sh CASE.yaml...: renders every case with the scaffold
 # (tools/scaffold) and checks the rendered service: no leftover template
-# syntax, gofmt clean, go vet, go build, go test.
+# syntax, gofmt clean, go vet, staticcheck, go build, go test.
 # All cases share the Go build cache, so only the first pays for dependencies.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +28,8 @@ for case in "$@"; do
     unformatted=$(gofmt -l .)
     [ -z "$unformatted" ] || { echo "case $name: gofmt -l: $unformatted" >&2; exit 1; }
     "$root/scripts/phase.sh" "case $name: vet" go vet ./...
+    # The rendered service's own staticcheck.conf is the platform's one lint configuration.
+    "$root/scripts/phase.sh" "case $name: staticcheck" "${STATICCHECK_BIN:-$root/.bin/staticcheck}" ./...
     "$root/scripts/phase.sh" "case $name: build" go build ./...
     DOCS_UI_SCREENSHOT="$root/.artifacts/docs-$name.png" \
       "$root/scripts/phase.sh" "case $name: test" go test -count=1 -timeout 20m ./...

@@ -125,7 +125,7 @@ func NewHandler(deps Deps, cfg Config) http.Handler {
 	if deps.Metrics != nil {
 		mux.Handle("GET "+MetricsPath, deps.Metrics.Handler())
 	}
-	var h http.Handler = fastDatos(mux, deps)
+	h := fastDatos(mux, deps)
 	h = recoverPanics(h, deps.Logger)
 	h = instrument(h, deps.Metrics)
 	if !cfg.DisableRequestLog {

@@ -131,9 +131,9 @@ func TestOpenAPICommand(t *testing.T) {
 }
 
 // start runs a command in the background and returns the API base URL
-// once it listens, and a stop function returning run's error and how long
-// it took to return after cancellation.
-func start(t *testing.T, c *cli, args ...string) (string, func() (error, time.Duration)) {
+// once it listens, and a stop function that cancels it and returns how long
+// run took to return after cancellation, and run's error.
+func start(t *testing.T, c *cli, args ...string) (string, func() (time.Duration, error)) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	ready := make(chan string, 1)
@@ -150,15 +150,15 @@ func start(t *testing.T, c *cli, args ...string) (string, func() (error, time.Du
 		cancel()
 		t.Fatalf("%v did not listen within 60 s", args)
 	}
-	return base, func() (error, time.Duration) {
+	return base, func() (time.Duration, error) {
 		cancel()
 		begin := time.Now()
 		select {
 		case err := <-done:
-			return err, time.Since(begin)
+			return time.Since(begin), err
 		case <-time.After(15 * time.Second):
 			t.Fatalf("%v did not return within 15 s of cancellation", args)
-			return nil, 0
+			return 0, nil
 		}
 	}
 }
@@ -207,7 +207,7 @@ func TestLocalMode(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /docs = %d", resp.StatusCode)
 	}
-	err, took := stop()
+	took, err := stop()
 	if err != nil {
 		t.Fatalf("local returned %v", err)
 	}
@@ -250,7 +250,7 @@ func TestServeReadsStoreFromConfig(t *testing.T) {
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Errorf("GET /datos (-got +want):\n%s", diff)
 	}
-	if err, _ := stop(); err != nil {
+	if _, err := stop(); err != nil {
 		t.Fatalf("serve returned %v", err)
 	}
 }

@@ -247,7 +247,7 @@ func TestLocalModeServesMetrics(t *testing.T) {
 	if !strings.Contains(out.String(), "Metrics: "+base+"/metrics") {
 		t.Errorf("stdout does not announce /metrics:\n%s", out.String())
 	}
-	if err, _ := stop(); err != nil {
+	if _, err := stop(); err != nil {
 		t.Fatalf("local returned %v", err)
 	}
 }

@@ -36,11 +36,6 @@ type adapter struct {
 	errs  []error
 }
 
-var (
-	exprType = reflect.TypeFor[nodes.Expression]()
-	nodeType = reflect.TypeFor[nodes.Node]()
-)
-
 // visit walks v, which must be addressable. inCall is true for the Func of a
 // call node, whose attribute lookup is a method lookup and stays as is.
 func (a *adapter) visit(v reflect.Value, inCall bool) {
