@@ -12,6 +12,7 @@ export GOFLAGS ?= -buildvcs=false
 export OPA_BIN := $(CURDIR)/.bin/opa
 export TFLINT_BIN := $(CURDIR)/.bin/tflint
 export STATICCHECK_BIN := $(CURDIR)/.bin/staticcheck
+export TERRAFORM_BIN := $(CURDIR)/.bin/terraform
 
 .PHONY: help
 help: ## List the targets with what they do.

@@ -3,7 +3,8 @@
 #  - Debian chromium (headless docs-UI test of the rendered service);
 #  - shellcheck (actionlint runs it over every workflow's run: scripts);
 #  - the pinned npm packages of tools/render-check (the real Backstage scaffolder), when present;
-#  - the pinned opa, tflint and staticcheck binaries in .bin/ (built from go.mod and tools/lint/go.mod).
+#  - the pinned opa, tflint, staticcheck and terraform binaries in .bin/ (built from go.mod, tools/lint/go.mod
+#    and tools/terraform/go.mod).
 # Go modules and Go tools come from go.mod/go.sum through the module proxy.
 # Idempotent: a second run finds everything in place and returns in a second.
 set -euo pipefail
@@ -49,6 +50,15 @@ if [ ! -x .bin/staticcheck ] || [ tools/lint/go.mod -nt .bin/staticcheck ]; then
   (cd tools/lint && go build -o ../../.bin/staticcheck honnef.co/go/tools/cmd/staticcheck)
 fi
 echo "install-deps: $(.bin/staticcheck -version)"
+
+# terraform v1.5.7 (the last MPL release), pinned by the nested module tools/terraform: tfcheck runs
+# `terraform fmt -check` and plans output-only roots to cross-check its evaluation of the name locals.
+# The real google provider is never downloaded (no registry access).
+if [ ! -x .bin/terraform ] || [ tools/terraform/go.mod -nt .bin/terraform ]; then
+  echo "install-deps: go build terraform (tools/terraform/go.mod tool)"
+  (cd tools/terraform && go build -o ../../.bin/terraform github.com/hashicorp/terraform)
+fi
+echo "install-deps: $(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null .bin/terraform version | head -n 1)"
 
 if [ -f tools/render-check/package-lock.json ]; then
   if [ ! -d tools/render-check/node_modules ] || [ tools/render-check/package-lock.json -nt tools/render-check/node_modules ]; then

@@ -61,7 +61,7 @@ func FuzzAppendEvents(f *testing.F) {
 	f.Fuzz(func(t *testing.T, flight, status string, micros int64) {
 		ts := time.UnixMicro(micros % (8000 * 365 * 24 * 3600 * 1_000_000)).UTC()
 		if ts.Year() < 0 || ts.Year() > 9999 {
-			t.Skip() // encoding/json refuses such years; the domain never stores them
+			return // encoding/json refuses such years; the domain never stores them
 		}
 		events := []flightevents.Event{{FlightID: flight, Status: flightevents.Status(status), Timestamp: ts}}
 		if got, want := string(appendEvents(nil, events)), marshalled(t, events); got != want {

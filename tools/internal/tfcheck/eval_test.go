@@ -229,19 +229,8 @@ func TestFunctions(t *testing.T) {
 	}
 }
 
-// terraformBin returns terraform's path, or skips (fails when
-// TFCHECK_REQUIRE_TERRAFORM is set), as TestTerraformFmt does.
-func terraformBin(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("terraform")
-	if err != nil {
-		if os.Getenv("TFCHECK_REQUIRE_TERRAFORM") != "" {
-			t.Fatal("terraform is not on PATH and TFCHECK_REQUIRE_TERRAFORM is set")
-		}
-		t.Skip("terraform is not on PATH; TestLongNamePlanFixture still compares with a committed terraform plan")
-	}
-	return bin
-}
+// terraformBin is the pinned terraform v1.5.7 ($TERRAFORM_BIN).
+func terraformBin(t *testing.T) string { return pinnedBin(t, "TERRAFORM_BIN", "terraform") }
 
 // terraformOutputs plans an output-only root module in dir (no providers,
 // no network) with vars and returns its planned outputs as JSON.

@@ -555,18 +555,11 @@ func TestBootstrap(t *testing.T) {
 	}
 }
 
-// TestTerraformFmt runs the real formatter when a terraform binary is on
-// PATH; hclwrite.Format above is the check that always runs. Set
-// TFCHECK_REQUIRE_TERRAFORM=1 to fail instead of skipping without it.
+// TestTerraformFmt runs the real formatter (the pinned terraform, see
+// terraformBin) next to the hclwrite.Format check above.
 func TestTerraformFmt(t *testing.T) {
 	t.Parallel()
-	bin, err := exec.LookPath("terraform")
-	if err != nil {
-		if os.Getenv("TFCHECK_REQUIRE_TERRAFORM") != "" {
-			t.Fatal("terraform is not on PATH and TFCHECK_REQUIRE_TERRAFORM is set")
-		}
-		t.Skip("terraform is not on PATH; formatting is still checked with hclwrite.Format")
-	}
+	bin := terraformBin(t)
 	root := repoRoot(t)
 	for _, dir := range []string{filepath.Join(root, "iac"), renderServiceIaC(t, root)} {
 		cmd := exec.CommandContext(t.Context(), bin, "fmt", "-check", "-recursive", "-diff", dir)

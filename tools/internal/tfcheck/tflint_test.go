@@ -13,25 +13,29 @@ import (
 	"github.com/acme-platform/golden-path/tools/internal/tfcheck"
 )
 
-// tflintBin is $TFLINT_BIN (scripts/install-deps.sh builds it into .bin/tflint
-// from tools/lint/go.mod; the Makefile exports the variable). In CI a missing
-// binary fails the test; locally it skips.
-func tflintBin(t *testing.T) string {
+// pinnedBin is the binary of a pinned tool that scripts/install-deps.sh
+// (make deps) builds into .bin/ and the Makefile exports as $env: tflint
+// from tools/lint/go.mod, terraform from tools/terraform/go.mod. In CI a
+// missing binary fails the test; locally it skips.
+func pinnedBin(t *testing.T, env, tool string) string {
 	t.Helper()
-	bin := os.Getenv("TFLINT_BIN")
-	missing := "TFLINT_BIN is not set"
+	bin := os.Getenv(env)
+	missing := env + " is not set"
 	if bin != "" {
 		if _, err := os.Stat(bin); err == nil {
 			return bin
 		}
-		missing = "TFLINT_BIN=" + bin + " does not exist"
+		missing = env + "=" + bin + " does not exist"
 	}
 	if os.Getenv("CI") != "" {
-		t.Fatalf("%s and CI is set: run scripts/install-deps.sh (make deps) to build the pinned tflint", missing)
+		t.Fatalf("%s and CI is set: run scripts/install-deps.sh (make deps) to build the pinned %s", missing, tool)
 	}
-	t.Skipf("%s: run `make deps` (scripts/install-deps.sh) to build the pinned tflint", missing)
+	t.Skipf("%s: run `make deps` (scripts/install-deps.sh) to build the pinned %s", missing, tool)
 	return ""
 }
+
+// tflintBin is the pinned tflint ($TFLINT_BIN).
+func tflintBin(t *testing.T) string { return pinnedBin(t, "TFLINT_BIN", "tflint") }
 
 func tflintConfig(t *testing.T, root string) string {
 	t.Helper()
