@@ -24,8 +24,9 @@ default_account(member) if regex.match(`^serviceAccount:[0-9]+-compute@developer
 default_account(member) if regex.match(`^serviceAccount:[^@]+@appspot\.gserviceaccount\.com$`, member)
 
 issues contains lib.issue(rc, sprintf("grants %s to default service account %s", [g.role, g.member])) if {
-	some rc in lib.iam_resources
-	some g in lib.iam_grants(rc)
+	some x in lib.iam_resource_grants
+	rc := x.rc
+	g := x.grant
 	default_account(g.member)
 }
 

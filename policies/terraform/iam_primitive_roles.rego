@@ -22,14 +22,16 @@ deny contains f if {
 banned := {"roles/owner", "roles/editor"}
 
 issues contains lib.issue(rc, sprintf("grants primitive role %s to %s", [g.role, g.member])) if {
-	some rc in lib.iam_resources
-	some g in lib.iam_grants(rc)
+	some x in lib.iam_resource_grants
+	rc := x.rc
+	g := x.grant
 	g.role in banned
 }
 
 issues contains lib.with_severity(lib.issue(rc, sprintf("grants primitive role roles/viewer to %s", [g.member])), "LOW") if {
-	some rc in lib.iam_resources
-	some g in lib.iam_grants(rc)
+	some x in lib.iam_resource_grants
+	rc := x.rc
+	g := x.grant
 	g.role == "roles/viewer"
 }
 

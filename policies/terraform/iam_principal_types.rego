@@ -35,8 +35,9 @@ allowed(member) if {
 }
 
 issues contains lib.issue(rc, sprintf("grants %s to %s: not a group, service account or allowed domain", [g.role, g.member])) if {
-	some rc in lib.iam_resources
-	some g in lib.iam_grants(rc)
+	some x in lib.iam_resource_grants
+	rc := x.rc
+	g := x.grant
 	not g.member in lib.public_principals
 	g.member != lib.unknown_member
 	not allowed(g.member)

@@ -25,9 +25,10 @@ impersonation := {"roles/iam.serviceAccountUser", "roles/iam.serviceAccountToken
 project_types := {"google_project_iam_member", "google_project_iam_binding", "google_project_iam_policy"}
 
 issues contains lib.issue(rc, sprintf("grants %s on the whole project to %s", [g.role, g.member])) if {
-	some rc in lib.iam_resources
+	some x in lib.iam_resource_grants
+	rc := x.rc
 	rc.type in project_types
-	some g in lib.iam_grants(rc)
+	g := x.grant
 	g.role in impersonation
 }
 

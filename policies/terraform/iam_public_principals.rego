@@ -20,8 +20,9 @@ deny contains f if {
 }
 
 issues contains lib.issue(rc, sprintf("grants %s to public principal %s", [g.role, g.member])) if {
-	some rc in lib.iam_resources
-	some g in lib.iam_grants(rc)
+	some x in lib.iam_resource_grants
+	rc := x.rc
+	g := x.grant
 	g.member in lib.public_principals
 }
 

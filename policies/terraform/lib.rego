@@ -96,7 +96,15 @@ names_path(names) := [p |
 	some p in ["module_calls", name, "module"]
 ]
 
-config_root := object.get(input, ["configuration", "root_module"], {})
+# config_root: the plan's root module configuration, {} when absent. (Read
+# as input.configuration, never through a bare `input`: the gate converts
+# only the input members the policies name.)
+default config_root := {}
+
+config_root := root if {
+	root := input.configuration.root_module
+	is_object(root)
+}
 
 config_module(rc) := object.get(config_root, module_path(rc), {})
 
@@ -305,6 +313,14 @@ iam_grants(rc) := ((single | multi) | later) | policy if {
 		some m in arr(object.get(b, "members", []))
 	}
 }
+
+# iam_resource_grants: every {"rc", "grant"} pair of the plan's IAM
+# resources, built once per evaluation for all the IAM rules (iam_grants is a
+# function, so each rule calling it per resource would recompute it).
+iam_resource_grants := [{"rc": rc, "grant": g} |
+	some rc in iam_resources
+	some g in iam_grants(rc)
+]
 
 # iam_undecided_members: issues for IAM members known only after apply that
 # do not come from a resource of this plan.

@@ -20,31 +20,27 @@ deny contains f if {
 	f := lib.finding(rego.metadata.rule(), i)
 }
 
-field(rc) := lib.config.labelable_types[rc.type]
-
-keys(rc, attr) := object.keys(lib.obj(lib.get(rc, [attr])))
-
-present(rc) := (keys(rc, field(rc)) | keys(rc, "terraform_labels")) | keys(rc, "effective_labels")
-
-labels_unknown(rc) if lib.unknown(rc, [field(rc)])
-
-labels_unknown(rc) if lib.unknown(rc, ["terraform_labels"])
-
 required := {l | some l in lib.config.required_labels}
 
-missing(rc) := required - present(rc)
-
-issues contains lib.issue(rc, sprintf("missing required labels: %s", [concat(", ", sort(m))])) if {
-	some t, _ in lib.config.labelable_types
+# One pass per labelable resource: the keys present in its own labels
+# (field), terraform_labels and effective_labels; when some required key is
+# missing, a finding, or an unknown finding when the labels are known only
+# after apply.
+issues contains issue if {
+	some t, field in lib.config.labelable_types
 	some rc in lib.resources_by_type[t]
-	m := missing(rc)
-	count(m) > 0
-	not labels_unknown(rc)
+	after := lib.after(rc)
+	present := {k | some attr in [field, "terraform_labels", "effective_labels"]; some k, _ in lib.obj(object.get(after, attr, null))}
+	missing := required - present
+	count(missing) > 0
+	issue := labels_issue(rc, field, missing)
 }
 
-issues contains lib.unknown_issue(rc, [field(rc)]) if {
-	some t, _ in lib.config.labelable_types
-	some rc in lib.resources_by_type[t]
-	labels_unknown(rc)
-	count(missing(rc)) > 0
-}
+labels_issue(rc, field, missing) := lib.unknown_issue(rc, [field]) if {
+	count(missing) > 0
+	labels_unknown(rc, field)
+} else := lib.issue(rc, sprintf("missing required labels: %s", [concat(", ", sort(missing))]))
+
+labels_unknown(rc, field) if lib.unknown(rc, [field])
+
+labels_unknown(rc, _) if lib.unknown(rc, ["terraform_labels"])

@@ -107,11 +107,23 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		extra = append(extra, policy.Source{Name: dir, FS: os.DirFS(dir)})
 	}
 
-	plan, err := readPlan(*planPath, stdin)
+	// Compile the policies while the plan is read: both are start-up work
+	// of every run.
+	type built struct {
+		gate *policy.TerraformGate
+		err  error
+	}
+	compiled := make(chan built, 1)
+	go func() {
+		g, err := policy.NewTerraformGate(ctx, cfg, extra...)
+		compiled <- built{g, err}
+	}()
+	plan, err := readPlan(*planPath, stdin, policy.InputKeys(extra))
+	b := <-compiled
 	if err != nil {
 		return inputError("%w", err)
 	}
-	gate, err := policy.NewTerraformGate(ctx, cfg, extra...)
+	gate, err := b.gate, b.err
 	if err != nil {
 		return inputError("%w", err)
 	}
@@ -141,16 +153,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return nil
 }
 
-func readPlan(path string, stdin io.Reader) (*tfplan.Plan, error) {
+func readPlan(path string, stdin io.Reader, inputKeys []string) (*tfplan.Plan, error) {
 	if path == "-" {
-		return tfplan.Decode(stdin)
+		return tfplan.DecodeInput(stdin, inputKeys)
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
 	defer f.Close()
-	p, err := tfplan.Decode(f)
+	p, err := tfplan.DecodeInput(f, inputKeys)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -14,19 +14,48 @@ import (
 	"github.com/acme-platform/golden-path/tools/internal/tfplan"
 )
 
-// syntheticPlan returns a plan of n managed resources: copies of the
-// compliant fixture's resources inside module.svc[i] (with the matching
-// configuration), every third copy made non-compliant.
-func syntheticPlan(tb testing.TB, n int) []byte {
+// Shapes of the generated plans: "service" copies the real plan of the
+// rendered service (iac/testdata/service-plan.json, made by terraform 1.11.4:
+// resource_changes, planned_values, configuration, checks, prior_state,
+// relevant_attributes — what `terraform show -json` writes); "changes"
+// copies the hand-written compliant fixture, which has only
+// resource_changes and configuration.
+var planShapes = map[string]string{
+	"service": "../../../iac/testdata/service-plan.json",
+	"changes": "testdata/plans/compliant.json",
+}
+
+// syntheticPlan returns a plan of n managed resources: copies of the base
+// plan's resources inside module.svc[i] (with the matching configuration and
+// planned values), every third copy made non-compliant.
+func syntheticPlan(tb testing.TB, n int) []byte { return syntheticPlanOf(tb, "changes", n) }
+
+func syntheticPlanOf(tb testing.TB, shape string, n int) []byte {
 	tb.Helper()
 	type doc = map[string]any
-	b, err := os.ReadFile("testdata/plans/compliant.json")
+	b, err := os.ReadFile(planShapes[shape])
 	if err != nil {
 		tb.Fatal(err)
 	}
 	var base doc
 	if err := json.Unmarshal(b, &base); err != nil {
 		tb.Fatal(err)
+	}
+	clone := func(v any) any {
+		var out any
+		raw, _ := json.Marshal(v)
+		_ = json.Unmarshal(raw, &out)
+		return out
+	}
+	breakValues := func(after doc) {
+		after["uniform_bucket_level_access"] = false
+		after["ingress"] = "INGRESS_TRAFFIC_ALL"
+		after["deletion_protection"] = false
+		after["labels"] = doc{"service": "x"}
+		after["terraform_labels"] = doc{"service": "x"}
+		if _, ok := after["role"]; ok {
+			after["role"] = "roles/editor"
+		}
 	}
 	var templates []doc
 	for _, rc := range base["resource_changes"].([]any) {
@@ -35,44 +64,96 @@ func syntheticPlan(tb testing.TB, n int) []byte {
 			templates = append(templates, r)
 		}
 	}
-	var rcs []any
+	// copyModule is a planned_values module of copy i: addresses prefixed,
+	// only the resources in keep, values broken like the changes.
+	var copyModule func(m doc, prefix string, keep map[string]bool, broken bool) doc
+	copyModule = func(m doc, prefix string, keep map[string]bool, broken bool) doc {
+		out := doc{}
+		if a, ok := m["address"].(string); ok {
+			out["address"] = prefix + "." + a
+		} else {
+			out["address"] = prefix
+		}
+		var rs []any
+		for _, x := range arr(m["resources"]) {
+			r := clone(x).(doc)
+			r["address"] = prefix + "." + r["address"].(string)
+			if !keep[r["address"].(string)] {
+				continue
+			}
+			if broken {
+				breakValues(r["values"].(doc))
+			}
+			rs = append(rs, r)
+		}
+		if rs != nil {
+			out["resources"] = rs
+		}
+		var cms []any
+		for _, c := range arr(m["child_modules"]) {
+			cms = append(cms, copyModule(c.(doc), prefix, keep, broken))
+		}
+		if cms != nil {
+			out["child_modules"] = cms
+		}
+		return out
+	}
+	var rcs, modules, relevant []any
 	for i := 0; len(rcs) < n; i++ {
+		prefix := fmt.Sprintf("module.svc[%d]", i)
+		keep := map[string]bool{}
 		for _, tpl := range templates {
 			if len(rcs) == n {
 				break
 			}
-			var r doc
-			raw, _ := json.Marshal(tpl)
-			_ = json.Unmarshal(raw, &r)
-			mod := fmt.Sprintf("module.svc[%d]", i)
+			r := clone(tpl).(doc)
+			mod := prefix
 			if m, ok := r["module_address"].(string); ok {
 				mod += "." + m
 			}
-			r["address"] = fmt.Sprintf("module.svc[%d].%s", i, r["address"])
+			r["address"] = prefix + "." + r["address"].(string)
 			r["module_address"] = mod
 			if i%3 == 2 {
-				after := r["change"].(doc)["after"].(doc)
-				after["uniform_bucket_level_access"] = false
-				after["ingress"] = "INGRESS_TRAFFIC_ALL"
-				after["deletion_protection"] = false
-				after["labels"] = doc{"service": "x"}
-				after["terraform_labels"] = doc{"service": "x"}
-				if _, ok := after["role"]; ok {
-					after["role"] = "roles/editor"
-				}
+				breakValues(r["change"].(doc)["after"].(doc))
 			}
+			keep[r["address"].(string)] = true
 			rcs = append(rcs, r)
 		}
+		if pv, ok := base["planned_values"].(doc); ok {
+			modules = append(modules, copyModule(pv["root_module"].(doc), prefix, keep, i%3 == 2))
+		}
+		for _, x := range arr(base["relevant_attributes"]) {
+			r := clone(x).(doc)
+			r["resource"] = prefix + "." + r["resource"].(string)
+			relevant = append(relevant, r)
+		}
 	}
-	plan := doc{
-		"format_version": "1.2", "terraform_version": "1.9.8", "resource_changes": rcs,
-		"configuration": doc{"root_module": doc{"module_calls": doc{"svc": doc{"source": "./modules/svc", "module": base["configuration"].(doc)["root_module"]}}}},
+	plan := doc{}
+	for k, v := range base {
+		plan[k] = v
+	}
+	plan["resource_changes"] = rcs
+	config := base["configuration"].(doc)
+	plan["configuration"] = doc{"root_module": doc{"module_calls": doc{"svc": doc{"source": "./modules/svc", "module": config["root_module"]}}}}
+	if pc, ok := config["provider_config"]; ok {
+		plan["configuration"].(doc)["provider_config"] = pc
+	}
+	if modules != nil {
+		plan["planned_values"] = doc{"root_module": doc{"child_modules": modules}}
+	}
+	if relevant != nil {
+		plan["relevant_attributes"] = relevant
 	}
 	out, err := json.Marshal(plan)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return out
+}
+
+func arr(v any) []any {
+	a, _ := v.([]any)
+	return a
 }
 
 // cpuTime is the CPU time (user + system, all threads, GC included) the
@@ -91,18 +172,24 @@ func reportCPU(b *testing.B, cpu time.Duration) {
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
 
+// benchCases: both plan shapes at 1k and 10k resources.
+var benchCases = []struct {
+	shape string
+	n     int
+}{{"service", 1000}, {"service", 10000}, {"changes", 1000}, {"changes", 10000}}
+
 // BenchmarkGate is the gate's in-process cost per plan: decode, convert once,
 // evaluate all rules in one query (policies compiled once, outside the loop).
 func BenchmarkGate(b *testing.B) {
 	g := defaultGate(b)
-	for _, n := range []int{1000, 10000} {
-		data := syntheticPlan(b, n)
-		b.Run(fmt.Sprintf("resources_%d", n), func(b *testing.B) {
+	for _, c := range benchCases {
+		data := syntheticPlanOf(b, c.shape, c.n)
+		b.Run(fmt.Sprintf("%s/resources_%d", c.shape, c.n), func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			var findings int
 			start := cpuTime(b)
 			for b.Loop() {
-				p, err := tfplan.Parse(data)
+				p, err := tfplan.ParseInput(data, InputKeys(nil))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -128,12 +215,14 @@ func BenchmarkProcess(b *testing.B) {
 	if out, err := exec.Command("go", "build", "-o", gateBin, "../../policygate").CombinedOutput(); err != nil {
 		b.Fatalf("go build policygate: %v\n%s", err, out)
 	}
-	for _, n := range []int{1000, 10000} {
-		plan := filepath.Join(dir, fmt.Sprintf("plan-%d.json", n))
-		if err := os.WriteFile(plan, syntheticPlan(b, n), 0o644); err != nil {
+	for _, c := range benchCases {
+		plan := filepath.Join(dir, fmt.Sprintf("plan-%s-%d.json", c.shape, c.n))
+		data := syntheticPlanOf(b, c.shape, c.n)
+		if err := os.WriteFile(plan, data, 0o644); err != nil {
 			b.Fatal(err)
 		}
-		b.Run(fmt.Sprintf("policygate/resources_%d", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%s/resources_%d/policygate", c.shape, c.n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
 			var cpu time.Duration
 			for b.Loop() {
 				cmd := exec.Command(gateBin, "--plan", plan, "--format", "json")
@@ -146,7 +235,8 @@ func BenchmarkProcess(b *testing.B) {
 			}
 			reportCPU(b, cpu)
 		})
-		b.Run(fmt.Sprintf("opa_eval/resources_%d", n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%s/resources_%d/opa_eval", c.shape, c.n), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
 			var cpu time.Duration
 			for b.Loop() {
 				cmd := exec.Command(bin, "eval", "--format", "json", "--ignore", "*_test.rego", "-d", policyDir, "-i", plan, TerraformQuery)

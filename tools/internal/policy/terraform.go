@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/acme-platform/golden-path/policies"
 	"github.com/acme-platform/golden-path/tools/internal/tfplan"
+	"github.com/open-policy-agent/opa/v1/ast"
 	"gopkg.in/yaml.v3"
 )
 
@@ -74,11 +77,42 @@ type Finding struct {
 	Line          int        `json:"line,omitempty"`
 }
 
+// TerraformInputKeys are the top-level plan members the embedded policies
+// read (a test walks every input reference of policies/terraform to keep
+// this list true). A gate with only the embedded policies converts just
+// these; planned_values, prior_state, checks and the rest of a real plan are
+// checked as JSON and skipped.
+var TerraformInputKeys = []string{"format_version", "terraform_version", "resource_changes", "configuration"}
+
+// InputKeys is what to pass to tfplan.ParseInput for a gate over the
+// embedded policies and extra sources: TerraformInputKeys, or nil (the
+// whole plan) when a service adds policies that may read anything.
+func InputKeys(extra []Source) []string {
+	if len(extra) > 0 {
+		return nil
+	}
+	return slices.Clone(TerraformInputKeys)
+}
+
 // TerraformGate evaluates Terraform plans against the embedded policies plus
 // any extra sources. Build it once, evaluate many plans.
 type TerraformGate struct {
 	engine *Engine
+	// perResource: every rule judges one resource change at a time (with
+	// the plan's configuration), so resource_changes can be split into
+	// shards evaluated in parallel. True for the embedded policies (a test
+	// checks that evaluating each resource change alone gives the findings
+	// of the whole plan on every fixture); false once a service adds its
+	// own rules, which may join resources.
+	perResource bool
+	// shards is the number of parallel evaluations (GOMAXPROCS by default).
+	shards int
 }
+
+// minShardSize: plans smaller than two shards of this many resource changes
+// are evaluated in one piece (below it, the per-shard work of the library's
+// configuration indexes outweighs the parallelism).
+const minShardSize = 128
 
 // NewTerraformGate compiles policies/terraform (embedded) and extra policy
 // sources with the configuration.
@@ -92,20 +126,93 @@ func NewTerraformGate(ctx context.Context, cfg Config, extra ...Source) (*Terraf
 	if err != nil {
 		return nil, err
 	}
-	return &TerraformGate{engine: e}, nil
+	return &TerraformGate{engine: e, perResource: len(extra) == 0, shards: runtime.GOMAXPROCS(0)}, nil
 }
 
 // Catalog returns the rules the gate evaluates, sorted by id.
 func (g *TerraformGate) Catalog() []Rule { return g.engine.Catalog() }
 
-// Evaluate converts the plan once and evaluates all rules in one query. The
-// findings are sorted by rule id, address and message.
+// Evaluate evaluates all rules in one query over the plan's input (converted
+// once, when the plan was parsed). The findings are sorted by rule id,
+// address and message. With only the embedded, per-resource rules, a large
+// plan's resource_changes are split into contiguous shards evaluated in
+// parallel with the same query; the findings are those of the whole plan.
 func (g *TerraformGate) Evaluate(ctx context.Context, plan *tfplan.Plan) ([]Finding, error) {
-	v, err := g.engine.Eval(ctx, plan.Input)
+	shards := 1
+	if g.perResource {
+		shards = g.shards
+	}
+	return g.evaluate(ctx, plan.Input, shards, minShardSize)
+}
+
+func (g *TerraformGate) evaluate(ctx context.Context, input ast.Value, shards, minSize int) ([]Finding, error) {
+	parts := splitChanges(input, shards, minSize)
+	results := make([]any, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		wg.Go(func() { results[i], errs[i] = g.engine.Eval(ctx, part) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var all []any
+	for _, r := range results {
+		raw, ok := r.([]any)
+		if !ok {
+			return nil, fmt.Errorf("evaluate policies: violations is %T, want a set", r)
+		}
+		all = append(all, raw...)
+	}
+	findings, err := decodeFindings(all, g.engine.catalog)
 	if err != nil {
 		return nil, err
 	}
-	return decodeFindings(v, g.engine.catalog)
+	// A resource address repeated across shards (a malformed plan) must not
+	// report a finding twice where the whole-plan set would hold it once.
+	return slices.Compact(findings), nil
+}
+
+// splitChanges returns the input as up to n inputs whose resource_changes
+// are contiguous parts of the original, each at least minSize long, every
+// other member shared; the input itself when it does not split.
+func splitChanges(input ast.Value, n, minSize int) []ast.Value {
+	doc, ok := input.(ast.Object)
+	if !ok {
+		return []ast.Value{input}
+	}
+	key := ast.InternedTerm("resource_changes")
+	t := doc.Get(key)
+	if t == nil {
+		return []ast.Value{input}
+	}
+	list, ok := t.Value.(*ast.Array)
+	if !ok {
+		return []ast.Value{input}
+	}
+	n = min(n, list.Len()/max(minSize, 1))
+	if n < 2 {
+		return []ast.Value{input}
+	}
+	parts := make([]ast.Value, n)
+	for i := range n {
+		// A copy, not list.Slice: a slice shares its backing array, which an
+		// append anywhere could overwrite.
+		elems := make([]*ast.Term, 0, list.Len()/n+1)
+		for j := i * list.Len() / n; j < (i+1)*list.Len()/n; j++ {
+			elems = append(elems, list.Elem(j))
+		}
+		part := ast.NewObject()
+		doc.Foreach(func(k, v *ast.Term) {
+			if k.Equal(key) {
+				v = ast.ArrayTerm(elems...)
+			}
+			part.Insert(k, v)
+		})
+		parts[i] = part
+	}
+	return parts
 }
 
 func decodeFindings(v any, catalog []Rule) ([]Finding, error) {

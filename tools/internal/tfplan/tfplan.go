@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	tfjson "github.com/hashicorp/terraform-json"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -35,7 +37,8 @@ type Plan struct {
 	// ("delete", "forget", "data source").
 	Skipped map[string]int
 
-	modules map[string]*configModule
+	modules   map[string]*configModule
+	modulesMu sync.Mutex
 }
 
 // Resource is one managed resource instance that exists after the plan.
@@ -94,12 +97,41 @@ func Decode(r io.Reader) (*Plan, error) {
 // Parse is Decode over bytes. The JSON is read once, straight into the OPA
 // value; the configuration block is then decoded into terraform-json types
 // from its own bytes, and the resources are read off the value.
-func Parse(data []byte) (*Plan, error) {
+func Parse(data []byte) (*Plan, error) { return ParseInput(data, nil) }
+
+// DecodeInput is Decode with ParseInput's input keys.
+func DecodeInput(r io.Reader, inputKeys []string) (*Plan, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	return ParseInput(data, inputKeys)
+}
+
+// ParseInput is Parse with Plan.Input holding only the top-level members
+// named in inputKeys (all of them when inputKeys is nil): the others
+// (planned_values, prior_state, checks… — most of a real plan's bytes) are
+// checked as JSON and skipped instead of converted, for policies that read
+// only the named members. format_version, resource_changes and
+// configuration are always read, as the plan's own checks need them.
+func ParseInput(data []byte, inputKeys []string) (*Plan, error) {
+	return parse(data, inputKeys, runtime.GOMAXPROCS(0))
+}
+
+// parse is ParseInput with a number of workers for large resource_changes
+// arrays (1: all in this goroutine).
+func parse(data []byte, inputKeys []string, workers int) (*Plan, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return nil, fmt.Errorf("%w: empty input", ErrFormat)
 	}
-	vp := &valueParser{data: data}
+	vp := &valueParser{data: data, workers: workers}
+	if inputKeys != nil {
+		vp.keep = map[string]bool{"format_version": true, "resource_changes": true, "configuration": true}
+		for _, k := range inputKeys {
+			vp.keep[k] = true
+		}
+	}
 	input, err := vp.document()
 	if errors.Is(err, errTrailing) {
 		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
@@ -119,7 +151,7 @@ func Parse(data []byte) (*Plan, error) {
 		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	changes := doc.Get(ast.InternedTerm("resource_changes"))
-	if changes == nil && doc.Get(ast.InternedTerm("values")) != nil {
+	if _, state := vp.spans["values"]; changes == nil && state {
 		return nil, fmt.Errorf("%w: this is state (`terraform show -json` without a plan file), not a plan", ErrFormat)
 	}
 	p := &Plan{FormatVersion: fv, Input: input, Skipped: map[string]int{}, modules: map[string]*configModule{}}
@@ -140,24 +172,51 @@ func Parse(data []byte) (*Plan, error) {
 		}
 		return nil, fmt.Errorf("%w: resource_changes is %s, want an array", ErrFormat, ast.ValueName(changes.Value))
 	}
-	for i := range list.Len() {
-		rc, err := readChange(list.Elem(i).Value)
-		if err != nil {
-			return nil, fmt.Errorf("%w: resource_changes[%d] %w", ErrFormat, i, err)
-		}
-		if rc.mode == string(tfjson.DataResourceMode) {
-			p.Skipped["data source"]++
-			continue
-		}
+	// Reading and classifying a resource change is independent of the
+	// others (configModule is shared under a lock): runs of them go to
+	// the parser's workers, the results are gathered in plan order.
+	type read struct {
+		res     Resource
+		skipped string
+		err     error
+	}
+	reads := make([]read, list.Len())
+	runs := 1
+	if list.Len() >= minParallelElems {
+		runs = max(workers, 1)
+	}
+	var wg sync.WaitGroup
+	for w := range runs {
+		lo, hi := w*list.Len()/runs, (w+1)*list.Len()/runs
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				rc, err := readChange(list.Elem(i).Value)
+				switch {
+				case err != nil:
+					reads[i].err = err
+					return
+				case rc.mode == string(tfjson.DataResourceMode):
+					reads[i].skipped = "data source"
+				case slices.Equal(rc.actions, []string{string(tfjson.ActionDelete)}):
+					reads[i].skipped = "delete"
+				case slices.Equal(rc.actions, []string{string(tfjson.ActionForget)}):
+					reads[i].skipped = "forget"
+				default:
+					reads[i].res = p.resource(rc)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, r := range reads {
 		switch {
-		case slices.Equal(rc.actions, []string{string(tfjson.ActionDelete)}):
-			p.Skipped["delete"]++
-			continue
-		case slices.Equal(rc.actions, []string{string(tfjson.ActionForget)}):
-			p.Skipped["forget"]++
-			continue
+		case r.err != nil:
+			return nil, fmt.Errorf("%w: resource_changes[%d] %w", ErrFormat, i, r.err)
+		case r.skipped != "":
+			p.Skipped[r.skipped]++
+		default:
+			p.Resources = append(p.Resources, r.res)
 		}
-		p.Resources = append(p.Resources, p.resource(rc))
 	}
 	return p, nil
 }
@@ -361,6 +420,8 @@ type configModule struct {
 // configModule finds (once per module address) the configuration module of
 // a module address and the sources of the module calls leading to it.
 func (p *Plan) configModule(moduleAddress string) *configModule {
+	p.modulesMu.Lock()
+	defer p.modulesMu.Unlock()
 	if m, ok := p.modules[moduleAddress]; ok {
 		return m
 	}

@@ -1,12 +1,15 @@
 package tfplan
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 func TestParseRejects(t *testing.T) {
@@ -187,3 +190,106 @@ func TestServicePlanAlertChannelsResolve(t *testing.T) {
 		t.Errorf("%d alert policies with unknown channels, want at least 9 (fixture changed?)", alerts)
 	}
 }
+
+// bigPlan is the replace_delete fixture's resource changes repeated n times
+// (addresses made unique) with a planned_values block, as in real plans.
+func bigPlan(t *testing.T, n int) []byte {
+	t.Helper()
+	b, err := os.ReadFile("../policy/testdata/plans/replace_delete.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	base := doc["resource_changes"].([]any)
+	var rcs []any
+	for i := range n {
+		for _, rc := range base {
+			var c map[string]any
+			raw, _ := json.Marshal(rc)
+			_ = json.Unmarshal(raw, &c)
+			c["address"] = fmt.Sprintf("%s_%d", c["address"], i)
+			c["name"] = fmt.Sprintf("%s_%d", c["name"], i)
+			rcs = append(rcs, c)
+		}
+	}
+	doc["resource_changes"] = rcs
+	doc["planned_values"] = map[string]any{"root_module": map[string]any{"resources": rcs}}
+	doc["checks"] = []any{map[string]any{"status": "pass", "note": "esc\u00e9 \"q\""}}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestParseInputKeysAndWorkers: converting only some members and parsing a
+// large resource_changes array with several workers give the same input
+// (less the skipped members), resources and skip counts as one serial parse
+// of everything.
+func TestParseInputKeysAndWorkers(t *testing.T) {
+	t.Parallel()
+	data := bigPlan(t, 120)
+	whole, err := parse(data, nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.Input.(ast.Object).Get(ast.StringTerm("planned_values")) == nil {
+		t.Fatal("serial parse of everything lacks planned_values")
+	}
+	if n := len(whole.Resources) + whole.Skipped["delete"] + whole.Skipped["data source"]; n < 2*minParallelElems {
+		t.Fatalf("only %d resource changes: too few to use the workers", n)
+	}
+	// Kept: the three members parse always reads and the two asked for.
+	kept := map[string]bool{"format_version": true, "resource_changes": true, "configuration": true, "terraform_version": true, "variables": true}
+	want := ast.NewObject()
+	whole.Input.(ast.Object).Foreach(func(k, v *ast.Term) {
+		if s, ok := k.Value.(ast.String); ok && kept[string(s)] {
+			want.Insert(k, v)
+		}
+	})
+	if want.Len() != len(kept) {
+		t.Fatalf("fixture has %d of the %d kept members", want.Len(), len(kept))
+	}
+	for _, workers := range []int{1, 2, 3, 8} {
+		got, err := parse(data, []string{"terraform_version", "variables"}, workers)
+		if err != nil {
+			t.Fatalf("workers %d: %v", workers, err)
+		}
+		if got.Input.Compare(want) != 0 {
+			t.Errorf("workers %d: input differs from the serial parse's kept members", workers)
+		}
+		if diff := cmp.Diff(whole.Resources, got.Resources); diff != "" {
+			t.Errorf("workers %d: resources differ (-serial +got):\n%s", workers, diff)
+		}
+		if diff := cmp.Diff(whole.Skipped, got.Skipped); diff != "" {
+			t.Errorf("workers %d: skipped differ (-serial +got):\n%s", workers, diff)
+		}
+	}
+}
+
+// TestParseInputReportsFirstBadChange: with several workers, the error names
+// the first malformed resource change in plan order, as a serial parse does.
+func TestParseInputReportsFirstBadChange(t *testing.T) {
+	t.Parallel()
+	var doc map[string]any
+	if err := json.Unmarshal(bigPlan(t, 120), &doc); err != nil {
+		t.Fatal(err)
+	}
+	rcs := doc["resource_changes"].([]any)
+	for _, i := range []int{len(rcs) - 1, len(rcs) / 2, 7} {
+		delete(rcs[i].(map[string]any), "address")
+	}
+	data, _ := json.Marshal(doc)
+	for _, workers := range []int{1, 2, 5} {
+		_, err := parse(data, TestInputKeys, workers)
+		if err == nil || !strings.Contains(err.Error(), "resource_changes[7] lacks") {
+			t.Errorf("workers %d: error = %v, want resource_changes[7] lacks …", workers, err)
+		}
+	}
+}
+
+// TestInputKeys are some keys a gate keeps.
+var TestInputKeys = []string{"format_version", "resource_changes", "configuration"}

@@ -2,8 +2,10 @@ package tfplan
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -22,7 +24,17 @@ type valueParser struct {
 	// so the small typed parts of the plan (configuration) can be decoded
 	// from their own bytes.
 	spans map[string][2]int
+	// keep, when not nil, names the top-level members converted to the
+	// value; the others are checked as JSON and skipped (no allocation).
+	keep map[string]bool
+	// workers > 1 parses the elements of a large top-level
+	// resource_changes array in that many goroutines.
+	workers int
 }
+
+// minParallelElems: a resource_changes array shorter than this is parsed
+// in one goroutine.
+const minParallelElems = 256
 
 // SyntaxError is invalid JSON at a byte offset.
 type SyntaxError struct {
@@ -132,14 +144,27 @@ func (p *valueParser) object(top bool) (ast.Value, error) {
 		p.pos++
 		p.ws()
 		start := p.pos
-		v, err := p.value()
-		if err != nil {
-			return nil, err
-		}
-		if top {
+		if top && p.keep != nil && !p.keep[k] {
+			if err := p.skip(); err != nil {
+				return nil, err
+			}
 			p.spans[k] = [2]int{start, p.pos}
+		} else {
+			var v *ast.Term
+			var err error
+			if top && k == "resource_changes" && p.workers > 1 && p.pos < len(p.data) && p.data[p.pos] == '[' {
+				v, err = p.parallelArray()
+			} else {
+				v, err = p.value()
+			}
+			if err != nil {
+				return nil, err
+			}
+			if top {
+				p.spans[k] = [2]int{start, p.pos}
+			}
+			m.add(k, v)
 		}
-		m.add(k, v)
 		p.ws()
 		if p.pos >= len(p.data) {
 			return nil, p.fail("unexpected end of input in object")
@@ -214,6 +239,187 @@ func (p *valueParser) array() (*ast.Term, error) {
 			return nil, p.fail("want ',' or ']' in array")
 		}
 	}
+}
+
+// parallelArray parses the array at p.pos like array, its elements in
+// p.workers goroutines: one pass with skip finds (and checks) the element
+// boundaries, then each goroutine converts a contiguous run of elements
+// with its own parser over the same bytes.
+func (p *valueParser) parallelArray() (*ast.Term, error) {
+	start := p.pos
+	p.pos++ // [
+	p.ws()
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		return ast.ArrayTerm(), nil
+	}
+	var starts []int
+	for {
+		p.ws()
+		starts = append(starts, p.pos)
+		if err := p.skip(); err != nil {
+			return nil, err
+		}
+		p.ws()
+		if p.pos >= len(p.data) {
+			return nil, p.fail("unexpected end of input in array")
+		}
+		if c := p.data[p.pos]; c == ']' {
+			p.pos++
+			break
+		} else if c != ',' {
+			return nil, p.fail("want ',' or ']' in array")
+		}
+		p.pos++
+	}
+	if len(starts) < minParallelElems {
+		end := p.pos
+		p.pos = start
+		t, err := p.array()
+		if err == nil && p.pos != end {
+			err = p.fail("array ends at %d, want %d", p.pos, end)
+		}
+		return t, err
+	}
+	elems := make([]*ast.Term, len(starts))
+	errs := make([]error, p.workers)
+	var wg sync.WaitGroup
+	for w := range p.workers {
+		lo, hi := w*len(starts)/p.workers, (w+1)*len(starts)/p.workers
+		wg.Go(func() {
+			q := &valueParser{data: p.data}
+			for i := lo; i < hi; i++ {
+				q.pos = starts[i]
+				if elems[i], errs[w] = q.value(); errs[w] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return ast.ArrayTerm(elems...), nil
+}
+
+// skip checks the JSON value at p.pos against the same grammar as value and
+// moves past it without building anything: a skipped member of a broken
+// document fails the parse as a converted one would.
+func (p *valueParser) skip() error {
+	p.ws()
+	if p.pos >= len(p.data) {
+		return p.fail("unexpected end of input")
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		p.pos++
+		p.ws()
+		if p.pos < len(p.data) && p.data[p.pos] == '}' {
+			p.pos++
+			return nil
+		}
+		for {
+			p.ws()
+			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+				return p.fail("want an object key")
+			}
+			if err := p.skipString(); err != nil {
+				return err
+			}
+			p.ws()
+			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+				return p.fail("want ':' after object key")
+			}
+			p.pos++
+			if err := p.skip(); err != nil {
+				return err
+			}
+			p.ws()
+			if p.pos >= len(p.data) {
+				return p.fail("unexpected end of input in object")
+			}
+			switch p.data[p.pos] {
+			case ',':
+				p.pos++
+			case '}':
+				p.pos++
+				return nil
+			default:
+				return p.fail("want ',' or '}' in object")
+			}
+		}
+	case c == '[':
+		p.pos++
+		p.ws()
+		if p.pos < len(p.data) && p.data[p.pos] == ']' {
+			p.pos++
+			return nil
+		}
+		for {
+			if err := p.skip(); err != nil {
+				return err
+			}
+			p.ws()
+			if p.pos >= len(p.data) {
+				return p.fail("unexpected end of input in array")
+			}
+			switch p.data[p.pos] {
+			case ',':
+				p.pos++
+			case ']':
+				p.pos++
+				return nil
+			default:
+				return p.fail("want ',' or ']' in array")
+			}
+		}
+	case c == '"':
+		return p.skipString()
+	default:
+		_, err := p.value() // literals and numbers: interned or small
+		return err
+	}
+}
+
+// skipString checks a string at p.pos (an opening quote) as encoding/json
+// does (escapes, no control characters; invalid UTF-8 is replaced, not
+// refused) and moves past it.
+func (p *valueParser) skipString() error {
+	p.pos++
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			return nil
+		case c == '\\':
+			if p.pos+1 >= len(p.data) {
+				return p.fail("unterminated string")
+			}
+			switch p.data[p.pos+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.pos += 2
+			case 'u':
+				if p.pos+6 > len(p.data) {
+					return p.fail("invalid string: short \\u escape")
+				}
+				for _, h := range p.data[p.pos+2 : p.pos+6] {
+					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+						return p.fail("invalid string: bad \\u escape")
+					}
+				}
+				p.pos += 6
+			default:
+				return p.fail("invalid string: bad escape")
+			}
+		case c < 0x20:
+			return p.fail("control character in string")
+		default:
+			p.pos++
+		}
+	}
+	return p.fail("unterminated string")
 }
 
 // str reads a string at p.pos (an opening quote).

@@ -114,6 +114,21 @@ func TestValueParserRejectsInvalidJSON(t *testing.T) {
 			if v, err := p.document(); err == nil {
 				t.Errorf("parsed %q as %v, want an error", doc, v)
 			}
+			if name == "array_top" {
+				return
+			}
+			// The same text in a member that is skipped, not converted,
+			// and as an element of a resource_changes array parsed by
+			// several workers, fails the document too.
+			skipped := &valueParser{data: []byte(`{"kept":1,"planned_values":` + doc + `}`), keep: map[string]bool{"kept": true}}
+			if v, err := skipped.document(); err == nil {
+				t.Errorf("parsed %q in a skipped member as %v, want an error", doc, v)
+			}
+			many := `{"resource_changes":[` + strings.Repeat(`{"a":[1,"x",null]},`, minParallelElems) + doc + `]}`
+			parallel := &valueParser{data: []byte(many), workers: 2}
+			if _, err := parallel.document(); err == nil {
+				t.Errorf("parsed %q as a parallel array element, want an error", doc)
+			}
 		})
 	}
 }
