@@ -157,12 +157,11 @@ func readPlan(path string, stdin io.Reader, inputKeys []string) (*tfplan.Plan, e
 	if path == "-" {
 		return tfplan.DecodeInput(stdin, inputKeys)
 	}
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path) // sized from stat: one read, no regrowth
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
-	defer f.Close()
-	p, err := tfplan.DecodeInput(f, inputKeys)
+	p, err := tfplan.ParseInput(data, inputKeys)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
