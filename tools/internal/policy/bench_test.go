@@ -25,11 +25,9 @@ var planShapes = map[string]string{
 	"changes": "testdata/plans/compliant.json",
 }
 
-// syntheticPlan returns a plan of n managed resources: copies of the base
-// plan's resources inside module.svc[i] (with the matching configuration and
-// planned values), every third copy made non-compliant.
-func syntheticPlan(tb testing.TB, n int) []byte { return syntheticPlanOf(tb, "changes", n) }
-
+// syntheticPlanOf returns a plan of n managed resources in a shape: copies of
+// the base plan's resources inside module.svc[i] (with the matching
+// configuration and planned values), every third copy made non-compliant.
 func syntheticPlanOf(tb testing.TB, shape string, n int) []byte {
 	tb.Helper()
 	type doc = map[string]any
