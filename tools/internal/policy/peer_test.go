@@ -3,12 +3,15 @@ package policy
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/acme-platform/golden-path/tools/internal/policy/opacli"
+	"github.com/acme-platform/golden-path/tools/internal/tfplan"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -63,8 +66,22 @@ func TestPeerOPA(t *testing.T) {
 	if err != nil || len(violations) < 20 {
 		t.Fatalf("violation fixtures %v: %v", violations, err)
 	}
-	for _, fixture := range append(fixtures, violations...) {
-		name := strings.TrimSuffix(strings.TrimPrefix(fixture, "testdata/plans/"), ".json")
+	// Plans as terraform writes them (planned_values, checks… which the
+	// gate skips) and a generated 1,000-resource one (parsed and evaluated
+	// in parallel shards by the gate).
+	real, err := filepath.Glob("../../../iac/testdata/*.json")
+	if err != nil || len(real) < 3 {
+		t.Fatalf("iac plan fixtures %v: %v", real, err)
+	}
+	large := filepath.Join(t.TempDir(), "synthetic-service-1000.json")
+	if err := os.WriteFile(large, syntheticPlanOf(t, "service", 1000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, fixture := range slices.Concat(fixtures, violations, real, []string{large}) {
+		name := strings.TrimSuffix(filepath.Base(fixture), ".json")
+		if strings.HasPrefix(fixture, "testdata/plans/") {
+			name = strings.TrimSuffix(strings.TrimPrefix(fixture, "testdata/plans/"), ".json")
+		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			out := opa(t, bin, "eval", "--format", "json", "--ignore", "*_test.rego", "-d", policyDir, "-i", fixture, TerraformQuery)
@@ -80,7 +97,15 @@ func TestPeerOPA(t *testing.T) {
 			}
 			peer := res.Result[0].Expressions[0].Value
 			SortFindings(peer)
-			got, err := g.Evaluate(t.Context(), readPlan(t, name+".json"))
+			b, err := os.ReadFile(fixture)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan, err := tfplan.ParseInput(b, InputKeys(nil)) // as policygate reads it
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := g.Evaluate(t.Context(), plan)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -44,7 +44,7 @@ func readPlan(t testing.TB, name string) *tfplan.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := tfplan.Parse(b)
+	p, err := tfplan.ParseInput(b, InputKeys(nil)) // as policygate reads it
 	if err != nil {
 		t.Fatalf("parse %s: %v", name, err)
 	}
