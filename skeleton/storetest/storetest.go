@@ -48,7 +48,8 @@ func DuplicatesCountedPerCall() Option {
 
 // DedupOnRead declares that the backend may keep a re-sent event twice and
 // only reads deduplicate identical rows (why: reason), so re-sending an
-// event_id with different content is not checked.
+// event_id with different content may keep both versions: the suite then
+// checks that the first is kept unchanged and nothing else appears.
 func DedupOnRead(reason string) Option {
 	return func(o *options) { o.dedupOnRead = reason }
 }
@@ -283,15 +284,22 @@ func (c *contract) duplicateAcrossBatches(t *testing.T) {
 }
 
 func (c *contract) rewriteKeepsFirst(t *testing.T) {
-	if c.opts.dedupOnRead != "" {
-		t.Skipf("the store deduplicates on read only: %s", c.opts.dedupOnRead)
-	}
 	s := c.open(t)
 	first := Event("same-id", "IB3456", flightevents.StatusBoarding, base)
 	second := Event("same-id", "IB3456", flightevents.StatusCancelled, base.Add(time.Hour))
 	c.write(t, s, []flightevents.Event{first})
 	c.write(t, s, []flightevents.Event{second})
-	diffEvents(t, "events", list(t, s, window(10)).Events, []flightevents.Event{first})
+	got := list(t, s, window(10)).Events
+	if c.opts.dedupOnRead == "" {
+		diffEvents(t, "events", got, []flightevents.Event{first})
+		return
+	}
+	// The weaker guarantee of a store that deduplicates identical rows on
+	// read only: the second version may be kept too (newest first), but the
+	// first is never lost or changed and nothing else appears.
+	if !cmp.Equal(got, []flightevents.Event{first}) && !cmp.Equal(got, []flightevents.Event{second, first}) {
+		t.Errorf("events after a rewrite (dedup on read only: %s) = %+v, want [first] or [second, first]", c.opts.dedupOnRead, got)
+	}
 }
 
 func (c *contract) invalidEvent(t *testing.T) {
