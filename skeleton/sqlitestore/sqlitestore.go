@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -85,17 +86,83 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.SetConnMaxIdleTime(0)
 	}
 	s := &Store{db: db, now: time.Now}
-	for _, q := range ddl {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			db.Close()
-			return nil, mapError(ctx, "create events table", err)
-		}
+	// Other processes (serve and subscribe started together) and other
+	// stores in this process may open the same new file at the same
+	// moment. SQLite answers some of those collisions with SQLITE_BUSY at
+	// once, without calling the busy handler (a connection switching the
+	// file to WAL while another creates the table; a read lock that would
+	// have to upgrade to a write lock), so the open-time statements are
+	// retried on BUSY/LOCKED for a bounded time under ctx.
+	if err := retryBusy(ctx, func() error { return s.createSchema(ctx) }); err != nil {
+		db.Close()
+		return nil, mapError(ctx, "create events table", err)
 	}
-	if s.insertFull, err = db.PrepareContext(ctx, insertSQL(rowsPerInsert)); err != nil {
+	err = retryBusy(ctx, func() (err error) {
+		s.insertFull, err = db.PrepareContext(ctx, insertSQL(rowsPerInsert))
+		return err
+	})
+	if err != nil {
 		db.Close()
 		return nil, mapError(ctx, "prepare insert", err)
 	}
 	return s, nil
+}
+
+// createSchema creates the table and its indexes in one write
+// transaction. The transaction takes the write lock first (BEGIN
+// IMMEDIATE, see _txlock in driverDSN), which waits in the busy handler,
+// instead of reading the schema and then upgrading to a write lock, which
+// SQLite refuses at once when another connection is writing.
+func (s *Store) createSchema(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	for _, q := range ddl {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// openBusyBudget bounds how long Open keeps retrying statements that
+// SQLite refused with SQLITE_BUSY or SQLITE_LOCKED.
+const openBusyBudget = 10 * time.Second
+
+// retryBusy runs fn until it succeeds, fails with an error other than
+// SQLITE_BUSY/SQLITE_LOCKED, ctx ends or openBusyBudget is spent, waiting
+// a jittered, doubling backoff (1 ms to 50 ms) between attempts. It
+// returns fn's last error.
+func retryBusy(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(openBusyBudget)
+	wait := time.Millisecond
+	for {
+		err := fn()
+		if err == nil || !isBusy(err) || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		t := time.NewTimer(wait/2 + rand.N(wait))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, 50*time.Millisecond)
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY or SQLITE_LOCKED
+// (any extended code of either).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	code := se.Code() & 0xff
+	return code == sqlite3.SQLITE_BUSY || code == sqlite3.SQLITE_LOCKED
 }
 
 // driverDSN turns the user's dsn into a modernc.org/sqlite DSN with the
