@@ -40,6 +40,10 @@ test-tools: ## Vet, lint and test the platform's Go tools (root module; skips sk
 test-rendered: ## Render every template case and gofmt/vet/staticcheck/build/test the rendered service.
 	@$(PHASE) rendered-cases scripts/test-rendered.sh $(CASES)
 
+.PHONY: test-stress
+test-stress: deps ## Flake hunt: tools' and rendered tests -count=5 (+ -race where there is concurrency) under stress-ng on every core.
+	@$(PHASE) stress scripts/test-stress.sh
+
 .PHONY: pipeline-rehearsal
 pipeline-rehearsal: ## Offline: policy gate → cost gate → PR comment → Jira request, on the committed fixtures.
 	@scripts/pipeline-rehearsal.sh

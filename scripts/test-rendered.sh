@@ -2,7 +2,8 @@
 # test-rendered.sh CASE.yaml...: renders every case with the scaffold
 # (tools/scaffold) and checks the rendered service: no leftover template
 # syntax, gofmt clean, go vet, staticcheck, go build, go test.
-# All cases share the Go build cache, so only the first pays for dependencies.
+# GO_TEST_FLAGS (default -count=1) and RACE_PACKAGES (packages run again with -race) are set by
+# scripts/test-stress.sh. All cases share the Go build cache, so only the first pays for dependencies.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/rendered.XXXXXX")
@@ -31,7 +32,13 @@ for case in "$@"; do
     # The rendered service's own staticcheck.conf is the platform's one lint configuration.
     "$root/scripts/phase.sh" "case $name: staticcheck" "${STATICCHECK_BIN:-$root/.bin/staticcheck}" ./...
     "$root/scripts/phase.sh" "case $name: build" go build ./...
+    # shellcheck disable=SC2086 # GO_TEST_FLAGS is a list of flags
     DOCS_UI_SCREENSHOT="$root/.artifacts/docs-$name.png" \
-      "$root/scripts/phase.sh" "case $name: test" go test -count=1 -timeout 20m ./...
+      "$root/scripts/phase.sh" "case $name: test" go test ${GO_TEST_FLAGS:--count=1} -timeout 20m ./...
+    # make test-stress: the packages with concurrency again under the race detector.
+    if [ -n "${RACE_PACKAGES:-}" ]; then
+      # shellcheck disable=SC2086 # word splitting of the package list is intended
+      "$root/scripts/phase.sh" "case $name: test -race" go test -race ${GO_TEST_FLAGS:--count=1} -timeout 40m $RACE_PACKAGES
+    fi
   )
 done
