@@ -1,32 +1,74 @@
 #!/usr/bin/env bash
-# bench.sh: runs the benchmarks whose figures the README quotes, on this machine, and says which machine it is.
+# bench.sh: runs the benchmarks behind every figure of docs/benchmarks.md, on this machine, saves each
+# command's raw `go test -bench` output (with the command, where it ran and the date) and has
+# scripts/benchtable write docs/benchmarks.md from it. That page is never edited by hand.
 # The service benchmarks run in a freshly rendered example service (the skeleton only builds once rendered).
-# BENCH_FILTER=regexp narrows the set by benchmark name; BENCH_COUNT repeats each (default 1).
+# BENCH_FILTER=regexp narrows the set by benchmark pattern (the page is then written to
+# $BENCH_PAGE, default docs/benchmarks.md only for a full run); BENCH_COUNT repeats each (default 3).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-count=${BENCH_COUNT:-1}
+count=${BENCH_COUNT:-3}
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+results=$work/results
+mkdir -p "$results"
 
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "go: $(go version)"
+machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/{print $2}') GiB, $(go version | cut -d' ' -f3), load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $machine"
 
-bench() { # dir pkg pattern [extra go test flags...]
-  local dir=$1 pkg=$2 pattern=$3; shift 3
+n=0
+bench() { # label dir pkg pattern [extra go test flags...]
+  local label=$1 dir=$2 pkg=$3 pattern=$4; shift 4
   if [ -n "${BENCH_FILTER:-}" ] && ! [[ $pattern =~ $BENCH_FILTER ]]; then return 0; fi
-  (cd "$dir" && "$root/scripts/phase.sh" "bench $pkg $pattern" go test -run '^$' -bench "$pattern" -benchmem -count "$count" "$@" "$pkg")
+  n=$((n + 1))
+  local file
+  file=$results/$(printf '%02d' "$n").txt
+  local cmd=(go test -run '^$' -bench "$pattern" -benchmem -count "$count" "$@" "$pkg")
+  {
+    printf 'command:'
+    for a in "${cmd[@]}"; do
+      if [[ $a =~ ^[A-Za-z0-9_./=:-]+$ ]]; then printf ' %s' "$a"; else printf " '%s'" "$a"; fi
+    done
+    echo
+    echo "dir: $label"
+    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  } >"$file"
+  (cd "$dir" && "$root/scripts/phase.sh" "bench $pkg $pattern" "${cmd[@]}") | tee -a "$file"
 }
 
 (cd "$root" && go run ./tools/scaffold --values template/testdata/cases/example.yaml --out "$work/svc" 2>/dev/null)
 svc=$work/svc
-bench "$svc" ./sqlitestore/ 'BenchmarkWriteEventsBatched|BenchmarkListEvents'
-bench "$svc" ./pubsub/ 'BenchmarkIngest' -benchtime 100000x
-bench "$svc" ./httpapi/ 'BenchmarkDatosVsPlain' -benchtime 20000x
-for extra in "$svc"/scenario "$svc"/loadgen; do
-  if [ -d "$extra" ]; then bench "$svc" "./$(basename "$extra")/" '.' ; fi
-done
+rendered="the rendered example service"
+bench "$rendered" "$svc" ./sqlitestore/ 'BenchmarkWriteEventsBatched|BenchmarkListEvents'
+bench "$rendered" "$svc" ./pubsub/ 'BenchmarkIngest' -benchtime 100000x
+bench "$rendered" "$svc" ./httpapi/ 'BenchmarkDatosVsPlain' -benchtime 20000x
+bench "$rendered" "$svc" ./scenario/ 'BenchmarkLoad64Clients60s|BenchmarkStoreOutage30s|BenchmarkSlowStore' -count 1
+bench "$rendered" "$svc" ./scenario/ 'BenchmarkPoisonSlowdown'
 
-bench "$root" ./tools/internal/render/ '.'
-bench "$root" ./tools/internal/policy/ 'BenchmarkGate|BenchmarkProcess' -benchtime 2x
-bench "$root" ./tools/internal/costcheck/ '.'
-bench "$root" ./tools/internal/costrender/ '.'
+repo="the repository root"
+bench "$repo" "$root" ./tools/internal/render/ '.'
+bench "$repo" "$root" ./tools/internal/policy/ 'BenchmarkGate|BenchmarkProcess' -benchtime 2x
+bench "$repo" "$root" ./tools/internal/costcheck/ '.'
+bench "$repo" "$root" ./tools/internal/costrender/ '.'
+
+page=${BENCH_PAGE:-}
+if [ -z "$page" ]; then
+  if [ -n "${BENCH_FILTER:-}" ]; then page=$work/benchmarks.md; else page=$root/docs/benchmarks.md; fi
+fi
+p=BenchmarkProcess
+ratios=(
+  -ratio "Ingest: subscriber Handle vs raw batched SQLite insert (events/s);≥ 0.7×;BenchmarkIngest/handler;BenchmarkIngest/store_raw;events/s"
+  -ratio "/datos?limit=100, cache + metrics, vs plain net/http writing the same bytes;≥ 0.8×;BenchmarkDatosVsPlain/store=embedded_cached_metrics;;ratio"
+  -ratio "/datos, cache off (SQLite queried every time), vs plain net/http;;BenchmarkDatosVsPlain/store=embedded;;ratio"
+  -ratio "Policy gate process vs opa eval, terraform-shaped plan, 1k resources;≤ 0.5×;$p/service/resources_1000/policygate;$p/service/resources_1000/opa_eval;ns/op"
+  -ratio "Policy gate process vs opa eval, terraform-shaped plan, 10k resources;≤ 0.5×;$p/service/resources_10000/policygate;$p/service/resources_10000/opa_eval;ns/op"
+  -ratio "Policy gate process vs opa eval, resource_changes-only plan, 1k;;$p/changes/resources_1000/policygate;$p/changes/resources_1000/opa_eval;ns/op"
+  -ratio "Policy gate process vs opa eval, resource_changes-only plan, 10k;;$p/changes/resources_10000/policygate;$p/changes/resources_10000/opa_eval;ns/op"
+  -ratio "Policy gate 10k ÷ 1k resources (process, terraform-shaped);≤ 12×;$p/service/resources_10000/policygate;$p/service/resources_1000/policygate;ns/op"
+  -ratio "Load: 64 clients × 60 s on /datos, cache on, p99;SLO 800 ms;BenchmarkLoad64Clients60s/cache;;p99_ms"
+  -ratio "Poison mix: valid throughput lost to 10 % poison (dead letters to a sink);≤ 10 %;BenchmarkPoisonSlowdown/dl=sink;;slowdown_%"
+  -ratio "Poison mix: same, dead letters published through the in-process pstest;;BenchmarkPoisonSlowdown/dl=pstest;;slowdown_%"
+  -ratio "Store outage 30 s: events lost;0;BenchmarkStoreOutage30s;;lost"
+)
+if [ -n "${BENCH_FILTER:-}" ]; then ratios=(); fi
+(cd "$root" && go run ./scripts/benchtable -o "$page" -machine "$machine" "${ratios[@]}" "$results"/*.txt)
