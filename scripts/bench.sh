@@ -28,5 +28,4 @@ done
 
 bench "$root" ./tools/internal/render/ '.'
 bench "$root" ./tools/internal/policy/ 'BenchmarkGate|BenchmarkProcess' -benchtime 2x
-bench "$root" ./tools/internal/costcheck/ '.'
-bench "$root" ./tools/internal/costrender/ '.'
+bench "$root" ./tools/internal/cost/ 'BenchmarkEvaluate|BenchmarkMarkdown'

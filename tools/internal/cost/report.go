@@ -1,14 +1,10 @@
-// Package costreport decodes Infracost JSON output (format version 0.2, as written by
-// `infracost breakdown|diff --format json`), merges several files by projects[] and derives the
-// cost figures a gate needs: per-project previous/new/diff totals recomputed from the components,
-// costs that are unknown (null) listed by address, unsupported resource types and per-resource deltas.
-//
-// Decoding is lenient about missing and unknown fields (older CLIs omit displayName, priceNotFound,
-// pastBreakdown …) but never guesses: null money stays unknown, a project with metadata.errors is
-// unknown rather than $0, and a malformed amount or a missing currency is an error.
-//
-// It is not a policy engine (see costcheck) and does not render anything (see costrender).
-package costreport
+package cost
+
+// This file decodes Infracost JSON output (format version 0.2, as written by `infracost
+// breakdown|diff --format json`) and merges several files by projects[]. Decoding is lenient about
+// missing and unknown fields (older CLIs omit displayName, priceNotFound, pastBreakdown …) but never
+// guesses: null money stays unknown, a project with metadata.errors is unknown rather than $0, and a
+// malformed amount or a missing currency is an error. costs.go derives the figures a gate reads.
 
 import (
 	"bytes"
@@ -168,8 +164,8 @@ type Summary struct {
 // ErrBadInput marks input that cannot be decoded or violates the contract.
 var ErrBadInput = errors.New("bad infracost input")
 
-// Decode reads one Infracost JSON file. name is used in error messages only.
-func Decode(rd io.Reader, name string) (*Report, error) {
+// DecodeReport reads one Infracost JSON file. name is used in error messages only.
+func DecodeReport(rd io.Reader, name string) (*Report, error) {
 	b, err := io.ReadAll(io.LimitReader(rd, maxInputBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)

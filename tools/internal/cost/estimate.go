@@ -1,12 +1,10 @@
-package costmodel
+package cost
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/shopspring/decimal"
-
-	"github.com/acme-platform/golden-path/tools/internal/costreport"
 )
 
 // services names the Google Cloud service of each priced type, for the summary table.
@@ -75,53 +73,39 @@ func (e *Estimate) Markdown() string {
 }
 
 // quantity shows a quantity with at most 7 decimals and thousands separators.
-func quantity(d decimal.Decimal) string {
-	s := d.Round(7).String()
-	whole, frac, _ := strings.Cut(s, ".")
-	var out []byte
-	for i := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, whole[i])
-	}
-	if frac != "" {
-		return string(out) + "." + frac
-	}
-	return string(out)
-}
+func quantity(d decimal.Decimal) string { return group(d.Round(7).String()) }
 
 // Report returns the estimate as an Infracost breakdown of a new stack (one project, baseline $0:
 // what `infracost breakdown` of a first plan reports) so that the cost gate can be evaluated on it,
 // with a null cost for each unknown line.
-func (e *Estimate) Report(project, path string) *costreport.Report {
-	var resources []costreport.Resource
+func (e *Estimate) Report(project, path string) *Report {
+	var resources []Resource
 	index := map[string]int{}
 	for _, l := range e.Lines {
 		i, ok := index[l.Address]
 		if !ok {
 			i = len(resources)
 			index[l.Address] = i
-			resources = append(resources, costreport.Resource{Name: l.Address, ResourceType: l.Type})
+			resources = append(resources, Resource{Name: l.Address, ResourceType: l.Type})
 		}
-		c := costreport.Component{Name: l.Component, Unit: l.Unit, Price: costreport.Known(l.Price)}
+		c := Component{Name: l.Component, Unit: l.Unit, Price: Known(l.Price)}
 		if l.Known {
-			c.MonthlyQuantity, c.MonthlyCost = costreport.Known(l.Quantity), costreport.Known(l.Cost)
+			c.MonthlyQuantity, c.MonthlyCost = Known(l.Quantity), Known(l.Cost)
 		}
 		resources[i].CostComponents = append(resources[i].CostComponents, c)
 	}
-	total := costreport.Known(e.Total)
-	zero := costreport.Known(decimal.Zero)
-	bd := &costreport.Breakdown{Resources: resources, TotalMonthlyCost: total}
-	past := &costreport.Breakdown{TotalMonthlyCost: zero}
-	return &costreport.Report{
-		Version:              costreport.SupportedVersion,
+	total := Known(e.Total)
+	zero := Known(decimal.Zero)
+	bd := &Breakdown{Resources: resources, TotalMonthlyCost: total}
+	past := &Breakdown{TotalMonthlyCost: zero}
+	return &Report{
+		Version:              SupportedVersion,
 		Currency:             "USD",
-		Projects:             []costreport.Project{{Name: project, Metadata: costreport.ProjectMetadata{Path: path}, PastBreakdown: past, Breakdown: bd}},
+		Projects:             []Project{{Name: project, Metadata: ProjectMetadata{Path: path}, PastBreakdown: past, Breakdown: bd}},
 		TotalMonthlyCost:     total,
 		PastTotalMonthlyCost: zero,
 		DiffTotalMonthlyCost: total,
-		Summary:              costreport.Summary{TotalDetectedResources: len(resources) + e.Free, TotalSupportedResources: len(resources), TotalNoPriceResources: e.Free},
+		Summary:              Summary{TotalDetectedResources: len(resources) + e.Free, TotalSupportedResources: len(resources), TotalNoPriceResources: e.Free},
 		Source:               []string{"costmodel"},
 	}
 }

@@ -1,4 +1,4 @@
-package costreport
+package cost
 
 import (
 	"fmt"

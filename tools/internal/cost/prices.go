@@ -1,4 +1,4 @@
-package costmodel
+package cost
 
 import (
 	"fmt"
@@ -15,7 +15,7 @@ type Price struct {
 	Variant string
 	Unit    string
 	USD     decimal.Decimal
-	// Source is where the price comes from: a file name under costreport/testdata/synthetic (whose
+	// Source is where the price comes from: a file name under testdata/synthetic (whose
 	// README documents the prices; a test checks the price is there) or a description.
 	Source string
 }
@@ -27,7 +27,7 @@ const (
 )
 
 // SyntheticREADME is the document the synthetic-fixture prices come from.
-const SyntheticREADME = "tools/internal/costreport/testdata/synthetic/README.md"
+const SyntheticREADME = "tools/internal/cost/testdata/synthetic/README.md"
 
 func usd(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 

@@ -1,4 +1,4 @@
-package costcheck
+package cost
 
 import (
 	"strings"

@@ -1,12 +1,9 @@
-// Package costcheck evaluates a cost policy (costpolicy) and Rego cost policies (Infracost's
-// `data.infracost.deny` convention, evaluated with embedded OPA) against recomputed Infracost
-// figures (costreport), and returns a decision with one check per rule: pass, warn or fail, the
-// observed value against the limit, and a message.
-//
+package cost
+
+// This file evaluates the policy: the money rules (budget, increase in $ and %, decrease) for the
+// whole change and per project, the resource caps, project errors, unknown and unsupported costs.
 // It fails closed: a project Infracost could not evaluate fails, unknown costs are reported and
-// never counted as zero, a percentage rule without a baseline says why it could not apply. It
-// does not render or post anything (see costrender, costpost).
-package costcheck
+// never counted as zero, a percentage rule without a baseline says why it could not apply.
 
 import (
 	"context"
@@ -18,9 +15,6 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/shopspring/decimal"
-
-	"github.com/acme-platform/golden-path/tools/internal/costpolicy"
-	"github.com/acme-platform/golden-path/tools/internal/costreport"
 )
 
 // Status of a check or of the whole decision.
@@ -73,9 +67,9 @@ type Unsupported struct {
 type Result struct {
 	Decision    Status
 	Currency    string
-	Costs       costreport.Costs
+	Costs       Costs
 	Checks      []Check
-	Unknown     []costreport.UnknownCost
+	Unknown     []UnknownCost
 	Unsupported []Unsupported
 	Sources     []string
 }
@@ -84,12 +78,12 @@ type Result struct {
 var ErrCurrencyMismatch = errors.New("currency mismatch")
 
 // Evaluate applies the policy (and the Rego policies, when rg is not nil) to a merged report.
-func Evaluate(ctx context.Context, r *costreport.Report, p *costpolicy.Policy, rg *Rego) (*Result, error) {
+func Evaluate(ctx context.Context, r *Report, p *Policy, rg *Rego) (*Result, error) {
 	if r.Currency != p.Currency {
 		return nil, fmt.Errorf("%w: infracost reports %s but the policy is in %s; run infracost with INFRACOST_CURRENCY=%s or change the policy",
 			ErrCurrencyMismatch, r.Currency, p.Currency, p.Currency)
 	}
-	costs := costreport.Analyze(r)
+	costs := Analyze(r)
 	res := &Result{Currency: r.Currency, Costs: costs, Sources: r.Source}
 	f := Formatter{Currency: r.Currency}
 
@@ -104,7 +98,7 @@ func Evaluate(ctx context.Context, r *costreport.Report, p *costpolicy.Policy, r
 
 	for _, pc := range costs.Projects {
 		scope := "project " + pc.Label()
-		rules, _ := p.For(costpolicy.Project{Name: pc.Name, DisplayName: pc.DisplayName, Path: pc.Path})
+		rules, _ := p.For(ProjectID{Name: pc.Name, DisplayName: pc.DisplayName, Path: pc.Path})
 		res.Checks = append(res.Checks, projectErrorCheck(scope, pc))
 		res.Unknown = append(res.Unknown, pc.Unknown...)
 		for _, t := range sortedKeys(pc.Unsupported) {
@@ -143,13 +137,13 @@ func Evaluate(ctx context.Context, r *costreport.Report, p *costpolicy.Policy, r
 }
 
 type scopeFigures struct {
-	past, cur, diff costreport.Money
+	past, cur, diff Money
 	complete        bool
 	errored         []string
 }
 
 // level compares an observed amount with a threshold: above fail → fail, above warn → warn.
-func level(v decimal.Decimal, t costpolicy.Threshold) Status {
+func level(v decimal.Decimal, t Threshold) Status {
 	switch {
 	case t.Fail != nil && v.GreaterThan(*t.Fail):
 		return Fail
@@ -159,7 +153,7 @@ func level(v decimal.Decimal, t costpolicy.Threshold) Status {
 	return Pass
 }
 
-func limitString(t costpolicy.Threshold, format func(decimal.Decimal) string) string {
+func limitString(t Threshold, format func(decimal.Decimal) string) string {
 	var parts []string
 	if t.Warn != nil {
 		parts = append(parts, "warn > "+format(*t.Warn))
@@ -170,7 +164,7 @@ func limitString(t costpolicy.Threshold, format func(decimal.Decimal) string) st
 	return strings.Join(parts, ", ")
 }
 
-func moneyChecks(f Formatter, scope string, m costpolicy.MoneyRules, fig scopeFigures) []Check {
+func moneyChecks(f Formatter, scope string, m MoneyRules, fig scopeFigures) []Check {
 	var out []Check
 	// Errored projects make every total a lower bound that can never pass on its own.
 	atLeastWarn := func(s Status) Status {
@@ -274,7 +268,7 @@ func moneyChecks(f Formatter, scope string, m costpolicy.MoneyRules, fig scopeFi
 	return out
 }
 
-func projectErrorCheck(scope string, pc costreport.ProjectCosts) Check {
+func projectErrorCheck(scope string, pc ProjectCosts) Check {
 	c := Check{Name: "project_errors", Scope: scope, Observed: fmt.Sprint(len(pc.Errors)), Limit: "0", Status: Pass, Message: "Infracost evaluated the project."}
 	if len(pc.Errors) > 0 {
 		c.Status = Fail
@@ -283,9 +277,9 @@ func projectErrorCheck(scope string, pc costreport.ProjectCosts) Check {
 	return c
 }
 
-func capCheck(f Formatter, scope string, rc costpolicy.ResourceCap, pc costreport.ProjectCosts) Check {
+func capCheck(f Formatter, scope string, rc ResourceCap, pc ProjectCosts) Check {
 	c := Check{Name: "resource_cap", Scope: scope, Limit: limitString(rc.Threshold, f.Money), Status: Pass}
-	var worstCost *costreport.ResourceCost
+	var worstCost *ResourceCost
 	var offenders []string
 	matched := 0
 	for i, r := range pc.Resources {
@@ -322,19 +316,19 @@ func capCheck(f Formatter, scope string, rc costpolicy.ResourceCap, pc costrepor
 	return c
 }
 
-func unknownCheck(scope string, rules costpolicy.ProjectRules, pc costreport.ProjectCosts) (Check, bool) {
-	if rules.UnknownCost == costpolicy.Ignore {
+func unknownCheck(scope string, rules ProjectRules, pc ProjectCosts) (Check, bool) {
+	if rules.UnknownCost == Ignore {
 		return Check{}, false
 	}
 	c := Check{Name: "unknown_cost", Scope: scope, Observed: fmt.Sprint(len(pc.Unknown)), Limit: "0", Status: Pass, Message: "Every cost component was estimated."}
 	if len(pc.Unknown) > 0 {
-		c.Status = Status(rules.UnknownCost)
+		c.Status = rules.UnknownCost
 		c.Message = fmt.Sprintf("%d resource(s) have costs Infracost could not estimate without usage: %s.", len(pc.Unknown), listAddresses(pc.Unknown, 5))
 	}
 	return c, true
 }
 
-func requireUsageCheck(scope string, types []string, pc costreport.ProjectCosts) Check {
+func requireUsageCheck(scope string, types []string, pc ProjectCosts) Check {
 	c := Check{Name: "require_usage", Scope: scope, Limit: "0", Status: Pass}
 	var missing []string
 	for _, r := range pc.Resources {
@@ -352,8 +346,8 @@ func requireUsageCheck(scope string, types []string, pc costreport.ProjectCosts)
 	return c
 }
 
-func unsupportedCheck(scope string, rules costpolicy.ProjectRules, pc costreport.ProjectCosts) (Check, bool) {
-	if rules.Unsupported == costpolicy.Ignore {
+func unsupportedCheck(scope string, rules ProjectRules, pc ProjectCosts) (Check, bool) {
+	if rules.Unsupported == Ignore {
 		return Check{}, false
 	}
 	var bad, allowed []string
@@ -368,7 +362,7 @@ func unsupportedCheck(scope string, rules costpolicy.ProjectRules, pc costreport
 	}
 	c := Check{Name: "unsupported", Scope: scope, Observed: fmt.Sprint(n), Limit: "0", Status: Pass, Message: "Every resource type is supported by Infracost."}
 	if n > 0 {
-		c.Status = Status(rules.Unsupported)
+		c.Status = rules.Unsupported
 		c.Message = "Not priced by Infracost: " + strings.Join(bad, ", ") + "."
 	}
 	if len(allowed) > 0 {
@@ -377,7 +371,7 @@ func unsupportedCheck(scope string, rules costpolicy.ProjectRules, pc costreport
 	return c, true
 }
 
-func listAddresses(us []costreport.UnknownCost, max int) string {
+func listAddresses(us []UnknownCost, max int) string {
 	var parts []string
 	for i, u := range us {
 		if i == max {

@@ -1,4 +1,4 @@
-package costmodel
+package cost
 
 import (
 	"encoding/json"
@@ -12,15 +12,15 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Resource is a managed resource of a plan with its planned attribute values.
-type Resource struct {
+// PlanResource is a managed resource of a plan with its planned attribute values.
+type PlanResource struct {
 	Address, Type string
 	Values        map[string]any
 }
 
 // PlanResources returns the managed resources of a `terraform show -json` plan's planned values,
 // sorted by address.
-func PlanResources(src []byte) ([]Resource, error) {
+func PlanResources(src []byte) ([]PlanResource, error) {
 	var plan tfjson.Plan
 	plan.UseJSONNumber(true) // exact numbers, as decimals
 	if err := json.Unmarshal(src, &plan); err != nil {
@@ -32,12 +32,12 @@ func PlanResources(src []byte) ([]Resource, error) {
 	if plan.PlannedValues == nil || plan.PlannedValues.RootModule == nil {
 		return nil, fmt.Errorf("decode plan: no planned_values.root_module")
 	}
-	var out []Resource
+	var out []PlanResource
 	var walk func(m *tfjson.StateModule)
 	walk = func(m *tfjson.StateModule) {
 		for _, r := range m.Resources {
 			if r.Mode == tfjson.ManagedResourceMode {
-				out = append(out, Resource{Address: r.Address, Type: r.Type, Values: r.AttributeValues})
+				out = append(out, PlanResource{Address: r.Address, Type: r.Type, Values: r.AttributeValues})
 			}
 		}
 		for _, c := range m.ChildModules {
@@ -74,7 +74,7 @@ var egressRegions = []struct{ key, component string }{
 // UsageKeys returns the usage keys that give every component of r a known quantity: the keys a
 // usage file must set for r. A Cloud Run service with request-based billing needs the request
 // keys, one with instance-based billing instance_hrs (without it Infracost assumes 730 h).
-func UsageKeys(r Resource) ([]string, error) {
+func UsageKeys(r PlanResource) ([]string, error) {
 	if r.Type != "google_cloud_run_v2_service" {
 		return UsageSchema[r.Type], nil
 	}
@@ -115,7 +115,7 @@ var freeTypes = regexp.MustCompile(`^google_(.*_iam_(member|binding|policy)|serv
 	`monitoring_(alert_policy|dashboard|notification_channel|slo|custom_service|uptime_check_config|group))$`)
 
 // Compute prices every resource with its usage from u.
-func Compute(resources []Resource, u *UsageFile, prices []Price) (*Estimate, error) {
+func Compute(resources []PlanResource, u *UsageFile, prices []Price) (*Estimate, error) {
 	e := &Estimate{Total: decimal.Zero}
 	for _, r := range resources {
 		var lines []Line
@@ -207,7 +207,7 @@ type cloudRun struct {
 // cloudRunOf reads what Infracost reads from a google_cloud_run_v2_service: the first container's
 // CPU and memory limits (defaults 1 vCPU, 512 MiB), cpu_idle (default true: request-based billing)
 // and min_instance_count (default 0.5).
-func cloudRunOf(r Resource) (cloudRun, error) {
+func cloudRunOf(r PlanResource) (cloudRun, error) {
 	run := cloudRun{cpu: decimal.NewFromInt(1), memGiB: decimal.RequireFromString("0.5"), minInstances: decimal.RequireFromString("0.5"), throttled: true}
 	tmpl := first(r.Values["template"])
 	if res := first(first(tmpl["containers"])["resources"]); res != nil {
@@ -266,7 +266,7 @@ func gibibytes(s string) (decimal.Decimal, error) {
 // monthly_requests × average_request_duration_ms / 1000 / concurrent_requests_per_instance seconds
 // of CPU and memory plus the requests; instance-based billing prices instance_hrs (730 when unset)
 // × 3600 × min_instance_count seconds.
-func cloudRunLines(r Resource, u Usage) ([]Line, error) {
+func cloudRunLines(r PlanResource, u Usage) ([]Line, error) {
 	run, err := cloudRunOf(r)
 	if err != nil {
 		return nil, err
@@ -307,7 +307,7 @@ func cloudRunLines(r Resource, u Usage) ([]Line, error) {
 }
 
 // bucketLines prices a standard-class bucket (the only class in the price table).
-func bucketLines(r Resource, u Usage) ([]Line, error) {
+func bucketLines(r PlanResource, u Usage) ([]Line, error) {
 	class, _ := r.Values["storage_class"].(string)
 	if class != "" && !strings.EqualFold(class, "STANDARD") {
 		return nil, fmt.Errorf("storage class %s: the price table has only STANDARD", class)

@@ -1,10 +1,9 @@
-// Package costrender renders a cost gate result (costcheck.Result) as a pull-request comment in
-// GitHub markdown (with a hidden marker line so the comment can be updated in place, kept under
-// GitHub's 65,536-character limit by dropping details first), as plain text for logs, and as a
-// stable JSON document for later pipeline steps. Output order is deterministic.
-//
-// It does not post anything (see costpost) and does not decide anything (see costcheck).
-package costrender
+package cost
+
+// This file renders a Result: the pull-request comment in GitHub markdown (with a hidden marker
+// line so the comment can be updated in place, kept under GitHub's 65,536-character limit by
+// dropping details first), plain text for logs, and a stable JSON document for later pipeline
+// steps. Output order is deterministic.
 
 import (
 	"bytes"
@@ -14,12 +13,9 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
-
-	"github.com/acme-platform/golden-path/tools/internal/costcheck"
-	"github.com/acme-platform/golden-path/tools/internal/costreport"
 )
 
-// Marker is the first line of every comment; costpost finds the comment to update by it.
+// Marker is the first line of every comment; the GitHub client finds the comment to update by it.
 const Marker = "<!-- costgate: finops-gate -->"
 
 // GitHubMaxComment is GitHub's limit on an issue comment body, in characters.
@@ -36,17 +32,17 @@ type Options struct {
 	TopN int
 }
 
-var icons = map[costcheck.Status]string{costcheck.Pass: "✅", costcheck.Warn: "⚠️", costcheck.Fail: "❌"}
+var icons = map[Status]string{Pass: "✅", Warn: "⚠️", Fail: "❌"}
 
-var decisionText = map[costcheck.Status]string{
-	costcheck.Pass: "✅ Passed",
-	costcheck.Warn: "⚠️ Passed with warnings",
-	costcheck.Fail: "❌ Blocked",
+var decisionText = map[Status]string{
+	Pass: "✅ Passed",
+	Warn: "⚠️ Passed with warnings",
+	Fail: "❌ Blocked",
 }
 
 // Headline is the one-line summary of the change.
-func Headline(r *costcheck.Result) string {
-	f := costcheck.Formatter{Currency: r.Currency}
+func Headline(r *Result) string {
+	f := Formatter{Currency: r.Currency}
 	c := r.Costs
 	atLeast := ""
 	if !c.Complete {
@@ -64,22 +60,22 @@ func Headline(r *costcheck.Result) string {
 	}
 }
 
-func pctSuffix(past, diff costreport.Money) string {
+func pctSuffix(past, diff Money) string {
 	if p := pct(past, diff); p != "" {
 		return " (" + p + ")"
 	}
 	return ""
 }
 
-func pct(past, diff costreport.Money) string {
+func pct(past, diff Money) string {
 	if !past.Valid || !diff.Valid || past.Value.IsZero() {
 		return ""
 	}
-	return costcheck.SignedPercent(diff.Value.Mul(decimal.NewFromInt(100)).DivRound(past.Value, 4))
+	return SignedPercent(diff.Value.Mul(decimal.NewFromInt(100)).DivRound(past.Value, 4))
 }
 
 // Markdown renders the PR comment.
-func Markdown(r *costcheck.Result, o Options) string {
+func Markdown(r *Result, o Options) string {
 	limit := o.MaxChars
 	if limit <= 0 {
 		limit = GitHubMaxComment - 1536
@@ -123,17 +119,17 @@ type mdLevel struct {
 	passedChecks    bool
 }
 
-func markdown(r *costcheck.Result, l mdLevel) string {
-	f := costcheck.Formatter{Currency: r.Currency}
+func markdown(r *Result, l mdLevel) string {
+	f := Formatter{Currency: r.Currency}
 	var b strings.Builder
 	b.WriteString(Marker + "\n")
 	fmt.Fprintf(&b, "### %s\n\n", Headline(r))
-	counts := map[costcheck.Status]int{}
+	counts := map[Status]int{}
 	for _, c := range r.Checks {
 		counts[c.Status]++
 	}
 	fmt.Fprintf(&b, "**Cost gate: %s** · %d failed · %d warnings · %d passed · amounts per month in %s\n\n",
-		decisionText[r.Decision], counts[costcheck.Fail], counts[costcheck.Warn], counts[costcheck.Pass], r.Currency)
+		decisionText[r.Decision], counts[Fail], counts[Warn], counts[Pass], r.Currency)
 
 	b.WriteString("| Project | Previous | New | Diff | % |\n|---|--:|--:|--:|--:|\n")
 	for _, p := range r.Costs.Projects {
@@ -152,7 +148,7 @@ func markdown(r *costcheck.Result, l mdLevel) string {
 	hidden := 0
 	var rows []string
 	for _, c := range r.Checks {
-		if !l.passedChecks && c.Status == costcheck.Pass {
+		if !l.passedChecks && c.Status == Pass {
 			hidden++
 			continue
 		}
@@ -199,7 +195,7 @@ func markdown(r *costcheck.Result, l mdLevel) string {
 	return b.String()
 }
 
-func notEstimated(r *costcheck.Result) []string {
+func notEstimated(r *Result) []string {
 	var out []string
 	for _, u := range r.Unknown {
 		out = append(out, fmt.Sprintf("`%s` (%s): %s", cell(u.Address), cell(u.Project), cell(strings.Join(u.Components, ", "))))
@@ -220,8 +216,8 @@ func notEstimated(r *costcheck.Result) []string {
 }
 
 // topChanges are the resource deltas of all projects, largest first, without zero deltas.
-func topChanges(r *costcheck.Result) []costreport.ResourceChange {
-	var all []costreport.ResourceChange
+func topChanges(r *Result) []ResourceChange {
+	var all []ResourceChange
 	for _, p := range r.Costs.Projects {
 		for _, c := range p.Changes {
 			if c.Diff.IsZero() && c.Past.Valid && c.New.Valid && c.Complete {
@@ -230,11 +226,11 @@ func topChanges(r *costcheck.Result) []costreport.ResourceChange {
 			all = append(all, c)
 		}
 	}
-	costreport.SortChanges(all)
+	SortChanges(all)
 	return all
 }
 
-func money(f costcheck.Formatter, m costreport.Money, unknownDash bool) string {
+func money(f Formatter, m Money, unknownDash bool) string {
 	if !m.Valid {
 		if unknownDash {
 			return "–"
@@ -244,7 +240,7 @@ func money(f costcheck.Formatter, m costreport.Money, unknownDash bool) string {
 	return f.Money(m.Value)
 }
 
-func newCost(f costcheck.Formatter, m costreport.Money, complete bool) string {
+func newCost(f Formatter, m Money, complete bool) string {
 	s := money(f, m, true)
 	if !complete {
 		return "≥ " + s
@@ -252,7 +248,7 @@ func newCost(f costcheck.Formatter, m costreport.Money, complete bool) string {
 	return s
 }
 
-func signed(f costcheck.Formatter, m costreport.Money) string {
+func signed(f Formatter, m Money) string {
 	if !m.Valid {
 		return "–"
 	}
@@ -274,8 +270,8 @@ func cell(s string) string {
 }
 
 // Text renders a plain-text report for logs.
-func Text(r *costcheck.Result) string {
-	f := costcheck.Formatter{Currency: r.Currency}
+func Text(r *Result) string {
+	f := Formatter{Currency: r.Currency}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", strings.TrimPrefix(Headline(r), "💰 "))
 	fmt.Fprintf(&b, "decision: %s\n\n", r.Decision)
@@ -301,26 +297,26 @@ func Text(r *costcheck.Result) string {
 
 // JSONResult is the stable machine-readable result (field names are part of the contract).
 type JSONResult struct {
-	Decision       costcheck.Status        `json:"decision"`
-	Headline       string                  `json:"headline"`
-	Currency       string                  `json:"currency"`
-	Total          JSONCosts               `json:"total"`
-	Projects       []JSONProject           `json:"projects"`
-	Checks         []costcheck.Check       `json:"checks"`
-	Unknown        []string                `json:"unknown"`
-	UnknownDetails []JSONUnknown           `json:"unknown_details"`
-	Unsupported    []costcheck.Unsupported `json:"unsupported"`
-	Changes        []JSONChange            `json:"resource_changes"`
-	Sources        []string                `json:"sources"`
+	Decision       Status        `json:"decision"`
+	Headline       string        `json:"headline"`
+	Currency       string        `json:"currency"`
+	Total          JSONCosts     `json:"total"`
+	Projects       []JSONProject `json:"projects"`
+	Checks         []Check       `json:"checks"`
+	Unknown        []string      `json:"unknown"`
+	UnknownDetails []JSONUnknown `json:"unknown_details"`
+	Unsupported    []Unsupported `json:"unsupported"`
+	Changes        []JSONChange  `json:"resource_changes"`
+	Sources        []string      `json:"sources"`
 }
 
 // JSONCosts are exact decimal strings; null when unknown. "complete" false = new is a lower bound.
 type JSONCosts struct {
-	Past     costreport.Money `json:"past"`
-	New      costreport.Money `json:"new"`
-	Diff     costreport.Money `json:"diff"`
-	DiffPct  *string          `json:"diff_pct"`
-	Complete bool             `json:"complete"`
+	Past     Money   `json:"past"`
+	New      Money   `json:"new"`
+	Diff     Money   `json:"diff"`
+	DiffPct  *string `json:"diff_pct"`
+	Complete bool    `json:"complete"`
 }
 
 // JSONProject is one project's figures.
@@ -342,17 +338,17 @@ type JSONUnknown struct {
 
 // JSONChange is one resource delta.
 type JSONChange struct {
-	Project  string           `json:"project"`
-	Address  string           `json:"address"`
-	Type     string           `json:"type"`
-	Action   string           `json:"action"`
-	Past     costreport.Money `json:"past"`
-	New      costreport.Money `json:"new"`
-	Diff     string           `json:"diff"`
-	Complete bool             `json:"complete"`
+	Project  string `json:"project"`
+	Address  string `json:"address"`
+	Type     string `json:"type"`
+	Action   string `json:"action"`
+	Past     Money  `json:"past"`
+	New      Money  `json:"new"`
+	Diff     string `json:"diff"`
+	Complete bool   `json:"complete"`
 }
 
-func jsonCosts(past, cur, diff costreport.Money, complete bool) JSONCosts {
+func jsonCosts(past, cur, diff Money, complete bool) JSONCosts {
 	c := JSONCosts{Past: past, New: cur, Diff: diff, Complete: complete}
 	if past.Valid && diff.Valid && !past.Value.IsZero() {
 		s := diff.Value.Mul(decimal.NewFromInt(100)).DivRound(past.Value, 4).String()
@@ -362,7 +358,7 @@ func jsonCosts(past, cur, diff costreport.Money, complete bool) JSONCosts {
 }
 
 // JSON renders the machine-readable result, indented, with a trailing newline.
-func JSON(r *costcheck.Result) ([]byte, error) {
+func JSON(r *Result) ([]byte, error) {
 	out := JSONResult{
 		Decision: r.Decision, Headline: Headline(r), Currency: r.Currency,
 		Total:       jsonCosts(r.Costs.Past, r.Costs.New, r.Costs.Diff, r.Costs.Complete),
@@ -373,15 +369,15 @@ func JSON(r *costcheck.Result) ([]byte, error) {
 		Sources:     r.Sources,
 	}
 	if out.Checks == nil {
-		out.Checks = []costcheck.Check{}
+		out.Checks = []Check{}
 	}
 	if out.Unsupported == nil {
-		out.Unsupported = []costcheck.Unsupported{}
+		out.Unsupported = []Unsupported{}
 	}
 	for _, p := range r.Costs.Projects {
 		jp := JSONProject{Name: p.Name, DisplayName: p.DisplayName, Path: p.Path, Errors: p.Errors, JSONCosts: jsonCosts(p.Past, p.New, p.Diff, p.Complete)}
 		if len(p.Errors) > 0 {
-			jp.New = costreport.Money{} // never report an errored project as $0
+			jp.New = Money{} // never report an errored project as $0
 		}
 		if jp.Errors == nil {
 			jp.Errors = []string{}

@@ -1,4 +1,4 @@
-package costmodel_test
+package cost_test
 
 import (
 	"encoding/json"
@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 
-	"github.com/acme-platform/golden-path/tools/internal/costmodel"
+	"github.com/acme-platform/golden-path/tools/internal/cost"
 )
 
 func TestDecodeUsageFile(t *testing.T) {
@@ -42,9 +42,9 @@ func TestDecodeUsageFile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			u, err := costmodel.DecodeUsageFile(strings.NewReader(tt.src), "u.yml")
+			u, err := cost.DecodeUsageFile(strings.NewReader(tt.src), "u.yml")
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, costmodel.ErrBadUsage) {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, cost.ErrBadUsage) {
 					t.Fatalf("error = %v, want ErrBadUsage containing %q", err, tt.wantErr)
 				}
 				return
@@ -81,7 +81,7 @@ resource_usage:
   google_storage_bucket.exact: {storage_gb: 1}
   google_storage_bucket.many[*]: {storage_gb: 2}
 `
-	u, err := costmodel.DecodeUsageFile(strings.NewReader(src), "u.yml")
+	u, err := cost.DecodeUsageFile(strings.NewReader(src), "u.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,8 +107,8 @@ resource_usage:
 	}
 }
 
-func cloudRun(cpuIdle bool, minInstances, memory string) costmodel.Resource {
-	return costmodel.Resource{Address: "google_cloud_run_v2_service.s", Type: "google_cloud_run_v2_service", Values: map[string]any{
+func cloudRun(cpuIdle bool, minInstances, memory string) cost.PlanResource {
+	return cost.PlanResource{Address: "google_cloud_run_v2_service.s", Type: "google_cloud_run_v2_service", Values: map[string]any{
 		"template": []any{map[string]any{
 			"scaling":    []any{map[string]any{"min_instance_count": json.Number(minInstances)}},
 			"containers": []any{map[string]any{"resources": []any{map[string]any{"cpu_idle": cpuIdle, "limits": map[string]any{"cpu": "2", "memory": memory}}}}},
@@ -116,9 +116,9 @@ func cloudRun(cpuIdle bool, minInstances, memory string) costmodel.Resource {
 	}}
 }
 
-func usageOf(t *testing.T, addr, body string) *costmodel.UsageFile {
+func usageOf(t *testing.T, addr, body string) *cost.UsageFile {
 	t.Helper()
-	u, err := costmodel.DecodeUsageFile(strings.NewReader("version: 0.1\nresource_usage:\n  "+addr+": "+body+"\n"), "u.yml")
+	u, err := cost.DecodeUsageFile(strings.NewReader("version: 0.1\nresource_usage:\n  "+addr+": "+body+"\n"), "u.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func usageOf(t *testing.T, addr, body string) *costmodel.UsageFile {
 
 type line struct{ Component, Quantity, Cost string }
 
-func lines(e *costmodel.Estimate) []line {
+func estimateLines(e *cost.Estimate) []line {
 	var out []line
 	for _, l := range e.Lines {
 		q, c := "unknown", "unknown"
@@ -144,7 +144,7 @@ func TestCompute(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
-		resource  costmodel.Resource
+		resource  cost.PlanResource
 		usage     string
 		want      []line
 		wantTotal string
@@ -197,7 +197,7 @@ func TestCompute(t *testing.T) {
 		},
 		{
 			name:     "kms_operations_per_10k",
-			resource: costmodel.Resource{Address: "google_kms_crypto_key.k", Type: "google_kms_crypto_key"},
+			resource: cost.PlanResource{Address: "google_kms_crypto_key.k", Type: "google_kms_crypto_key"},
 			usage:    "{key_versions: 2, monthly_key_operations: 50000}",
 			want: []line{
 				{"Key versions ", "2", "0.12"},
@@ -207,7 +207,7 @@ func TestCompute(t *testing.T) {
 		},
 		{
 			name:     "standard_bucket_with_egress",
-			resource: costmodel.Resource{Address: "google_storage_bucket.b", Type: "google_storage_bucket", Values: map[string]any{"storage_class": "STANDARD"}},
+			resource: cost.PlanResource{Address: "google_storage_bucket.b", Type: "google_storage_bucket", Values: map[string]any{"storage_class": "STANDARD"}},
 			usage: "{storage_gb: 100, monthly_class_a_operations: 20000, monthly_class_b_operations: 0, monthly_data_retrieval_gb: 0, " +
 				"monthly_egress_data_transfer_gb: {same_continent: 10, worldwide: 1, asia: 0, china: 0, australia: 0}}",
 			want: []line{
@@ -226,11 +226,11 @@ func TestCompute(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e, err := costmodel.Compute([]costmodel.Resource{tt.resource}, usageOf(t, tt.resource.Address, tt.usage), costmodel.ListPrices)
+			e, err := cost.Compute([]cost.PlanResource{tt.resource}, usageOf(t, tt.resource.Address, tt.usage), cost.ListPrices)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(lines(e), tt.want); diff != "" {
+			if diff := cmp.Diff(estimateLines(e), tt.want); diff != "" {
 				t.Errorf("lines (-got +want):\n%s", diff)
 			}
 			if got := e.Total.String(); got != tt.wantTotal {
@@ -245,13 +245,13 @@ func TestCompute(t *testing.T) {
 
 func TestComputeFreeAndUnmodeled(t *testing.T) {
 	t.Parallel()
-	rs := []costmodel.Resource{
+	rs := []cost.PlanResource{
 		{Address: "google_service_account.a", Type: "google_service_account"},
 		{Address: "google_pubsub_topic_iam_member.m", Type: "google_pubsub_topic_iam_member"},
 		{Address: "google_monitoring_alert_policy.p", Type: "google_monitoring_alert_policy"},
 		{Address: "google_cloud_scheduler_job.j", Type: "google_cloud_scheduler_job"},
 	}
-	e, err := costmodel.Compute(rs, usageOf(t, "x.y", "{}"), costmodel.ListPrices)
+	e, err := cost.Compute(rs, usageOf(t, "x.y", "{}"), cost.ListPrices)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,25 +267,25 @@ func TestComputeRejects(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
-		resource costmodel.Resource
+		resource cost.PlanResource
 		usage    string
-		prices   []costmodel.Price
+		prices   []cost.Price
 		wantErr  string
 	}{
-		{name: "missing_price", resource: costmodel.Resource{Address: "google_pubsub_topic.t", Type: "google_pubsub_topic"}, usage: "{monthly_message_data_tb: 1}",
-			prices: []costmodel.Price{}, wantErr: `no price for google_pubsub_topic "Message ingestion data"`},
+		{name: "missing_price", resource: cost.PlanResource{Address: "google_pubsub_topic.t", Type: "google_pubsub_topic"}, usage: "{monthly_message_data_tb: 1}",
+			prices: []cost.Price{}, wantErr: `no price for google_pubsub_topic "Message ingestion data"`},
 		{name: "zero_concurrency", resource: cloudRun(true, "0", "512Mi"), usage: "{monthly_requests: 1, average_request_duration_ms: 1, concurrent_requests_per_instance: 0}",
-			prices: costmodel.ListPrices, wantErr: "concurrent_requests_per_instance must be > 0"},
-		{name: "bad_memory", resource: cloudRun(true, "0", "lots"), usage: "{}", prices: costmodel.ListPrices, wantErr: `memory limit "lots"`},
-		{name: "coldline_bucket", resource: costmodel.Resource{Address: "google_storage_bucket.b", Type: "google_storage_bucket", Values: map[string]any{"storage_class": "COLDLINE"}},
-			usage: "{storage_gb: 1}", prices: costmodel.ListPrices, wantErr: "storage class COLDLINE"},
-		{name: "egress_beyond_first_tier", resource: costmodel.Resource{Address: "google_storage_bucket.b", Type: "google_storage_bucket"},
-			usage: "{monthly_egress_data_transfer_gb: {worldwide: 2000}}", prices: costmodel.ListPrices, wantErr: "first-TB tier"},
+			prices: cost.ListPrices, wantErr: "concurrent_requests_per_instance must be > 0"},
+		{name: "bad_memory", resource: cloudRun(true, "0", "lots"), usage: "{}", prices: cost.ListPrices, wantErr: `memory limit "lots"`},
+		{name: "coldline_bucket", resource: cost.PlanResource{Address: "google_storage_bucket.b", Type: "google_storage_bucket", Values: map[string]any{"storage_class": "COLDLINE"}},
+			usage: "{storage_gb: 1}", prices: cost.ListPrices, wantErr: "storage class COLDLINE"},
+		{name: "egress_beyond_first_tier", resource: cost.PlanResource{Address: "google_storage_bucket.b", Type: "google_storage_bucket"},
+			usage: "{monthly_egress_data_transfer_gb: {worldwide: 2000}}", prices: cost.ListPrices, wantErr: "first-TB tier"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := costmodel.Compute([]costmodel.Resource{tt.resource}, usageOf(t, tt.resource.Address, tt.usage), tt.prices)
+			_, err := cost.Compute([]cost.PlanResource{tt.resource}, usageOf(t, tt.resource.Address, tt.usage), tt.prices)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
 			}
@@ -298,7 +298,7 @@ func TestComputeRejects(t *testing.T) {
 // the prices of the fixtures (whose README documents them) and not by numbers typed in twice.
 func TestListPricesMatchFixtures(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join("..", "costreport", "testdata", "synthetic")
+	dir := filepath.Join("testdata", "synthetic")
 	type comp struct{ Type, Name, Unit, Price string }
 	found := map[string]map[comp]bool{}
 	var walk func(file, typ string, r map[string]any)
@@ -317,7 +317,7 @@ func TestListPricesMatchFixtures(t *testing.T) {
 			walk(file, typ, s.(map[string]any))
 		}
 	}
-	for _, p := range costmodel.ListPrices {
+	for _, p := range cost.ListPrices {
 		if !strings.HasSuffix(p.Source, ".json") {
 			continue
 		}

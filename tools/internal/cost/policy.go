@@ -1,11 +1,7 @@
-// Package costpolicy loads a service's cost policy: a YAML file with money limits for the whole
-// change (budget, increase in $ and %, decrease) and per-project rules (the same limits plus
-// resource caps, unknown and unsupported cost handling), overridable per project by a glob on the
-// project's name, display name or path. Every limit has a warn and a fail level.
-//
-// Decoding is strict (an unknown key is an error, so a typo never disables a rule). It does not
-// evaluate anything: see costcheck.
-package costpolicy
+package cost
+
+// This file loads a cost policy. Decoding is strict: an unknown key is an error, so a typo never
+// disables a rule.
 
 import (
 	"bytes"
@@ -62,15 +58,10 @@ type MoneyRules struct {
 	MaxDecrease *Threshold `yaml:"max_decrease"`
 }
 
-// Level is how a finding of a kind is treated.
-type Level string
-
-// Levels.
-const (
-	Ignore Level = "ignore"
-	Warn   Level = "warn"
-	Fail   Level = "fail"
-)
+// Ignore is the policy level that turns a kind of finding off. A policy treats unknown and
+// unsupported costs at one of the levels Ignore, Warn or Fail; a check reports the level it was
+// given, so the levels are check statuses and never a second type beside Status.
+const Ignore Status = "ignore"
 
 // ResourceCap limits the monthly cost of each resource matching an address glob or a resource type;
 // subresources count towards their resource.
@@ -95,11 +86,11 @@ type ProjectRules struct {
 	MoneyRules   `yaml:",inline"`
 	ResourceCaps []ResourceCap `yaml:"resource_caps"`
 	// UnknownCost is how resources with null (usage-based, no usage given) costs are treated.
-	UnknownCost Level `yaml:"unknown_cost"`
+	UnknownCost Status `yaml:"unknown_cost"`
 	// RequireUsageFor lists resource types whose unknown costs always fail.
 	RequireUsageFor []string `yaml:"require_usage_for"`
 	// Unsupported is how resource types Infracost cannot price are treated.
-	Unsupported Level `yaml:"unsupported"`
+	Unsupported Status `yaml:"unsupported"`
 	// UnsupportedAllow lists unsupported types that are accepted silently.
 	UnsupportedAllow []string `yaml:"unsupported_allow"`
 }
@@ -121,8 +112,8 @@ const (
 // ErrInvalid marks a policy that cannot be used.
 var ErrInvalid = errors.New("invalid cost policy")
 
-// Decode reads and validates a policy. name is used in error messages.
-func Decode(r io.Reader, name string) (*Policy, error) {
+// DecodePolicy reads and validates a policy. name is used in error messages.
+func DecodePolicy(r io.Reader, name string) (*Policy, error) {
 	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -301,7 +292,7 @@ func (r ProjectRules) validate(where string) []error {
 			errs = append(errs, fmt.Errorf("%s: warn %s is above fail %s", w, t.Warn, t.Fail))
 		}
 	}
-	for name, l := range map[string]Level{"unknown_cost": r.UnknownCost, "unsupported": r.Unsupported} {
+	for name, l := range map[string]Status{"unknown_cost": r.UnknownCost, "unsupported": r.Unsupported} {
 		switch l {
 		case "", Ignore, Warn, Fail:
 		default:
@@ -311,14 +302,14 @@ func (r ProjectRules) validate(where string) []error {
 	return errs
 }
 
-// Project identifies a project for override matching.
-type Project struct {
+// ProjectID identifies a project for override matching.
+type ProjectID struct {
 	Name, DisplayName, Path string
 }
 
 // For returns the rules for a project: the defaults, then each matching override in file order, a
 // rule set in an override replacing the earlier one. It also returns the matching globs.
-func (p *Policy) For(pr Project) (ProjectRules, []string) {
+func (p *Policy) For(pr ProjectID) (ProjectRules, []string) {
 	r := p.ProjectDefaults
 	var matched []string
 	for _, o := range p.Projects {
@@ -337,7 +328,7 @@ func (p *Policy) For(pr Project) (ProjectRules, []string) {
 	return r, matched
 }
 
-func matches(glob string, pr Project) bool {
+func matches(glob string, pr ProjectID) bool {
 	for _, s := range []string{pr.Name, pr.DisplayName, pr.Path} {
 		if s == "" {
 			continue

@@ -1,4 +1,4 @@
-package costcheck
+package cost
 
 import (
 	"context"
@@ -12,8 +12,6 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
-
-	"github.com/acme-platform/golden-path/tools/internal/costreport"
 )
 
 // RegoQuery is Infracost's policy query: each result is {"msg": string, "failed": bool}.
@@ -143,12 +141,12 @@ func (r *Rego) Eval(ctx context.Context, input map[string]any) ([]Check, error) 
 
 // regoInput is the combined Infracost root (as `infracost output` would write it) with the totals
 // replaced by the recomputed ones: null when unknown, never a guessed 0.
-func regoInput(r *costreport.Report, c costreport.Costs) map[string]any {
+func regoInput(r *Report, c Costs) map[string]any {
 	in := make(map[string]any, len(r.Raw)+3)
 	for k, v := range r.Raw {
 		in[k] = v
 	}
-	money := func(m costreport.Money) any {
+	money := func(m Money) any {
 		if !m.Valid {
 			return nil
 		}

@@ -1,12 +1,8 @@
-// Package costmodel estimates a Terraform stack's monthly cost offline: it reads an Infracost usage
-// file (version 0.1), takes the resources and attributes of a `terraform show -json` plan, applies
-// Infracost's own quantity formulas for the GCP types the golden path deploys and multiplies by a
-// fixed list-price table. It gives the README's worked example and checks that a usage file covers
-// every usage-based resource of the stack with every key Infracost reads.
-//
-// It is a model, not Infracost: one price per component (no tiers, no free tiers, no regional
-// prices beyond the table), no pricing API. The real `infracost breakdown` run may differ.
-package costmodel
+package cost
+
+// This file and model.go, prices.go, estimate.go are the offline cost model: a model, not
+// Infracost: one price per component (no tiers, no free tiers, no regional prices beyond the
+// table), no pricing API. The real `infracost breakdown` run may differ.
 
 import (
 	"errors"
