@@ -12,8 +12,9 @@ import (
 
 	costpolicies "github.com/acme-platform/golden-path/policies/cost"
 	"github.com/acme-platform/golden-path/tools/internal/cost"
-	"github.com/acme-platform/golden-path/tools/internal/costpost"
 	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/github"
+	"github.com/acme-platform/golden-path/tools/internal/httpretry"
 )
 
 func badInput(err error) error { return exitcode.New(exitcode.BadInput, err) }
@@ -240,7 +241,7 @@ func post(ctx context.Context, c *config, getenv func(string) string, md string,
 			}
 			event = b
 		}
-		n, err := costpost.PRNumber(getenv("GITHUB_REF"), event)
+		n, err := github.PRNumber(getenv("GITHUB_REF"), event)
 		if err != nil {
 			return badInput(fmt.Errorf("post comment: %w", err))
 		}
@@ -250,15 +251,19 @@ func post(ctx context.Context, c *config, getenv func(string) string, md string,
 	if token == "" {
 		return badInput(errors.New("post comment: GITHUB_TOKEN is not set"))
 	}
-	client := &costpost.Client{BaseURL: c.apiURL, Owner: owner, Repo: repo, Token: token}
+	retry := &httpretry.Transport{}
 	if s := getenv("COSTGATE_MAX_ATTEMPTS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
 			return badInput(fmt.Errorf("COSTGATE_MAX_ATTEMPTS %q is not a positive integer", s))
 		}
-		client.MaxAttempts = n
+		retry.MaxTries = n
 	}
-	res, err := client.Upsert(ctx, pr, cost.Marker, md)
+	client, err := github.New(github.Config{BaseURL: c.apiURL, Owner: owner, Repo: repo, Token: token, Retry: retry})
+	if err != nil {
+		return badInput(fmt.Errorf("post comment: %w", err))
+	}
+	res, err := client.UpsertComment(ctx, pr, cost.Marker, md)
 	if err != nil {
 		return exitcode.Errorf(exitcode.Remote, "post comment: %w", err)
 	}
