@@ -246,8 +246,14 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 		}
 		c.opts.Excerpt = ex
 	}
-	c.opts.Now, c.opts.Sleep = d.now, d.sleep
-	c.opts.ResearchDelay = 3 * time.Second
+	retry := &httpretry.Transport{
+		Base:  d.transport,
+		Sleep: d.sleep,
+		OnRetry: func(r httpretry.Retry) {
+			fmt.Fprintf(stderr, "retry: %s %s answered %d (try %d), waiting %s\n", r.Method, r.Path, r.Status, r.Try, r.Wait.Round(time.Millisecond))
+		},
+	}
+	c.opts.Now, c.opts.Retry = d.now, retry
 
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -257,13 +263,7 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 	if creds.For(flavour) {
 		client, err = jira.New(jira.Config{
 			BaseURL: c.baseURL, Flavour: flavour, Credentials: creds,
-			Transport: &httpretry.Transport{
-				Base:  d.transport,
-				Sleep: d.sleep,
-				OnRetry: func(r httpretry.Retry) {
-					fmt.Fprintf(stderr, "retry: %s %s answered %d (try %d), waiting %s\n", r.Method, r.Path, r.Status, r.Try, r.Wait.Round(time.Millisecond))
-				},
-			},
+			Transport: retry,
 		})
 		if err != nil {
 			return fail(exitcode.BadInput, err)
