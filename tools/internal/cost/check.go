@@ -45,8 +45,8 @@ func worst(a, b Status) Status {
 	return a
 }
 
-// Check is the outcome of one rule in one scope.
-type Check struct {
+// check is the outcome of one rule in one scope.
+type check struct {
 	Name     string `json:"name"`
 	Scope    string `json:"scope"`
 	Status   Status `json:"status"`
@@ -55,8 +55,8 @@ type Check struct {
 	Message  string `json:"message"`
 }
 
-// Unsupported is a resource type Infracost cannot price, in one project.
-type Unsupported struct {
+// unsupported is a resource type Infracost cannot price, in one project.
+type unsupported struct {
 	Project string `json:"project"`
 	Type    string `json:"type"`
 	Count   int    `json:"count"`
@@ -67,25 +67,25 @@ type Unsupported struct {
 type Result struct {
 	Decision    Status
 	Currency    string
-	Costs       Costs
-	Checks      []Check
-	Unknown     []UnknownCost
-	Unsupported []Unsupported
+	Costs       costs
+	Checks      []check
+	Unknown     []unknownCost
+	Unsupported []unsupported
 	Sources     []string
 }
 
-// ErrCurrencyMismatch means the Infracost currency differs from the policy's: bad input.
-var ErrCurrencyMismatch = errors.New("currency mismatch")
+// errCurrencyMismatch means the Infracost currency differs from the policy's: bad input.
+var errCurrencyMismatch = errors.New("currency mismatch")
 
 // Evaluate applies the policy (and the Rego policies, when rg is not nil) to a merged report.
 func Evaluate(ctx context.Context, r *Report, p *Policy, rg *Rego) (*Result, error) {
 	if r.Currency != p.Currency {
 		return nil, fmt.Errorf("%w: infracost reports %s but the policy is in %s; run infracost with INFRACOST_CURRENCY=%s or change the policy",
-			ErrCurrencyMismatch, r.Currency, p.Currency, p.Currency)
+			errCurrencyMismatch, r.Currency, p.Currency, p.Currency)
 	}
-	costs := Analyze(r)
+	costs := analyze(r)
 	res := &Result{Currency: r.Currency, Costs: costs, Sources: r.Source}
-	f := Formatter{Currency: r.Currency}
+	f := formatter{Currency: r.Currency}
 
 	errored := []string{}
 	for _, pc := range costs.Projects {
@@ -98,11 +98,11 @@ func Evaluate(ctx context.Context, r *Report, p *Policy, rg *Rego) (*Result, err
 
 	for _, pc := range costs.Projects {
 		scope := "project " + pc.Label()
-		rules, _ := p.For(ProjectID{Name: pc.Name, DisplayName: pc.DisplayName, Path: pc.Path})
+		rules, _ := p.For(projectID{Name: pc.Name, DisplayName: pc.DisplayName, Path: pc.Path})
 		res.Checks = append(res.Checks, projectErrorCheck(scope, pc))
 		res.Unknown = append(res.Unknown, pc.Unknown...)
 		for _, t := range sortedKeys(pc.Unsupported) {
-			res.Unsupported = append(res.Unsupported, Unsupported{Project: pc.Label(), Type: t, Count: pc.Unsupported[t], Allowed: slices.Contains(rules.UnsupportedAllow, t)})
+			res.Unsupported = append(res.Unsupported, unsupported{Project: pc.Label(), Type: t, Count: pc.Unsupported[t], Allowed: slices.Contains(rules.UnsupportedAllow, t)})
 		}
 		if len(pc.Errors) > 0 {
 			continue // its costs are unknown; the project_errors check already fails
@@ -137,7 +137,7 @@ func Evaluate(ctx context.Context, r *Report, p *Policy, rg *Rego) (*Result, err
 }
 
 type scopeFigures struct {
-	past, cur, diff Money
+	past, cur, diff money
 	complete        bool
 	errored         []string
 }
@@ -164,8 +164,8 @@ func limitString(t Threshold, format func(decimal.Decimal) string) string {
 	return strings.Join(parts, ", ")
 }
 
-func moneyChecks(f Formatter, scope string, m MoneyRules, fig scopeFigures) []Check {
-	var out []Check
+func moneyChecks(f formatter, scope string, m MoneyRules, fig scopeFigures) []check {
+	var out []check
 	// Errored projects make every total a lower bound that can never pass on its own.
 	atLeastWarn := func(s Status) Status {
 		if len(fig.errored) > 0 {
@@ -186,7 +186,7 @@ func moneyChecks(f Formatter, scope string, m MoneyRules, fig scopeFigures) []Ch
 	}
 
 	if b := m.MonthlyBudget; b != nil {
-		c := Check{Name: "monthly_budget", Scope: scope, Observed: observedNew, Limit: limitString(b.Threshold, f.Money)}
+		c := check{Name: "monthly_budget", Scope: scope, Observed: observedNew, Limit: limitString(b.Threshold, f.Money)}
 		st := level(fig.cur.Value, b.Threshold)
 		switch {
 		case st == Pass:
@@ -208,7 +208,7 @@ func moneyChecks(f Formatter, scope string, m MoneyRules, fig scopeFigures) []Ch
 	var incStatus Status
 	var incChecked bool
 	if t := m.MaxIncrease; t != nil {
-		c := Check{Name: "max_increase", Scope: scope, Limit: limitString(*t, f.Money)}
+		c := check{Name: "max_increase", Scope: scope, Limit: limitString(*t, f.Money)}
 		if !fig.diff.Valid {
 			c.Status, c.Observed = Warn, "unknown"
 			c.Message = "No baseline (past cost): the increase cannot be computed. Run infracost diff --compare-to the base branch."
@@ -223,7 +223,7 @@ func moneyChecks(f Formatter, scope string, m MoneyRules, fig scopeFigures) []Ch
 		out = append(out, c)
 	}
 	if t := m.MaxIncreasePct; t != nil {
-		c := Check{Name: "max_increase_pct", Scope: scope, Limit: limitString(*t, Percent)}
+		c := check{Name: "max_increase_pct", Scope: scope, Limit: limitString(*t, percent)}
 		switch {
 		case !fig.diff.Valid:
 			c.Status, c.Observed = Warn, "unknown"
@@ -239,7 +239,7 @@ func moneyChecks(f Formatter, scope string, m MoneyRules, fig scopeFigures) []Ch
 			}
 		default:
 			pct := fig.diff.Value.Mul(decimal.NewFromInt(100)).DivRound(fig.past.Value, 4)
-			c.Observed = SignedPercent(pct)
+			c.Observed = signedPercent(pct)
 			c.Status = level(pct, *t)
 			c.Message = map[Status]string{Pass: "Relative increase within limit.", Warn: "Relative increase above the warn level.", Fail: "Relative increase above the limit."}[c.Status]
 		}
@@ -248,7 +248,7 @@ func moneyChecks(f Formatter, scope string, m MoneyRules, fig scopeFigures) []Ch
 		out = append(out, c)
 	}
 	if t := m.MaxDecrease; t != nil {
-		c := Check{Name: "max_decrease", Scope: scope, Limit: limitString(*t, f.Money)}
+		c := check{Name: "max_decrease", Scope: scope, Limit: limitString(*t, f.Money)}
 		if !fig.diff.Valid {
 			c.Status, c.Observed = Warn, "unknown"
 			c.Message = "No baseline (past cost): the decrease cannot be computed."
@@ -268,8 +268,8 @@ func moneyChecks(f Formatter, scope string, m MoneyRules, fig scopeFigures) []Ch
 	return out
 }
 
-func projectErrorCheck(scope string, pc ProjectCosts) Check {
-	c := Check{Name: "project_errors", Scope: scope, Observed: fmt.Sprint(len(pc.Errors)), Limit: "0", Status: Pass, Message: "Infracost evaluated the project."}
+func projectErrorCheck(scope string, pc projectCosts) check {
+	c := check{Name: "project_errors", Scope: scope, Observed: fmt.Sprint(len(pc.Errors)), Limit: "0", Status: Pass, Message: "Infracost evaluated the project."}
 	if len(pc.Errors) > 0 {
 		c.Status = Fail
 		c.Message = "Cost unknown, not $0: " + strings.Join(pc.Errors, "; ")
@@ -277,9 +277,9 @@ func projectErrorCheck(scope string, pc ProjectCosts) Check {
 	return c
 }
 
-func capCheck(f Formatter, scope string, rc ResourceCap, pc ProjectCosts) Check {
-	c := Check{Name: "resource_cap", Scope: scope, Limit: limitString(rc.Threshold, f.Money), Status: Pass}
-	var worstCost *ResourceCost
+func capCheck(f formatter, scope string, rc resourceCap, pc projectCosts) check {
+	c := check{Name: "resource_cap", Scope: scope, Limit: limitString(rc.Threshold, f.Money), Status: Pass}
+	var worstCost *resourceCost
 	var offenders []string
 	matched := 0
 	for i, r := range pc.Resources {
@@ -316,11 +316,11 @@ func capCheck(f Formatter, scope string, rc ResourceCap, pc ProjectCosts) Check 
 	return c
 }
 
-func unknownCheck(scope string, rules ProjectRules, pc ProjectCosts) (Check, bool) {
+func unknownCheck(scope string, rules ProjectRules, pc projectCosts) (check, bool) {
 	if rules.UnknownCost == Ignore {
-		return Check{}, false
+		return check{}, false
 	}
-	c := Check{Name: "unknown_cost", Scope: scope, Observed: fmt.Sprint(len(pc.Unknown)), Limit: "0", Status: Pass, Message: "Every cost component was estimated."}
+	c := check{Name: "unknown_cost", Scope: scope, Observed: fmt.Sprint(len(pc.Unknown)), Limit: "0", Status: Pass, Message: "Every cost component was estimated."}
 	if len(pc.Unknown) > 0 {
 		c.Status = rules.UnknownCost
 		c.Message = fmt.Sprintf("%d resource(s) have costs Infracost could not estimate without usage: %s.", len(pc.Unknown), listAddresses(pc.Unknown, 5))
@@ -328,8 +328,8 @@ func unknownCheck(scope string, rules ProjectRules, pc ProjectCosts) (Check, boo
 	return c, true
 }
 
-func requireUsageCheck(scope string, types []string, pc ProjectCosts) Check {
-	c := Check{Name: "require_usage", Scope: scope, Limit: "0", Status: Pass}
+func requireUsageCheck(scope string, types []string, pc projectCosts) check {
+	c := check{Name: "require_usage", Scope: scope, Limit: "0", Status: Pass}
 	var missing []string
 	for _, r := range pc.Resources {
 		if slices.Contains(types, r.Type) && r.Priced == 0 && r.Unpriced > 0 {
@@ -346,9 +346,9 @@ func requireUsageCheck(scope string, types []string, pc ProjectCosts) Check {
 	return c
 }
 
-func unsupportedCheck(scope string, rules ProjectRules, pc ProjectCosts) (Check, bool) {
+func unsupportedCheck(scope string, rules ProjectRules, pc projectCosts) (check, bool) {
 	if rules.Unsupported == Ignore {
-		return Check{}, false
+		return check{}, false
 	}
 	var bad, allowed []string
 	n := 0
@@ -360,7 +360,7 @@ func unsupportedCheck(scope string, rules ProjectRules, pc ProjectCosts) (Check,
 		n += pc.Unsupported[t]
 		bad = append(bad, fmt.Sprintf("%s ×%d", t, pc.Unsupported[t]))
 	}
-	c := Check{Name: "unsupported", Scope: scope, Observed: fmt.Sprint(n), Limit: "0", Status: Pass, Message: "Every resource type is supported by Infracost."}
+	c := check{Name: "unsupported", Scope: scope, Observed: fmt.Sprint(n), Limit: "0", Status: Pass, Message: "Every resource type is supported by Infracost."}
 	if n > 0 {
 		c.Status = rules.Unsupported
 		c.Message = "Not priced by Infracost: " + strings.Join(bad, ", ") + "."
@@ -371,7 +371,7 @@ func unsupportedCheck(scope string, rules ProjectRules, pc ProjectCosts) (Check,
 	return c, true
 }
 
-func listAddresses(us []UnknownCost, max int) string {
+func listAddresses(us []unknownCost, max int) string {
 	var parts []string
 	for i, u := range us {
 		if i == max {

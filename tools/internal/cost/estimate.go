@@ -22,7 +22,7 @@ var services = map[string]string{
 var serviceOrder = []string{"Cloud Run", "Pub/Sub", "BigQuery", "Cloud Storage", "Cloud KMS"}
 
 // ByService sums the known costs per Google Cloud service, for the services that have lines.
-func (e *Estimate) ByService() (names []string, totals map[string]decimal.Decimal) {
+func (e *estimate) ByService() (names []string, totals map[string]decimal.Decimal) {
 	totals = map[string]decimal.Decimal{}
 	for _, l := range e.Lines {
 		totals[services[l.Type]] = totals[services[l.Type]].Add(l.Cost)
@@ -36,7 +36,7 @@ func (e *Estimate) ByService() (names []string, totals map[string]decimal.Decima
 }
 
 // Markdown renders the estimate as two tables: per service, then per component with its formula.
-func (e *Estimate) Markdown() string {
+func (e *estimate) Markdown() string {
 	var b strings.Builder
 	names, totals := e.ByService()
 	b.WriteString("| Service | Monthly cost (USD) | Share |\n|---|---:|---:|\n")
@@ -78,34 +78,34 @@ func quantity(d decimal.Decimal) string { return group(d.Round(7).String()) }
 // Report returns the estimate as an Infracost breakdown of a new stack (one project, baseline $0:
 // what `infracost breakdown` of a first plan reports) so that the cost gate can be evaluated on it,
 // with a null cost for each unknown line.
-func (e *Estimate) Report(project, path string) *Report {
-	var resources []Resource
+func (e *estimate) Report(name, path string) *Report {
+	var resources []resource
 	index := map[string]int{}
 	for _, l := range e.Lines {
 		i, ok := index[l.Address]
 		if !ok {
 			i = len(resources)
 			index[l.Address] = i
-			resources = append(resources, Resource{Name: l.Address, ResourceType: l.Type})
+			resources = append(resources, resource{Name: l.Address, ResourceType: l.Type})
 		}
-		c := Component{Name: l.Component, Unit: l.Unit, Price: Known(l.Price)}
+		c := component{Name: l.Component, Unit: l.Unit, Price: known(l.Price)}
 		if l.Known {
-			c.MonthlyQuantity, c.MonthlyCost = Known(l.Quantity), Known(l.Cost)
+			c.MonthlyQuantity, c.MonthlyCost = known(l.Quantity), known(l.Cost)
 		}
 		resources[i].CostComponents = append(resources[i].CostComponents, c)
 	}
-	total := Known(e.Total)
-	zero := Known(decimal.Zero)
-	bd := &Breakdown{Resources: resources, TotalMonthlyCost: total}
-	past := &Breakdown{TotalMonthlyCost: zero}
+	total := known(e.Total)
+	zero := known(decimal.Zero)
+	bd := &breakdown{Resources: resources, TotalMonthlyCost: total}
+	past := &breakdown{TotalMonthlyCost: zero}
 	return &Report{
-		Version:              SupportedVersion,
+		Version:              supportedVersion,
 		Currency:             "USD",
-		Projects:             []Project{{Name: project, Metadata: ProjectMetadata{Path: path}, PastBreakdown: past, Breakdown: bd}},
+		Projects:             []project{{Name: name, Metadata: projectMetadata{Path: path}, PastBreakdown: past, Breakdown: bd}},
 		TotalMonthlyCost:     total,
 		PastTotalMonthlyCost: zero,
 		DiffTotalMonthlyCost: total,
-		Summary:              Summary{TotalDetectedResources: len(resources) + e.Free, TotalSupportedResources: len(resources), TotalNoPriceResources: e.Free},
+		Summary:              summary{TotalDetectedResources: len(resources) + e.Free, TotalSupportedResources: len(resources), TotalNoPriceResources: e.Free},
 		Source:               []string{"costmodel"},
 	}
 }

@@ -1,4 +1,4 @@
-package cost_test
+package cost
 
 import (
 	"bytes"
@@ -13,35 +13,33 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/acme-platform/golden-path/tools/internal/cost"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // decodeFixture reads a fixture under its base name, the name the comment's inputs line shows.
-func decodeFixture(t testing.TB, name string) *cost.Report {
+func decodeFixture(t testing.TB, name string) *Report {
 	t.Helper()
-	r, err := cost.DecodeReport(bytes.NewReader(readFixture(t, name)), filepath.Base(name))
+	r, err := DecodeReport(bytes.NewReader(readFixture(t, name)), filepath.Base(name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-func evaluate(t testing.TB, files ...string) *cost.Result {
+func evaluate(t testing.TB, files ...string) *Result {
 	t.Helper()
-	var rs []*cost.Report
+	var rs []*Report
 	for _, f := range files {
 		rs = append(rs, decodeFixture(t, f))
 	}
-	rep, err := cost.Merge(rs...)
+	rep, err := Merge(rs...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := servicePolicy(t)
 	rg := builtinRego(t)
-	res, err := cost.Evaluate(context.Background(), rep, p, rg)
+	res, err := Evaluate(context.Background(), rep, p, rg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,13 +90,13 @@ func TestGolden(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := evaluate(t, tt.files...)
-			md := cost.Markdown(r, cost.Options{})
-			if !strings.HasPrefix(md, cost.Marker+"\n") {
+			md := Markdown(r, Options{})
+			if !strings.HasPrefix(md, Marker+"\n") {
 				t.Errorf("markdown does not start with the marker line")
 			}
 			golden(t, tt.name+".md", []byte(md))
-			golden(t, tt.name+".txt", []byte(cost.Text(r)))
-			js, err := cost.JSON(r)
+			golden(t, tt.name+".txt", []byte(Text(r)))
+			js, err := JSON(r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,7 +121,7 @@ func TestHeadline(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := cost.Headline(evaluate(t, tt.files...)); got != tt.want {
+			if got := headline(evaluate(t, tt.files...)); got != tt.want {
 				t.Errorf("Headline = %q, want %q", got, tt.want)
 			}
 		})
@@ -132,7 +130,7 @@ func TestHeadline(t *testing.T) {
 
 // bigReport has n resources in one project, each a changed resource with a null component, so
 // that every section of the comment grows with n.
-func bigReport(t *testing.T, n int) *cost.Report {
+func bigReport(t *testing.T, n int) *Report {
 	t.Helper()
 	var past, cur []any
 	for i := range n {
@@ -151,7 +149,7 @@ func bigReport(t *testing.T, n int) *cost.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := cost.DecodeReport(bytes.NewReader(b), "big.json")
+	r, err := DecodeReport(bytes.NewReader(b), "big.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +158,7 @@ func bigReport(t *testing.T, n int) *cost.Report {
 
 func TestMarkdownTruncation(t *testing.T) {
 	t.Parallel()
-	p, err := cost.DecodePolicy(strings.NewReader("version: 1\ncurrency: USD\ntotal:\n  monthly_budget: {fail: 10}\n"), "p.yaml")
+	p, err := DecodePolicy(strings.NewReader("version: 1\ncurrency: USD\ntotal:\n  monthly_budget: {fail: 10}\n"), "p.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,21 +175,21 @@ func TestMarkdownTruncation(t *testing.T) {
 			wantContain: []string{"#### Policy checks", "❌ | monthly_budget", "- … and"},
 			wantAbsent:  []string{"<details>"}},
 		{name: "tiny_limit_keeps_failures_and_marks_cut", resources: 3000, maxChars: 1200,
-			wantContain: []string{cost.Marker, "Monthly estimate increased", "truncated"}},
+			wantContain: []string{Marker, "Monthly estimate increased", "truncated"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := cost.Evaluate(t.Context(), bigReport(t, tt.resources), p, nil)
+			r, err := Evaluate(t.Context(), bigReport(t, tt.resources), p, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			md := cost.Markdown(r, cost.Options{MaxChars: tt.maxChars})
+			md := Markdown(r, Options{MaxChars: tt.maxChars})
 			limit := tt.maxChars
 			if limit == 0 {
-				limit = cost.GitHubMaxComment
+				limit = githubMaxComment
 			}
-			if len(md) > limit || utf8.RuneCountInString(md) > cost.GitHubMaxComment {
+			if len(md) > limit || utf8.RuneCountInString(md) > githubMaxComment {
 				t.Errorf("comment is %d bytes, limit %d", len(md), limit)
 			}
 			if !utf8.ValidString(md) {
@@ -214,19 +212,19 @@ func TestMarkdownTruncation(t *testing.T) {
 func TestMarkdownEscapesTableCells(t *testing.T) {
 	t.Parallel()
 	b := []byte(`{"version":"0.2","currency":"USD","projects":[{"name":"a|b\nc","metadata":{},"pastBreakdown":{"resources":[]},"breakdown":{"resources":[{"name":"x.y","costComponents":[{"name":"n","monthlyCost":"1"}]}]}}]}`)
-	rep, err := cost.DecodeReport(bytes.NewReader(b), "in.json")
+	rep, err := DecodeReport(bytes.NewReader(b), "in.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := cost.DecodePolicy(strings.NewReader("version: 1\ncurrency: USD\n"), "p.yaml")
+	p, err := DecodePolicy(strings.NewReader("version: 1\ncurrency: USD\n"), "p.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := cost.Evaluate(t.Context(), rep, p, nil)
+	r, err := Evaluate(t.Context(), rep, p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := cost.Markdown(r, cost.Options{})
+	md := Markdown(r, Options{})
 	if !strings.Contains(md, `| a\|b c | $0.00 | $1.00 | +$1.00 |  |`) {
 		t.Errorf("project row not escaped:\n%s", md)
 	}
@@ -235,6 +233,6 @@ func TestMarkdownEscapesTableCells(t *testing.T) {
 func BenchmarkMarkdown(b *testing.B) {
 	r := evaluate(b, "synthetic/gcp_pr.json", "synthetic/missing_past_totals.json")
 	for b.Loop() {
-		_ = cost.Markdown(r, cost.Options{})
+		_ = Markdown(r, Options{})
 	}
 }
