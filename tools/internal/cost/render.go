@@ -300,7 +300,7 @@ type jsonResult struct {
 	Decision       Status        `json:"decision"`
 	Headline       string        `json:"headline"`
 	Currency       string        `json:"currency"`
-	Total          JSONCosts     `json:"total"`
+	Total          jsonCosts     `json:"total"`
 	Projects       []jsonProject `json:"projects"`
 	Checks         []check       `json:"checks"`
 	Unknown        []string      `json:"unknown"`
@@ -310,8 +310,8 @@ type jsonResult struct {
 	Sources        []string      `json:"sources"`
 }
 
-// JSONCosts are exact decimal strings; null when unknown. "complete" false = new is a lower bound.
-type JSONCosts struct {
+// jsonCosts are exact decimal strings; null when unknown. "complete" false = new is a lower bound.
+type jsonCosts struct {
 	Past     money   `json:"past"`
 	New      money   `json:"new"`
 	Diff     money   `json:"diff"`
@@ -325,7 +325,7 @@ type jsonProject struct {
 	DisplayName string   `json:"display_name,omitempty"`
 	Path        string   `json:"path,omitempty"`
 	Errors      []string `json:"errors"`
-	JSONCosts
+	jsonCosts
 }
 
 // jsonChange is one resource delta.
@@ -340,8 +340,8 @@ type jsonChange struct {
 	Complete bool   `json:"complete"`
 }
 
-func jsonCosts(past, cur, diff money, complete bool) JSONCosts {
-	c := JSONCosts{Past: past, New: cur, Diff: diff, Complete: complete}
+func figuresJSON(past, cur, diff money, complete bool) jsonCosts {
+	c := jsonCosts{Past: past, New: cur, Diff: diff, Complete: complete}
 	if past.Valid && diff.Valid && !past.Value.IsZero() {
 		s := diff.Value.Mul(decimal.NewFromInt(100)).DivRound(past.Value, 4).String()
 		c.DiffPct = &s
@@ -353,7 +353,7 @@ func jsonCosts(past, cur, diff money, complete bool) JSONCosts {
 func JSON(r *Result) ([]byte, error) {
 	out := jsonResult{
 		Decision: r.Decision, Headline: headline(r), Currency: r.Currency,
-		Total:       jsonCosts(r.Costs.Past, r.Costs.New, r.Costs.Diff, r.Costs.Complete),
+		Total:       figuresJSON(r.Costs.Past, r.Costs.New, r.Costs.Diff, r.Costs.Complete),
 		Projects:    []jsonProject{},
 		Checks:      r.Checks,
 		Unknown:     r.UnknownAddresses(),
@@ -367,7 +367,7 @@ func JSON(r *Result) ([]byte, error) {
 		out.Unsupported = []unsupported{}
 	}
 	for _, p := range r.Costs.Projects {
-		jp := jsonProject{Name: p.Name, DisplayName: p.DisplayName, Path: p.Path, Errors: p.Errors, JSONCosts: jsonCosts(p.Past, p.New, p.Diff, p.Complete)}
+		jp := jsonProject{Name: p.Name, DisplayName: p.DisplayName, Path: p.Path, Errors: p.Errors, jsonCosts: figuresJSON(p.Past, p.New, p.Diff, p.Complete)}
 		if len(p.Errors) > 0 {
 			jp.New = money{} // never report an errored project as $0
 		}
