@@ -98,7 +98,7 @@ func Evaluate(ctx context.Context, r *Report, p *Policy, rg *Rego) (*Result, err
 
 	for _, pc := range costs.Projects {
 		scope := "project " + pc.Label()
-		rules, _ := p.For(projectID{Name: pc.Name, DisplayName: pc.DisplayName, Path: pc.Path})
+		rules, _ := p.For(pc.projectID)
 		res.Checks = append(res.Checks, projectErrorCheck(scope, pc))
 		res.Unknown = append(res.Unknown, pc.Unknown...)
 		for _, t := range sortedKeys(pc.Unsupported) {

@@ -21,7 +21,7 @@ type costs struct {
 
 // projectCosts are the recomputed figures of one project.
 type projectCosts struct {
-	Name, DisplayName, Path string
+	projectID // name, display name and metadata.path
 	// Errors is metadata.errors; a project with errors has unknown costs (New and Past invalid).
 	Errors []string
 	// Past is the baseline (pastBreakdown) total, unknown when there is no baseline.
@@ -125,7 +125,7 @@ func analyze(r *Report) costs {
 
 func analyzeProject(p project) projectCosts {
 	pc := projectCosts{
-		Name: p.Name, DisplayName: p.DisplayName, Path: p.Metadata.Path,
+		projectID:   projectID{Name: p.Name, DisplayName: p.DisplayName, Path: p.Metadata.Path},
 		Unsupported: map[string]int{},
 		Complete:    true,
 	}

@@ -302,7 +302,7 @@ func (r ProjectRules) validate(where string) []error {
 	return errs
 }
 
-// projectID identifies a project for override matching.
+// projectID identifies a project: its figures carry it and overrides match on it.
 type projectID struct {
 	Name, DisplayName, Path string
 }
