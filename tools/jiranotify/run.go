@@ -250,7 +250,11 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 		Base:  d.transport,
 		Sleep: d.sleep,
 		OnRetry: func(r httpretry.Retry) {
-			fmt.Fprintf(stderr, "retry: %s %s answered %d (try %d), waiting %s\n", r.Method, r.Path, r.Status, r.Try, r.Wait.Round(time.Millisecond))
+			answer := fmt.Sprintf("answered %d", r.Status)
+			if r.Status == 0 {
+				answer = "got no answer"
+			}
+			fmt.Fprintf(stderr, "retry: %s %s %s (try %d), waiting %s\n", r.Method, r.Path, answer, r.Try, r.Wait.Round(time.Millisecond))
 		},
 	}
 	c.opts.Now, c.opts.Retry = d.now, retry
