@@ -48,8 +48,7 @@ bench "$rendered" "$svc" ./scenario/ 'BenchmarkPoisonSlowdown'
 repo="the repository root"
 bench "$repo" "$root" ./tools/internal/render/ '.'
 bench "$repo" "$root" ./tools/internal/policy/ 'BenchmarkGate|BenchmarkProcess' -benchtime 2x
-bench "$repo" "$root" ./tools/internal/costcheck/ '.'
-bench "$repo" "$root" ./tools/internal/costrender/ '.'
+bench "$repo" "$root" ./tools/internal/cost/ 'BenchmarkEvaluate|BenchmarkMarkdown'
 
 page=${BENCH_PAGE:-}
 if [ -z "$page" ]; then

@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 case_file=${REHEARSAL_CASE:-template/testdata/cases/example.yaml}
-diff_fixture=${REHEARSAL_DIFF:-tools/internal/costreport/testdata/synthetic/gcp_pr.json}
+diff_fixture=${REHEARSAL_DIFF:-tools/internal/cost/testdata/synthetic/gcp_pr.json}
 plan=iac/testdata/service-plan.json
 [ -f "$plan" ] || plan=tools/internal/policy/testdata/plans/compliant.json
 [ -f "$plan" ] || { echo "rehearsal: no plan fixture (iac/testdata/service-plan.json)" >&2; exit 2; }

@@ -2,7 +2,7 @@
 // ships them in its binary. The policies follow Infracost's own convention — package infracost,
 // `data.infracost.deny` yielding {"msg": string, "failed": bool} — so the same directory also works
 // with `infracost comment github --policy-path policies/cost`. It holds no logic: the evaluation
-// lives in tools/internal/costcheck.
+// lives in tools/internal/cost.
 package cost
 
 import "embed"

@@ -11,12 +11,10 @@ import (
 	"strings"
 
 	costpolicies "github.com/acme-platform/golden-path/policies/cost"
-	"github.com/acme-platform/golden-path/tools/internal/costcheck"
-	"github.com/acme-platform/golden-path/tools/internal/costpolicy"
-	"github.com/acme-platform/golden-path/tools/internal/costpost"
-	"github.com/acme-platform/golden-path/tools/internal/costrender"
-	"github.com/acme-platform/golden-path/tools/internal/costreport"
+	"github.com/acme-platform/golden-path/tools/internal/cost"
 	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/github"
+	"github.com/acme-platform/golden-path/tools/internal/httpretry"
 )
 
 func badInput(err error) error { return exitcode.New(exitcode.BadInput, err) }
@@ -57,7 +55,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.StringVar(&c.apiURL, "github-api-url", envOr(getenv, "GITHUB_API_URL", "https://api.github.com"), "GitHub REST API root (env GITHUB_API_URL)")
 	fs.StringVar(&c.resultPath, "result", getenv("COSTGATE_RESULT"), "also write the JSON result to this file (env COSTGATE_RESULT)")
 	fs.StringVar(&c.stepSummary, "step-summary", getenv("GITHUB_STEP_SUMMARY"), "append the markdown to this file (env GITHUB_STEP_SUMMARY)")
-	fs.IntVar(&c.topN, "top", costrender.DefaultTopN, "resource changes listed in the comment details")
+	fs.IntVar(&c.topN, "top", cost.DefaultTopN, "resource changes listed in the comment details")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -118,13 +116,13 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdi
 	if err != nil {
 		return badInput(err)
 	}
-	res, err := costcheck.Evaluate(ctx, report, pol, rg)
+	res, err := cost.Evaluate(ctx, report, pol, rg)
 	if err != nil {
 		return badInput(fmt.Errorf("evaluate cost policy: %w", err))
 	}
 
-	md := costrender.Markdown(res, costrender.Options{TopN: c.topN})
-	js, err := costrender.JSON(res)
+	md := cost.Markdown(res, cost.Options{TopN: c.topN})
+	js, err := cost.JSON(res)
 	if err != nil {
 		return err
 	}
@@ -134,7 +132,7 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdi
 	case "markdown":
 		_, err = io.WriteString(stdout, md)
 	default:
-		_, err = io.WriteString(stdout, costrender.Text(res))
+		_, err = io.WriteString(stdout, cost.Text(res))
 	}
 	if err != nil {
 		return fmt.Errorf("write output: %w", err)
@@ -154,10 +152,10 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdi
 	if c.post {
 		postErr = post(ctx, c, getenv, md, stdout, stderr)
 	}
-	if res.Decision == costcheck.Fail {
+	if res.Decision == cost.Fail {
 		n := 0
 		for _, ch := range res.Checks {
-			if ch.Status == costcheck.Fail {
+			if ch.Status == cost.Fail {
 				n++
 			}
 		}
@@ -166,19 +164,19 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdi
 	return postErr
 }
 
-func readReports(paths []string, stdin io.Reader) (*costreport.Report, error) {
-	var reports []*costreport.Report
+func readReports(paths []string, stdin io.Reader) (*cost.Report, error) {
+	var reports []*cost.Report
 	for _, p := range paths {
-		var r *costreport.Report
+		var r *cost.Report
 		var err error
 		if p == "-" {
-			r, err = costreport.Decode(stdin, "stdin")
+			r, err = cost.DecodeReport(stdin, "stdin")
 		} else {
 			f, oerr := os.Open(p)
 			if oerr != nil {
 				return nil, fmt.Errorf("read infracost file: %w", oerr)
 			}
-			r, err = costreport.Decode(f, p)
+			r, err = cost.DecodeReport(f, p)
 			f.Close()
 		}
 		if err != nil {
@@ -186,29 +184,29 @@ func readReports(paths []string, stdin io.Reader) (*costreport.Report, error) {
 		}
 		reports = append(reports, r)
 	}
-	return costreport.Merge(reports...)
+	return cost.Merge(reports...)
 }
 
-func readPolicy(path string) (*costpolicy.Policy, error) {
+func readPolicy(path string) (*cost.Policy, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read cost policy: %w", err)
 	}
 	defer f.Close()
-	return costpolicy.Decode(f, path)
+	return cost.DecodePolicy(f, path)
 }
 
-func compileRego(ctx context.Context, c *config) (*costcheck.Rego, error) {
-	var files []costcheck.RegoFile
+func compileRego(ctx context.Context, c *config) (*cost.Rego, error) {
+	var files []cost.RegoFile
 	if c.builtinRego {
-		fs, err := costcheck.RegoFilesFromFS(costpolicies.Files, "policies/cost/")
+		fs, err := cost.RegoFilesFromFS(costpolicies.Files, "policies/cost/")
 		if err != nil {
 			return nil, err
 		}
 		files = append(files, fs...)
 	}
 	for _, p := range c.rego {
-		fs, err := costcheck.RegoFilesFromPath(p)
+		fs, err := cost.RegoFilesFromPath(p)
 		if err != nil {
 			return nil, err
 		}
@@ -217,7 +215,7 @@ func compileRego(ctx context.Context, c *config) (*costcheck.Rego, error) {
 	if len(files) == 0 {
 		return nil, nil
 	}
-	return costcheck.CompileRego(ctx, files)
+	return cost.CompileRego(ctx, files)
 }
 
 func post(ctx context.Context, c *config, getenv func(string) string, md string, stdout, stderr io.Writer) error {
@@ -243,7 +241,7 @@ func post(ctx context.Context, c *config, getenv func(string) string, md string,
 			}
 			event = b
 		}
-		n, err := costpost.PRNumber(getenv("GITHUB_REF"), event)
+		n, err := github.PRNumber(getenv("GITHUB_REF"), event)
 		if err != nil {
 			return badInput(fmt.Errorf("post comment: %w", err))
 		}
@@ -253,15 +251,19 @@ func post(ctx context.Context, c *config, getenv func(string) string, md string,
 	if token == "" {
 		return badInput(errors.New("post comment: GITHUB_TOKEN is not set"))
 	}
-	client := &costpost.Client{BaseURL: c.apiURL, Owner: owner, Repo: repo, Token: token}
+	retry := &httpretry.Transport{}
 	if s := getenv("COSTGATE_MAX_ATTEMPTS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
 			return badInput(fmt.Errorf("COSTGATE_MAX_ATTEMPTS %q is not a positive integer", s))
 		}
-		client.MaxAttempts = n
+		retry.MaxTries = n
 	}
-	res, err := client.Upsert(ctx, pr, costrender.Marker, md)
+	client, err := github.New(github.Config{BaseURL: c.apiURL, Owner: owner, Repo: repo, Token: token, Retry: retry})
+	if err != nil {
+		return badInput(fmt.Errorf("post comment: %w", err))
+	}
+	res, err := client.UpsertComment(ctx, pr, cost.Marker, md)
 	if err != nil {
 		return exitcode.Errorf(exitcode.Remote, "post comment: %w", err)
 	}

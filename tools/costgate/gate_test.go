@@ -16,13 +16,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acme-platform/golden-path/tools/internal/costrender"
+	"github.com/acme-platform/golden-path/tools/internal/cost"
 	"github.com/acme-platform/golden-path/tools/internal/exitcode"
 )
 
 const (
-	fixtures      = "../internal/costreport/testdata/"
-	servicePolicy = "../internal/costpolicy/testdata/costpolicy.rendered.yaml"
+	fixtures      = "../internal/cost/testdata/"
+	servicePolicy = "../internal/cost/testdata/costpolicy.rendered.yaml"
 	secret        = "ghs_neverPrintThis42"
 )
 
@@ -135,7 +135,7 @@ func TestFormatsAndFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(string(md), costrender.Marker+"\n### 💰 Monthly estimate increased by $0.06 (+1.8%) 📈") {
+	if !strings.HasPrefix(string(md), cost.Marker+"\n### 💰 Monthly estimate increased by $0.06 (+1.8%) 📈") {
 		t.Errorf("step summary starts %q", string(md[:min(len(md), 120)]))
 	}
 }
@@ -228,11 +228,11 @@ func TestPost(t *testing.T) {
 				t.Errorf("requests mismatch (-got +want):\n%s", diff)
 			}
 			for _, b := range stub.bodies {
-				if !strings.HasPrefix(b, costrender.Marker+"\n") {
+				if !strings.HasPrefix(b, cost.Marker+"\n") {
 					t.Errorf("posted body does not start with the marker: %.80q", b)
 				}
 			}
-			if tt.name == "dry_run_posts_nothing" && !strings.Contains(stdout.String(), "--- comment (dry run, not posted) ---\n"+costrender.Marker) {
+			if tt.name == "dry_run_posts_nothing" && !strings.Contains(stdout.String(), "--- comment (dry run, not posted) ---\n"+cost.Marker) {
 				t.Errorf("dry run did not print the comment")
 			}
 		})

@@ -246,8 +246,18 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 		}
 		c.opts.Excerpt = ex
 	}
-	c.opts.Now, c.opts.Sleep = d.now, d.sleep
-	c.opts.ResearchDelay = 3 * time.Second
+	retry := &httpretry.Transport{
+		Base:  d.transport,
+		Sleep: d.sleep,
+		OnRetry: func(r httpretry.Retry) {
+			answer := fmt.Sprintf("answered %d", r.Status)
+			if r.Status == 0 {
+				answer = "got no answer"
+			}
+			fmt.Fprintf(stderr, "retry: %s %s %s (try %d), waiting %s\n", r.Method, r.Path, answer, r.Try, r.Wait.Round(time.Millisecond))
+		},
+	}
+	c.opts.Now, c.opts.Retry = d.now, retry
 
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -257,13 +267,7 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 	if creds.For(flavour) {
 		client, err = jira.New(jira.Config{
 			BaseURL: c.baseURL, Flavour: flavour, Credentials: creds,
-			Transport: &httpretry.Transport{
-				Base:  d.transport,
-				Sleep: d.sleep,
-				OnRetry: func(r httpretry.Retry) {
-					fmt.Fprintf(stderr, "retry: %s %s answered %d (try %d), waiting %s\n", r.Method, r.Path, r.Status, r.Try, r.Wait.Round(time.Millisecond))
-				},
-			},
+			Transport: retry,
 		})
 		if err != nil {
 			return fail(exitcode.BadInput, err)

@@ -169,8 +169,7 @@ func options(c *clock) cinotify.Options {
 	return cinotify.Options{
 		Project: "OPS", IssueType: "Bug", Labels: []string{"team-platform"}, Components: []string{"platform"},
 		MaxCommentsPerDay: 2, DoneTransition: "done", Now: c.Now,
-		Sleep:         func(context.Context, time.Duration) error { return nil },
-		ResearchDelay: 3 * time.Second,
+		Retry: &httpretry.Transport{Jitter: func() float64 { return 1 }, Sleep: func(context.Context, time.Duration) error { return nil }},
 	}
 }
 
@@ -195,6 +194,7 @@ func TestOpen(t *testing.T) {
 			wantAction string
 			wantIssues int
 			wantCalls  []string
+			wantWaits  []time.Duration // httpretry's Wait before the re-search
 		}{
 			{
 				name: "search_miss_creates", wantAction: cinotify.Created, wantIssues: 1,
@@ -209,12 +209,21 @@ func TestOpen(t *testing.T) {
 				fault:      &jiratest.Fault{Method: "POST", Path: "/rest/api/2/issue", Drop: true, DropAfter: true},
 				wantAction: cinotify.Created, wantIssues: 1,
 				wantCalls: []string{search[flavour], "POST /rest/api/2/issue", search[flavour]},
+				wantWaits: []time.Duration{time.Second},
 			},
 			{
 				name:       "transport_error_before_create_re_searches_then_re_creates",
 				fault:      &jiratest.Fault{Method: "POST", Path: "/rest/api/2/issue", Drop: true},
 				wantAction: cinotify.Created, wantIssues: 1,
 				wantCalls: []string{search[flavour], "POST /rest/api/2/issue", search[flavour], "POST /rest/api/2/issue"},
+				wantWaits: []time.Duration{time.Second},
+			},
+			{
+				name:       "bad_gateway_on_create_re_searches_then_re_creates",
+				fault:      &jiratest.Fault{Method: "POST", Path: "/rest/api/2/issue", Status: 502, Body: `{"message":"Bad Gateway"}`},
+				wantAction: cinotify.Created, wantIssues: 1,
+				wantCalls: []string{search[flavour], "POST /rest/api/2/issue", search[flavour], "POST /rest/api/2/issue"},
+				wantWaits: []time.Duration{time.Second},
 			},
 		}
 		for _, tc := range tests {
@@ -227,9 +236,18 @@ func TestOpen(t *testing.T) {
 				if tc.fault != nil {
 					srv.AddFault(*tc.fault)
 				}
-				res, err := cinotify.Open(t.Context(), client(t, srv), baseRun(), options(&clock{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)}))
+				opts := options(&clock{time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)})
+				var waits []time.Duration
+				opts.Retry = &httpretry.Transport{Jitter: func() float64 { return 1 }, Sleep: func(_ context.Context, d time.Duration) error {
+					waits = append(waits, d)
+					return nil
+				}}
+				res, err := cinotify.Open(t.Context(), client(t, srv), baseRun(), opts)
 				if err != nil {
 					t.Fatalf("Open: %v", err)
+				}
+				if diff := cmp.Diff(waits, tc.wantWaits); diff != "" {
+					t.Errorf("waits (-got +want):\n%s", diff)
 				}
 				if res.Action != tc.wantAction || res.Key != "OPS-1" || res.Fingerprint != fp {
 					t.Errorf("result %+v, want %s OPS-1 %s", res, tc.wantAction, fp)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acme-platform/golden-path/tools/internal/httpretry"
 	"github.com/acme-platform/golden-path/tools/internal/jira"
 )
 
@@ -52,12 +53,13 @@ type Options struct {
 	// DoneTransition is the transition name used by Close.
 	DoneTransition string
 
-	// Now and Sleep are injected by tests; time.Now and a timer by default.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
-	// ResearchDelay is waited before searching again after a create whose
-	// outcome is unknown, to give the eventually consistent index a chance.
-	ResearchDelay time.Duration
+	// Now is injected by tests; time.Now by default.
+	Now func() time.Time
+	// Retry decides the wait before searching again after a create whose
+	// outcome is unknown (httpretry's Wait: the eventually consistent index
+	// gets a chance); the Jira client's own transport, a default
+	// httpretry.Transport when nil.
+	Retry *httpretry.Transport
 }
 
 // Result says what happened.
@@ -92,21 +94,11 @@ func (o Options) now() time.Time {
 	return time.Now()
 }
 
-func (o Options) sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
+func (o Options) retry() *httpretry.Transport {
+	if o.Retry != nil {
+		return o.Retry
 	}
-	if o.Sleep != nil {
-		return o.Sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return &httpretry.Transport{}
 }
 
 // CreateRequest is the ticket Open files for run.
@@ -141,10 +133,10 @@ func Open(ctx context.Context, t Tracker, r Run, o Options) (Result, error) {
 
 	req := CreateRequest(r, o)
 	created, err := t.Create(ctx, req)
-	if err != nil && jira.IsTransport(err) {
-		// POST is not idempotent: the issue may exist although no answer came.
-		res.Notes = append(res.Notes, fmt.Sprintf("create got no answer (%v); searching again before re-creating", err))
-		if err := o.sleep(ctx, o.ResearchDelay); err != nil {
+	if err != nil && jira.Unsettled(err) {
+		// POST is not idempotent: the issue may exist although no (good) answer came.
+		res.Notes = append(res.Notes, fmt.Sprintf("create's outcome is unknown (%v); searching again before re-creating", err))
+		if err := o.retry().Wait(ctx, 1); err != nil {
 			return res, fmt.Errorf("wait to search again: %w", err)
 		}
 		issue, found, serr := t.FindOpen(ctx, o.Project, fp)

@@ -5,9 +5,9 @@
 // wiki-markup bodies and plans --dry-run requests without sending them.
 //
 // It does not talk HTTP itself (package jira does), read flags or the process
-// environment directly (the jiranotify command does), or retry (package
-// httpretry does); it only re-searches before re-creating after a create whose
-// outcome is unknown.
+// environment directly (the jiranotify command does), or decide what is retried
+// and how long to wait (package httpretry does); it only re-searches before
+// re-creating after a create whose outcome is unknown, after httpretry's Wait.
 package cinotify
 
 import (

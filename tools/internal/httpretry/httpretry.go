@@ -1,14 +1,22 @@
-// Package httpretry is an http.RoundTripper that retries requests a server
-// refused for load: 429 Too Many Requests and 503 Service Unavailable, and
-// nothing else.
+// Package httpretry is the one retry policy of the platform's HTTP clients (the GitHub client,
+// the Jira client and, through it, cinotify): it alone decides which failures are tried again, how
+// long to wait and how many times. Transport applies it to each request as an http.RoundTripper;
+// Wait applies the same backoff to a caller that must look before it acts again.
 //
-// It honours Retry-After (seconds or HTTP date) and X-RateLimit-Reset (Jira
-// Cloud's ISO 8601 timestamp, or Unix seconds), otherwise backs off
-// exponentially, always with jitter, makes at most MaxTries attempts, and never
-// sleeps past the request context's deadline. It is not a general resilience
-// layer: transport errors and other statuses are returned to the caller
-// untouched, because a POST that may have reached the server must not be
-// replayed blindly.
+// What is retried:
+//   - a refusal for load, for every method: 429 Too Many Requests, 503 Service Unavailable, and a
+//     403 that carries a rate-limit signal (Retry-After, or X-RateLimit-Remaining: 0, GitHub's
+//     primary and secondary limits). The server did nothing, so replaying is safe.
+//   - a failure that leaves the outcome unknown (Unsettled: 500, 502, 504, or no response at all),
+//     only for idempotent methods (GET, HEAD, OPTIONS, TRACE, PUT, DELETE). A POST or PATCH that
+//     may have reached the server is never replayed blindly: Transport hands the failure back and
+//     the caller checks what the server did (a search, a listing) before acting again, after Wait.
+//
+// How long: the server's hint when it gives one (Retry-After in seconds or as an HTTP date,
+// X-RateLimit-Reset as Jira Cloud's ISO 8601 instant or Unix seconds), otherwise an exponential
+// backoff from BaseDelay, always times a jitter that only lengthens the wait. A wait longer than
+// MaxDelay or past the request context's deadline is not waited: the refusal is returned at once.
+// At most MaxTries attempts. It is not a circuit breaker or a rate limiter.
 package httpretry
 
 import (
@@ -32,7 +40,7 @@ const (
 	DefaultMaxDelay = 30 * time.Second
 )
 
-// Transport retries 429 and 503 responses. The zero value is usable.
+// Transport retries what the policy retries (see the package doc). The zero value is usable.
 type Transport struct {
 	// Base sends the requests; http.DefaultTransport when nil.
 	Base http.RoundTripper
@@ -56,7 +64,7 @@ type Transport struct {
 type Retry struct {
 	Method string
 	Path   string
-	Status int
+	Status int // 0 when no response came
 	Try    int // the attempt that failed, 1-based
 	Wait   time.Duration
 }
@@ -67,10 +75,7 @@ var ErrBodyNotReplayable = errors.New("request body cannot be replayed")
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	maxTries := t.MaxTries
-	if maxTries <= 0 {
-		maxTries = DefaultMaxTries
-	}
+	maxTries := t.maxTries()
 	ctx := req.Context()
 	for try := 1; ; try++ {
 		r := req
@@ -86,21 +91,28 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Body = body
 		}
 		resp, err := t.base().RoundTrip(r)
-		if err != nil || !Retryable(resp.StatusCode) || try >= maxTries {
+		if try >= maxTries || !retryable(req.Method, resp, err) || ctx.Err() != nil {
 			return resp, err
 		}
-		wait := t.delay(resp.Header, try)
+		var h http.Header
+		status := 0
+		if resp != nil {
+			h, status = resp.Header, resp.StatusCode
+		}
+		wait := t.delay(h, try)
 		if wait > t.maxDelay() {
-			return resp, nil
+			return resp, err
 		}
 		if dl, ok := ctx.Deadline(); ok && t.now().Add(wait).After(dl) {
 			// Waiting would outlive the overall deadline: hand back the
-			// refusal now rather than sleeping into a certain failure.
-			return resp, nil
+			// failure now rather than sleeping into a certain one.
+			return resp, err
 		}
-		drain(resp)
+		if resp != nil {
+			drain(resp)
+		}
 		if t.OnRetry != nil {
-			t.OnRetry(Retry{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Try: try, Wait: wait})
+			t.OnRetry(Retry{Method: req.Method, Path: req.URL.Path, Status: status, Try: try, Wait: wait})
 		}
 		if err := t.sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("wait to retry %s %s: %w", req.Method, req.URL.Path, err)
@@ -108,9 +120,71 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// Retryable reports whether a status is one this transport retries.
-func Retryable(status int) bool {
-	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable
+// Refused reports whether a response is a refusal for load: 429, 503, or a 403 with a rate-limit
+// signal (Retry-After, or X-RateLimit-Remaining: 0). The server did nothing; any method may be
+// sent again.
+func Refused(status int, h http.Header) bool {
+	switch status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return true
+	case http.StatusForbidden:
+		return h.Get("Retry-After") != "" || h.Get("X-RateLimit-Remaining") == "0"
+	}
+	return false
+}
+
+// Unsettled reports whether a failure leaves a request's outcome unknown: 500, 502 or 504, or
+// status 0 for no response at all. Transport replays such a request only when its method is
+// idempotent; for a POST or PATCH the caller looks before acting again (see Wait).
+func Unsettled(status int) bool {
+	switch status {
+	case 0, http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// Idempotent reports whether sending a request of this method twice has the effect of sending it
+// once (RFC 9110 section 9.2.2).
+func Idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return false
+}
+
+// retryable is the policy for one attempt: err is a transport error (no response).
+func retryable(method string, resp *http.Response, err error) bool {
+	if err != nil {
+		return Idempotent(method) && Unsettled(0)
+	}
+	return Refused(resp.StatusCode, resp.Header) || (Idempotent(method) && Unsettled(resp.StatusCode))
+}
+
+// ErrExhausted is returned by Wait when the attempts are used up.
+var ErrExhausted = errors.New("attempts exhausted")
+
+// Wait sleeps before round try+1 of an operation the caller repeats itself, because its round try
+// (1-based) ended Unsettled and it must look before acting again (a create that got no answer is
+// searched for before it is sent again). The wait is Transport's backoff without a server hint;
+// after MaxTries rounds, or a wait past the context's deadline, it returns ErrExhausted at once.
+func (t *Transport) Wait(ctx context.Context, try int) error {
+	if try >= t.maxTries() {
+		return fmt.Errorf("wait for round %d: %w (%d)", try+1, ErrExhausted, t.maxTries())
+	}
+	wait := t.delay(nil, try)
+	if dl, ok := ctx.Deadline(); ok && t.now().Add(wait).After(dl) {
+		return fmt.Errorf("wait %s for round %d: %w before the deadline", wait.Round(time.Millisecond), try+1, ErrExhausted)
+	}
+	return t.sleep(ctx, wait)
+}
+
+func (t *Transport) maxTries() int {
+	if t.MaxTries > 0 {
+		return t.MaxTries
+	}
+	return DefaultMaxTries
 }
 
 // delay is the wait before attempt try+1: the server's hint when it gave one,

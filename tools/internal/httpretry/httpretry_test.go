@@ -2,6 +2,7 @@ package httpretry_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -51,9 +52,11 @@ func TestTransport(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name       string
+		method     string // POST when empty
 		replies    []reply
 		deadline   time.Duration // 0 = none; measured from the real clock
 		maxDelay   time.Duration
+		maxTries   int
 		wantStatus int
 		wantWaits  []time.Duration
 		wantTries  int
@@ -96,6 +99,70 @@ func TestTransport(t *testing.T) {
 			wantTries:  1,
 		},
 		{
+			name:       "500_get_retried_idempotent",
+			method:     http.MethodGet,
+			replies:    []reply{{status: 500}, {status: 502}, {status: 200}},
+			wantStatus: 200,
+			wantWaits:  []time.Duration{time.Second, 2 * time.Second},
+			wantTries:  3,
+		},
+		{
+			name:       "504_put_retried_idempotent",
+			method:     http.MethodPut,
+			replies:    []reply{{status: 504}, {status: 204}},
+			wantStatus: 204,
+			wantWaits:  []time.Duration{time.Second},
+			wantTries:  2,
+		},
+		{
+			name:       "502_patch_not_replayed",
+			method:     http.MethodPatch,
+			replies:    []reply{{status: 502}},
+			wantStatus: 502,
+			wantTries:  1,
+		},
+		{
+			name:       "503_patch_retried_refused_for_load",
+			method:     http.MethodPatch,
+			replies:    []reply{{status: 503}, {status: 200}},
+			wantStatus: 200,
+			wantWaits:  []time.Duration{time.Second},
+			wantTries:  2,
+		},
+		{
+			name:       "403_secondary_rate_limit_retry_after",
+			replies:    []reply{{status: 403, header: map[string]string{"Retry-After": "3"}}, {status: 201}},
+			wantStatus: 201,
+			wantWaits:  []time.Duration{3 * time.Second},
+			wantTries:  2,
+		},
+		{
+			name: "403_primary_rate_limit_reset_unix",
+			replies: []reply{
+				{status: 403, header: map[string]string{"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1795773605"}},
+				{status: 200},
+			},
+			wantStatus: 200,
+			wantWaits:  []time.Duration{5 * time.Second},
+			wantTries:  2,
+		},
+		{
+			name:       "403_without_rate_limit_not_retried",
+			method:     http.MethodGet,
+			replies:    []reply{{status: 403, header: map[string]string{"X-RateLimit-Remaining": "41"}}},
+			wantStatus: 403,
+			wantTries:  1,
+		},
+		{
+			name:       "max_tries_bounds_attempts",
+			method:     http.MethodGet,
+			replies:    []reply{{status: 429}, {status: 429}, {status: 429}, {status: 429}, {status: 429}},
+			maxTries:   5,
+			wantStatus: 429,
+			wantWaits:  []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second},
+			wantTries:  5,
+		},
+		{
 			name:       "400_not_retried",
 			replies:    []reply{{status: 400}},
 			wantStatus: 400,
@@ -127,6 +194,7 @@ func TestTransport(t *testing.T) {
 			tr := &httpretry.Transport{
 				Base:     srv.Client().Transport,
 				MaxDelay: tc.maxDelay,
+				MaxTries: tc.maxTries,
 				Now:      func() time.Time { return now },
 				Jitter:   func() float64 { return 1 },
 				Sleep: func(_ context.Context, d time.Duration) error {
@@ -140,7 +208,11 @@ func TestTransport(t *testing.T) {
 				ctx, cancel = context.WithDeadline(ctx, now.Add(tc.deadline))
 				defer cancel()
 			}
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/rest/api/2/issue", strings.NewReader(`{"fields":{}}`))
+			method := tc.method
+			if method == "" {
+				method = http.MethodPost
+			}
+			req, err := http.NewRequestWithContext(ctx, method, srv.URL+"/rest/api/2/issue", strings.NewReader(`{"fields":{}}`))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,6 +286,198 @@ func TestServerHint(t *testing.T) {
 			got, ok := httpretry.ServerHint(h, epoch)
 			if ok != tc.wantOK || got != tc.want {
 				t.Errorf("ServerHint = %v, %v; want %v, %v", got, ok, tc.want, tc.wantOK)
+			}
+		})
+	}
+}
+
+// dropping answers the first drops requests by closing the connection, then 200; tries counts
+// the requests it saw.
+func dropping(t *testing.T, drops int) (srv *httptest.Server, tries func() int) {
+	t.Helper()
+	var mu sync.Mutex
+	n := 0
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		i := n
+		mu.Unlock()
+		if i <= drops {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Errorf("hijack: %v", err)
+				return
+			}
+			_ = conn.Close()
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+}
+
+func TestTransportErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		method    string
+		drops     int
+		wantErr   bool
+		wantWaits []time.Duration
+		wantTries int
+	}{
+		{name: "get_retried_after_dropped_connection", method: http.MethodGet, drops: 1, wantWaits: []time.Duration{time.Second}, wantTries: 2},
+		{name: "delete_retried_until_max_tries", method: http.MethodDelete, drops: 3, wantErr: true, wantWaits: []time.Duration{time.Second, 2 * time.Second}, wantTries: 3},
+		{name: "post_never_replayed", method: http.MethodPost, drops: 1, wantErr: true, wantTries: 1},
+		{name: "patch_never_replayed", method: http.MethodPatch, drops: 1, wantErr: true, wantTries: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv, tries := dropping(t, tc.drops)
+			var waits []time.Duration
+			base := srv.Client().Transport.(*http.Transport).Clone()
+			base.DisableKeepAlives = true // every try dials: the stdlib never replays on its own
+			tr := &httpretry.Transport{
+				Base:   base,
+				Jitter: func() float64 { return 1 },
+				Sleep: func(_ context.Context, d time.Duration) error {
+					waits = append(waits, d)
+					return nil
+				},
+			}
+			req, err := http.NewRequestWithContext(t.Context(), tc.method, srv.URL+"/x", strings.NewReader("body"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := (&http.Client{Transport: tr}).Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			if (err != nil) != tc.wantErr {
+				t.Errorf("Do error = %v, want error %v", err, tc.wantErr)
+			}
+			if diff := cmp.Diff(waits, tc.wantWaits); diff != "" {
+				t.Errorf("waits (-got +want):\n%s", diff)
+			}
+			if got := tries(); got != tc.wantTries {
+				t.Errorf("tries = %d, want %d", got, tc.wantTries)
+			}
+		})
+	}
+}
+
+func TestContextCancelStopsTheWait(t *testing.T) {
+	t.Parallel()
+	srv, bodies := scripted(t, []reply{{status: 503}})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	tr := &httpretry.Transport{
+		Base:      srv.Client().Transport,
+		BaseDelay: time.Hour, // the real timer: only the cancel can end the wait
+		MaxDelay:  2 * time.Hour,
+		OnRetry:   func(httpretry.Retry) { cancel() },
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	_, err := (&http.Client{Transport: tr}).Do(req)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Do error = %v, want context.Canceled", err)
+	}
+	if len(*bodies) != 1 {
+		t.Errorf("tries = %d, want 1", len(*bodies))
+	}
+}
+
+func TestWait(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		maxTries  int
+		deadline  time.Duration // 0 = none
+		rounds    int
+		wantWaits []time.Duration
+		wantErr   error
+	}{
+		{name: "backoff_per_round", maxTries: 4, rounds: 3, wantWaits: []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}},
+		{name: "exhausted_after_max_tries", rounds: 3, wantWaits: []time.Duration{time.Second, 2 * time.Second}, wantErr: httpretry.ErrExhausted},
+		{name: "wait_past_deadline_not_waited", maxTries: 4, deadline: 1500 * time.Millisecond, rounds: 2, wantWaits: []time.Duration{time.Second}, wantErr: httpretry.ErrExhausted},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var waits []time.Duration
+			now := epoch
+			if tc.deadline > 0 {
+				now = time.Now()
+			}
+			tr := &httpretry.Transport{
+				MaxTries: tc.maxTries,
+				Now:      func() time.Time { return now },
+				Jitter:   func() float64 { return 1 },
+				Sleep: func(_ context.Context, d time.Duration) error {
+					waits = append(waits, d)
+					now = now.Add(d)
+					return nil
+				},
+			}
+			ctx := t.Context()
+			if tc.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, now.Add(tc.deadline))
+				defer cancel()
+			}
+			var err error
+			for round := 1; round <= tc.rounds && err == nil; round++ {
+				err = tr.Wait(ctx, round)
+			}
+			if !errors.Is(err, tc.wantErr) {
+				t.Errorf("Wait error = %v, want %v", err, tc.wantErr)
+			}
+			if diff := cmp.Diff(waits, tc.wantWaits); diff != "" {
+				t.Errorf("waits (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPolicy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                       string
+		status                     int
+		header                     map[string]string
+		wantRefused, wantUnsettled bool
+	}{
+		{name: "no_response", status: 0, wantUnsettled: true},
+		{name: "ok", status: 200},
+		{name: "bad_request", status: 400},
+		{name: "forbidden", status: 403},
+		{name: "forbidden_retry_after", status: 403, header: map[string]string{"Retry-After": "60"}, wantRefused: true},
+		{name: "forbidden_rate_limit_remaining_0", status: 403, header: map[string]string{"X-RateLimit-Remaining": "0"}, wantRefused: true},
+		{name: "too_many_requests", status: 429, wantRefused: true},
+		{name: "internal_server_error", status: 500, wantUnsettled: true},
+		{name: "not_implemented", status: 501},
+		{name: "bad_gateway", status: 502, wantUnsettled: true},
+		{name: "service_unavailable", status: 503, wantRefused: true},
+		{name: "gateway_timeout", status: 504, wantUnsettled: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := http.Header{}
+			for k, v := range tc.header {
+				h.Set(k, v)
+			}
+			if got := httpretry.Refused(tc.status, h); got != tc.wantRefused {
+				t.Errorf("Refused(%d) = %v, want %v", tc.status, got, tc.wantRefused)
+			}
+			if got := httpretry.Unsettled(tc.status); got != tc.wantUnsettled {
+				t.Errorf("Unsettled(%d) = %v, want %v", tc.status, got, tc.wantUnsettled)
 			}
 		})
 	}

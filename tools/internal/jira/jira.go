@@ -239,6 +239,17 @@ func IsTransport(err error) bool {
 	return errors.As(err, &te)
 }
 
+// Unsettled reports whether err leaves a request's outcome unknown in httpretry's terms
+// (httpretry.Unsettled): no answer, or a 500, 502 or 504. The request may or may not have been
+// carried out, so a create is looked for before it is sent again.
+func Unsettled(err error) bool {
+	if IsTransport(err) {
+		return true
+	}
+	var ae *APIError
+	return errors.As(err, &ae) && httpretry.Unsettled(ae.Status)
+}
+
 // OpenIssueJQL finds the newest not-done issue in project carrying label.
 func OpenIssueJQL(project, label string) string {
 	return fmt.Sprintf(`project = %s AND labels = %s AND statusCategory != Done ORDER BY created DESC`, jqlQuote(project), jqlQuote(label))

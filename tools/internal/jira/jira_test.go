@@ -353,6 +353,24 @@ func TestErrors(t *testing.T) {
 			wantCalls: 2,
 		},
 		{
+			name:  "502_on_search_retried_get_is_idempotent",
+			fault: &jiratest.Fault{Method: "GET", Path: "/rest/api/2/search/jql", Status: 502, Body: `{"message":"Bad Gateway"}`},
+			op: func(ctx context.Context, c *jira.Client) error {
+				_, _, err := c.FindOpen(ctx, "OPS", label)
+				return err
+			},
+			wantWaits: []time.Duration{time.Second},
+			wantCalls: 2,
+		},
+		{
+			name:       "502_on_create_not_replayed",
+			fault:      &jiratest.Fault{Method: "POST", Path: "/rest/api/2/issue", Status: 502, Body: `{"message":"Bad Gateway"}`},
+			op:         func(ctx context.Context, c *jira.Client) error { _, err := c.Create(ctx, miss); return err },
+			wantStatus: 502,
+			wantMsg:    "Bad Gateway",
+			wantCalls:  1,
+		},
+		{
 			name:       "503_exhausted_after_three_tries",
 			fault:      &jiratest.Fault{Method: "POST", Path: "/rest/api/2/issue", Status: 503, Body: `{"message":"Service Unavailable"}`, Times: 3},
 			op:         func(ctx context.Context, c *jira.Client) error { _, err := c.Create(ctx, miss); return err },

@@ -1,4 +1,4 @@
-package costmodel_test
+package cost
 
 import (
 	"encoding/json"
@@ -10,8 +10,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
-
-	"github.com/acme-platform/golden-path/tools/internal/costmodel"
 )
 
 func TestDecodeUsageFile(t *testing.T) {
@@ -42,9 +40,9 @@ func TestDecodeUsageFile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			u, err := costmodel.DecodeUsageFile(strings.NewReader(tt.src), "u.yml")
+			u, err := decodeUsageFile(strings.NewReader(tt.src), "u.yml")
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, costmodel.ErrBadUsage) {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, errBadUsage) {
 					t.Fatalf("error = %v, want ErrBadUsage containing %q", err, tt.wantErr)
 				}
 				return
@@ -81,7 +79,7 @@ resource_usage:
   google_storage_bucket.exact: {storage_gb: 1}
   google_storage_bucket.many[*]: {storage_gb: 2}
 `
-	u, err := costmodel.DecodeUsageFile(strings.NewReader(src), "u.yml")
+	u, err := decodeUsageFile(strings.NewReader(src), "u.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,8 +105,8 @@ resource_usage:
 	}
 }
 
-func cloudRun(cpuIdle bool, minInstances, memory string) costmodel.Resource {
-	return costmodel.Resource{Address: "google_cloud_run_v2_service.s", Type: "google_cloud_run_v2_service", Values: map[string]any{
+func cloudRunResource(cpuIdle bool, minInstances, memory string) planResource {
+	return planResource{Address: "google_cloud_run_v2_service.s", Type: "google_cloud_run_v2_service", Values: map[string]any{
 		"template": []any{map[string]any{
 			"scaling":    []any{map[string]any{"min_instance_count": json.Number(minInstances)}},
 			"containers": []any{map[string]any{"resources": []any{map[string]any{"cpu_idle": cpuIdle, "limits": map[string]any{"cpu": "2", "memory": memory}}}}},
@@ -116,9 +114,9 @@ func cloudRun(cpuIdle bool, minInstances, memory string) costmodel.Resource {
 	}}
 }
 
-func usageOf(t *testing.T, addr, body string) *costmodel.UsageFile {
+func usageOf(t *testing.T, addr, body string) *usageFile {
 	t.Helper()
-	u, err := costmodel.DecodeUsageFile(strings.NewReader("version: 0.1\nresource_usage:\n  "+addr+": "+body+"\n"), "u.yml")
+	u, err := decodeUsageFile(strings.NewReader("version: 0.1\nresource_usage:\n  "+addr+": "+body+"\n"), "u.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +125,7 @@ func usageOf(t *testing.T, addr, body string) *costmodel.UsageFile {
 
 type line struct{ Component, Quantity, Cost string }
 
-func lines(e *costmodel.Estimate) []line {
+func estimateLines(e *estimate) []line {
 	var out []line
 	for _, l := range e.Lines {
 		q, c := "unknown", "unknown"
@@ -144,7 +142,7 @@ func TestCompute(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name      string
-		resource  costmodel.Resource
+		resource  planResource
 		usage     string
 		want      []line
 		wantTotal string
@@ -152,7 +150,7 @@ func TestCompute(t *testing.T) {
 	}{
 		{
 			name:     "cloud_run_request_based",
-			resource: cloudRun(true, "0", "1Gi"),
+			resource: cloudRunResource(true, "0", "1Gi"),
 			usage:    "{monthly_requests: 1000000, average_request_duration_ms: 200, concurrent_requests_per_instance: 4}",
 			// 1e6 × 0.2 s / 4 = 50,000 s × 2 vCPU, × 1 GiB.
 			want: []line{
@@ -164,7 +162,7 @@ func TestCompute(t *testing.T) {
 		},
 		{
 			name:     "cloud_run_request_based_without_usage_is_unknown",
-			resource: cloudRun(true, "0", "512Mi"),
+			resource: cloudRunResource(true, "0", "512Mi"),
 			usage:    "{monthly_requests: 10}",
 			want: []line{
 				{"CPU allocation time request-based", "unknown", "unknown"},
@@ -176,7 +174,7 @@ func TestCompute(t *testing.T) {
 		},
 		{
 			name:     "cloud_run_instance_based_multiplies_min_instances",
-			resource: cloudRun(false, "2", "512Mi"),
+			resource: cloudRunResource(false, "2", "512Mi"),
 			usage:    "{instance_hrs: 100}",
 			// 100 h × 3600 × 2 instances = 720,000 s × 2 vCPU, × 0.5 GiB.
 			want: []line{
@@ -187,7 +185,7 @@ func TestCompute(t *testing.T) {
 		},
 		{
 			name:     "cloud_run_instance_based_defaults_to_730_hours",
-			resource: cloudRun(false, "1", "512Mi"),
+			resource: cloudRunResource(false, "1", "512Mi"),
 			usage:    "{}",
 			want: []line{
 				{"CPU allocation time instance-based", "5256000", "94.608"},
@@ -197,7 +195,7 @@ func TestCompute(t *testing.T) {
 		},
 		{
 			name:     "kms_operations_per_10k",
-			resource: costmodel.Resource{Address: "google_kms_crypto_key.k", Type: "google_kms_crypto_key"},
+			resource: planResource{Address: "google_kms_crypto_key.k", Type: "google_kms_crypto_key"},
 			usage:    "{key_versions: 2, monthly_key_operations: 50000}",
 			want: []line{
 				{"Key versions ", "2", "0.12"},
@@ -207,7 +205,7 @@ func TestCompute(t *testing.T) {
 		},
 		{
 			name:     "standard_bucket_with_egress",
-			resource: costmodel.Resource{Address: "google_storage_bucket.b", Type: "google_storage_bucket", Values: map[string]any{"storage_class": "STANDARD"}},
+			resource: planResource{Address: "google_storage_bucket.b", Type: "google_storage_bucket", Values: map[string]any{"storage_class": "STANDARD"}},
 			usage: "{storage_gb: 100, monthly_class_a_operations: 20000, monthly_class_b_operations: 0, monthly_data_retrieval_gb: 0, " +
 				"monthly_egress_data_transfer_gb: {same_continent: 10, worldwide: 1, asia: 0, china: 0, australia: 0}}",
 			want: []line{
@@ -226,11 +224,11 @@ func TestCompute(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			e, err := costmodel.Compute([]costmodel.Resource{tt.resource}, usageOf(t, tt.resource.Address, tt.usage), costmodel.ListPrices)
+			e, err := compute([]planResource{tt.resource}, usageOf(t, tt.resource.Address, tt.usage), listPrices)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(lines(e), tt.want); diff != "" {
+			if diff := cmp.Diff(estimateLines(e), tt.want); diff != "" {
 				t.Errorf("lines (-got +want):\n%s", diff)
 			}
 			if got := e.Total.String(); got != tt.wantTotal {
@@ -245,13 +243,13 @@ func TestCompute(t *testing.T) {
 
 func TestComputeFreeAndUnmodeled(t *testing.T) {
 	t.Parallel()
-	rs := []costmodel.Resource{
+	rs := []planResource{
 		{Address: "google_service_account.a", Type: "google_service_account"},
 		{Address: "google_pubsub_topic_iam_member.m", Type: "google_pubsub_topic_iam_member"},
 		{Address: "google_monitoring_alert_policy.p", Type: "google_monitoring_alert_policy"},
 		{Address: "google_cloud_scheduler_job.j", Type: "google_cloud_scheduler_job"},
 	}
-	e, err := costmodel.Compute(rs, usageOf(t, "x.y", "{}"), costmodel.ListPrices)
+	e, err := compute(rs, usageOf(t, "x.y", "{}"), listPrices)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,25 +265,25 @@ func TestComputeRejects(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
-		resource costmodel.Resource
+		resource planResource
 		usage    string
-		prices   []costmodel.Price
+		prices   []price
 		wantErr  string
 	}{
-		{name: "missing_price", resource: costmodel.Resource{Address: "google_pubsub_topic.t", Type: "google_pubsub_topic"}, usage: "{monthly_message_data_tb: 1}",
-			prices: []costmodel.Price{}, wantErr: `no price for google_pubsub_topic "Message ingestion data"`},
-		{name: "zero_concurrency", resource: cloudRun(true, "0", "512Mi"), usage: "{monthly_requests: 1, average_request_duration_ms: 1, concurrent_requests_per_instance: 0}",
-			prices: costmodel.ListPrices, wantErr: "concurrent_requests_per_instance must be > 0"},
-		{name: "bad_memory", resource: cloudRun(true, "0", "lots"), usage: "{}", prices: costmodel.ListPrices, wantErr: `memory limit "lots"`},
-		{name: "coldline_bucket", resource: costmodel.Resource{Address: "google_storage_bucket.b", Type: "google_storage_bucket", Values: map[string]any{"storage_class": "COLDLINE"}},
-			usage: "{storage_gb: 1}", prices: costmodel.ListPrices, wantErr: "storage class COLDLINE"},
-		{name: "egress_beyond_first_tier", resource: costmodel.Resource{Address: "google_storage_bucket.b", Type: "google_storage_bucket"},
-			usage: "{monthly_egress_data_transfer_gb: {worldwide: 2000}}", prices: costmodel.ListPrices, wantErr: "first-TB tier"},
+		{name: "missing_price", resource: planResource{Address: "google_pubsub_topic.t", Type: "google_pubsub_topic"}, usage: "{monthly_message_data_tb: 1}",
+			prices: []price{}, wantErr: `no price for google_pubsub_topic "Message ingestion data"`},
+		{name: "zero_concurrency", resource: cloudRunResource(true, "0", "512Mi"), usage: "{monthly_requests: 1, average_request_duration_ms: 1, concurrent_requests_per_instance: 0}",
+			prices: listPrices, wantErr: "concurrent_requests_per_instance must be > 0"},
+		{name: "bad_memory", resource: cloudRunResource(true, "0", "lots"), usage: "{}", prices: listPrices, wantErr: `memory limit "lots"`},
+		{name: "coldline_bucket", resource: planResource{Address: "google_storage_bucket.b", Type: "google_storage_bucket", Values: map[string]any{"storage_class": "COLDLINE"}},
+			usage: "{storage_gb: 1}", prices: listPrices, wantErr: "storage class COLDLINE"},
+		{name: "egress_beyond_first_tier", resource: planResource{Address: "google_storage_bucket.b", Type: "google_storage_bucket"},
+			usage: "{monthly_egress_data_transfer_gb: {worldwide: 2000}}", prices: listPrices, wantErr: "first-TB tier"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := costmodel.Compute([]costmodel.Resource{tt.resource}, usageOf(t, tt.resource.Address, tt.usage), tt.prices)
+			_, err := compute([]planResource{tt.resource}, usageOf(t, tt.resource.Address, tt.usage), tt.prices)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
 			}
@@ -298,7 +296,7 @@ func TestComputeRejects(t *testing.T) {
 // the prices of the fixtures (whose README documents them) and not by numbers typed in twice.
 func TestListPricesMatchFixtures(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join("..", "costreport", "testdata", "synthetic")
+	dir := filepath.Join("testdata", "synthetic")
 	type comp struct{ Type, Name, Unit, Price string }
 	found := map[string]map[comp]bool{}
 	var walk func(file, typ string, r map[string]any)
@@ -317,7 +315,7 @@ func TestListPricesMatchFixtures(t *testing.T) {
 			walk(file, typ, s.(map[string]any))
 		}
 	}
-	for _, p := range costmodel.ListPrices {
+	for _, p := range listPrices {
 		if !strings.HasSuffix(p.Source, ".json") {
 			continue
 		}

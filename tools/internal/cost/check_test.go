@@ -1,4 +1,4 @@
-package costcheck_test
+package cost
 
 import (
 	"bytes"
@@ -14,9 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	costpolicies "github.com/acme-platform/golden-path/policies/cost"
-	"github.com/acme-platform/golden-path/tools/internal/costcheck"
-	"github.com/acme-platform/golden-path/tools/internal/costpolicy"
-	"github.com/acme-platform/golden-path/tools/internal/costreport"
 )
 
 // res is a resource for the synthetic reports: cost "" = null component (usage unknown).
@@ -53,7 +50,7 @@ type proj struct {
 	unsupported map[string]int
 }
 
-func report(t *testing.T, currency string, ps ...proj) *costreport.Report {
+func report(t *testing.T, currency string, ps ...proj) *Report {
 	t.Helper()
 	var projects []any
 	for _, p := range ps {
@@ -83,16 +80,16 @@ func report(t *testing.T, currency string, ps ...proj) *costreport.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := costreport.Decode(bytes.NewReader(b), "synthetic.json")
+	r, err := DecodeReport(bytes.NewReader(b), "synthetic.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-func policy(t *testing.T, yaml string) *costpolicy.Policy {
+func policy(t *testing.T, yaml string) *Policy {
 	t.Helper()
-	p, err := costpolicy.Decode(strings.NewReader("version: 1\ncurrency: USD\n"+yaml), "policy.yaml")
+	p, err := DecodePolicy(strings.NewReader("version: 1\ncurrency: USD\n"+yaml), "policy.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +97,7 @@ func policy(t *testing.T, yaml string) *costpolicy.Policy {
 }
 
 // lines renders checks compactly: "name scope status observed | message".
-func lines(cs []costcheck.Check, names ...string) []string {
+func lines(cs []check, names ...string) []string {
 	out := []string{}
 	for _, c := range cs {
 		if len(names) > 0 && !contains(names, c.Name) {
@@ -180,7 +177,7 @@ func TestMoneyKnobs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := costcheck.Evaluate(t.Context(), report(t, "USD", tt.proj), policy(t, tt.policy), nil)
+			r, err := Evaluate(t.Context(), report(t, "USD", tt.proj), policy(t, tt.policy), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -283,7 +280,7 @@ func TestProjectKnobs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := costcheck.Evaluate(t.Context(), report(t, "USD", tt.proj), policy(t, tt.policy), nil)
+			r, err := Evaluate(t.Context(), report(t, "USD", tt.proj), policy(t, tt.policy), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -300,7 +297,7 @@ func TestProjectErrorsFailAndTotalsAreLowerBounds(t *testing.T) {
 		proj{name: "ok", past: []res{}, cur: one("a.x", "a", "10")},
 		proj{name: "broken", errors: []string{"Error loading Terraform modules"}},
 	)
-	r, err := costcheck.Evaluate(t.Context(), rep, policy(t, "total:\n  monthly_budget: {fail: 100}\n"), nil)
+	r, err := Evaluate(t.Context(), rep, policy(t, "total:\n  monthly_budget: {fail: 100}\n"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,64 +309,53 @@ func TestProjectErrorsFailAndTotalsAreLowerBounds(t *testing.T) {
 	if diff := cmp.Diff(lines(r.Checks, "monthly_budget", "project_errors"), want); diff != "" {
 		t.Errorf("checks mismatch (-got +want):\n%s", diff)
 	}
-	if r.Decision != costcheck.Fail {
+	if r.Decision != Fail {
 		t.Errorf("decision = %s, want fail", r.Decision)
 	}
 }
 
 func TestCurrencyMismatchIsBadInput(t *testing.T) {
 	t.Parallel()
-	_, err := costcheck.Evaluate(t.Context(), report(t, "EUR", proj{name: "p", cur: one("a.x", "a", "1")}), policy(t, ""), nil)
-	if !errors.Is(err, costcheck.ErrCurrencyMismatch) || !strings.Contains(err.Error(), "infracost reports EUR but the policy is in USD") {
+	_, err := Evaluate(t.Context(), report(t, "EUR", proj{name: "p", cur: one("a.x", "a", "1")}), policy(t, ""), nil)
+	if !errors.Is(err, errCurrencyMismatch) || !strings.Contains(err.Error(), "infracost reports EUR but the policy is in USD") {
 		t.Errorf("Evaluate error = %v, want currency mismatch", err)
 	}
 }
 
-func builtinRego(t testing.TB) *costcheck.Rego {
+func builtinRego(t testing.TB) *Rego {
 	t.Helper()
-	files, err := costcheck.RegoFilesFromFS(costpolicies.Files, "policies/cost/")
+	files, err := RegoFilesFromFS(costpolicies.Files, "policies/cost/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rg, err := costcheck.CompileRego(context.Background(), files)
+	rg, err := CompileRego(context.Background(), files)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return rg
 }
 
-func loadFixture(t testing.TB, names ...string) *costreport.Report {
+func loadFixture(t testing.TB, names ...string) *Report {
 	t.Helper()
-	var rs []*costreport.Report
+	var rs []*Report
 	for _, name := range names {
-		b, err := os.ReadFile(filepath.Join("..", "costreport", "testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i := bytes.Index(b, []byte("\n\nErr:")); i >= 0 {
-			b = b[:i]
-		}
-		r, err := costreport.Decode(bytes.NewReader(b), name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs = append(rs, r)
+		rs = append(rs, load(t, name))
 	}
-	m, err := costreport.Merge(rs...)
+	m, err := Merge(rs...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
 }
 
-func servicePolicy(t testing.TB) *costpolicy.Policy {
+func servicePolicy(t testing.TB) *Policy {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "costpolicy", "testdata", "costpolicy.rendered.yaml"))
+	f, err := os.Open(filepath.Join("testdata", "costpolicy.rendered.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p, err := costpolicy.Decode(f, "costpolicy.rendered.yaml")
+	p, err := DecodePolicy(f, "costpolicy.rendered.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,15 +371,15 @@ func TestServicePolicyOnFixtures(t *testing.T) {
 	tests := []struct {
 		name     string
 		files    []string
-		decision costcheck.Status
+		decision Status
 		notPass  []string
 	}{
 		{
-			name: "gcp_base_breakdown", files: []string{"synthetic/gcp_base.json"}, decision: costcheck.Warn,
+			name: "gcp_base_breakdown", files: []string{"synthetic/gcp_base.json"}, decision: Warn,
 			notPass: []string{"unsupported [project flight-events (acme/flight-events/iac)] warn"},
 		},
 		{
-			name: "gcp_pr_new_subscription_without_usage", files: []string{"synthetic/gcp_pr.json"}, decision: costcheck.Fail,
+			name: "gcp_pr_new_subscription_without_usage", files: []string{"synthetic/gcp_pr.json"}, decision: Fail,
 			notPass: []string{
 				"unknown_cost [project flight-events (acme/flight-events/iac)] warn",
 				"require_usage [project flight-events (acme/flight-events/iac)] fail",
@@ -401,7 +387,7 @@ func TestServicePolicyOnFixtures(t *testing.T) {
 			},
 		},
 		{
-			name: "gcp_over_budget", files: []string{"synthetic/gcp_pr_over_budget.json"}, decision: costcheck.Fail,
+			name: "gcp_over_budget", files: []string{"synthetic/gcp_pr_over_budget.json"}, decision: Fail,
 			notPass: []string{
 				"monthly_budget [total] fail",
 				"max_increase [total] warn",
@@ -410,7 +396,7 @@ func TestServicePolicyOnFixtures(t *testing.T) {
 			},
 		},
 		{
-			name: "gcp_usage_null_vacuous_zero_fails", files: []string{"synthetic/gcp_usage_null.json"}, decision: costcheck.Fail,
+			name: "gcp_usage_null_vacuous_zero_fails", files: []string{"synthetic/gcp_usage_null.json"}, decision: Fail,
 			notPass: []string{
 				"unknown_cost [project flight-events (acme/flight-events/iac)] warn",
 				"require_usage [project flight-events (acme/flight-events/iac)] fail",
@@ -419,7 +405,7 @@ func TestServicePolicyOnFixtures(t *testing.T) {
 			},
 		},
 		{
-			name: "upstream_project_error", files: []string{"upstream/out_with_project_error.json"}, decision: costcheck.Fail,
+			name: "upstream_project_error", files: []string{"upstream/out_with_project_error.json"}, decision: Fail,
 			notPass: []string{
 				"monthly_budget [total] fail",
 				"max_increase [total] warn",
@@ -434,7 +420,7 @@ func TestServicePolicyOnFixtures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := costcheck.Evaluate(t.Context(), loadFixture(t, tt.files...), usd, rg)
+			r, err := Evaluate(t.Context(), loadFixture(t, tt.files...), usd, rg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -443,7 +429,7 @@ func TestServicePolicyOnFixtures(t *testing.T) {
 			}
 			var got []string
 			for _, c := range r.Checks {
-				if c.Status != costcheck.Pass {
+				if c.Status != Pass {
 					got = append(got, fmt.Sprintf("%s [%s] %s", c.Name, c.Scope, c.Status))
 				}
 			}
@@ -459,7 +445,7 @@ func TestRego(t *testing.T) {
 	rg := builtinRego(t)
 	t.Run("upstream_decrease_passes_builtin_policies", func(t *testing.T) {
 		t.Parallel()
-		r, err := costcheck.Evaluate(t.Context(), loadFixture(t, "upstream/diff_with_compare_to_format_json.golden"), policy(t, ""), rg)
+		r, err := Evaluate(t.Context(), loadFixture(t, "upstream/diff_with_compare_to_format_json.golden"), policy(t, ""), rg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -474,7 +460,7 @@ func TestRego(t *testing.T) {
 	})
 	t.Run("upstream_prior_empty_without_usage_is_not_vacuous", func(t *testing.T) {
 		t.Parallel()
-		r, err := costcheck.Evaluate(t.Context(), loadFixture(t, "upstream/ToMarkdown_NoPreviousBreakdown.json"), policy(t, ""), rg)
+		r, err := Evaluate(t.Context(), loadFixture(t, "upstream/ToMarkdown_NoPreviousBreakdown.json"), policy(t, ""), rg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -489,11 +475,11 @@ func TestRego(t *testing.T) {
 	})
 	t.Run("malformed_result_fails", func(t *testing.T) {
 		t.Parallel()
-		rg, err := costcheck.CompileRego(t.Context(), []costcheck.RegoFile{{Name: "bad.rego", Source: "package infracost\n\ndeny contains \"just a string\" if true\n"}})
+		rg, err := CompileRego(t.Context(), []RegoFile{{Name: "bad.rego", Source: "package infracost\n\ndeny contains \"just a string\" if true\n"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := costcheck.Evaluate(t.Context(), report(t, "USD", proj{name: "p", cur: one("a.x", "a", "1")}), policy(t, ""), rg)
+		r, err := Evaluate(t.Context(), report(t, "USD", proj{name: "p", cur: one("a.x", "a", "1")}), policy(t, ""), rg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -504,18 +490,18 @@ func TestRego(t *testing.T) {
 	})
 	t.Run("wrong_package_is_an_error", func(t *testing.T) {
 		t.Parallel()
-		rg, err := costcheck.CompileRego(t.Context(), []costcheck.RegoFile{{Name: "other.rego", Source: "package other\n\ndeny contains 1 if true\n"}})
+		rg, err := CompileRego(t.Context(), []RegoFile{{Name: "other.rego", Source: "package other\n\ndeny contains 1 if true\n"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = costcheck.Evaluate(t.Context(), report(t, "USD", proj{name: "p", cur: one("a.x", "a", "1")}), policy(t, ""), rg)
+		_, err = Evaluate(t.Context(), report(t, "USD", proj{name: "p", cur: one("a.x", "a", "1")}), policy(t, ""), rg)
 		if err == nil || !strings.Contains(err.Error(), "data.infracost.deny is undefined") {
 			t.Errorf("Evaluate error = %v, want undefined query", err)
 		}
 	})
 	t.Run("syntax_error_is_an_error", func(t *testing.T) {
 		t.Parallel()
-		_, err := costcheck.CompileRego(t.Context(), []costcheck.RegoFile{{Name: "broken.rego", Source: "package infracost\n\ndeny contains {"}})
+		_, err := CompileRego(t.Context(), []RegoFile{{Name: "broken.rego", Source: "package infracost\n\ndeny contains {"}})
 		if err == nil || !strings.Contains(err.Error(), "broken.rego") {
 			t.Errorf("CompileRego error = %v, want a parse error naming the file", err)
 		}
@@ -529,7 +515,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := costcheck.Evaluate(ctx, rep, p, rg); err != nil {
+		if _, err := Evaluate(ctx, rep, p, rg); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package costpost_test
+package github_test
 
 import (
 	"context"
@@ -14,7 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acme-platform/golden-path/tools/internal/costpost"
+	"github.com/acme-platform/golden-path/tools/internal/github"
+	"github.com/acme-platform/golden-path/tools/internal/httpretry"
 )
 
 const (
@@ -164,16 +165,30 @@ func (f *fakeGitHub) decodeBody(r *http.Request) string {
 	return s
 }
 
-func (f *fakeGitHub) client(sleeps *[]time.Duration) *costpost.Client {
-	return &costpost.Client{
-		BaseURL: f.srv.URL, Owner: "acme", Repo: "svc", Token: token, HTTP: f.srv.Client(),
-		Sleep: func(_ context.Context, d time.Duration) error {
-			if sleeps != nil {
-				*sleeps = append(*sleeps, d)
-			}
-			return nil
+// config is a client of the fake whose retry transport records its waits instead of sleeping.
+func (f *fakeGitHub) config(sleeps *[]time.Duration) github.Config {
+	return github.Config{
+		BaseURL: f.srv.URL, Owner: "acme", Repo: "svc", Token: token,
+		Retry: &httpretry.Transport{
+			Base:   f.srv.Client().Transport,
+			Jitter: func() float64 { return 1 },
+			Sleep: func(_ context.Context, d time.Duration) error {
+				if sleeps != nil {
+					*sleeps = append(*sleeps, d)
+				}
+				return nil
+			},
 		},
 	}
+}
+
+func upsert(t *testing.T, cfg github.Config, body string) (*github.Result, error) {
+	t.Helper()
+	c, err := github.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return c.UpsertComment(t.Context(), 7, marker, body)
 }
 
 func TestUpsert(t *testing.T) {
@@ -230,6 +245,16 @@ func TestUpsert(t *testing.T) {
 			wantBodies: []string{body},
 		},
 		{
+			name:       "unsettled_patch_lists_again_then_updates",
+			existing:   []string{marker + "\nold"},
+			setup:      func(f *fakeGitHub) { f.faults["PATCH"] = []int{502} },
+			wantAction: "updated",
+			wantLog: []string{"GET /repos/acme/svc/issues/7/comments", "PATCH /repos/acme/svc/issues/comments/1001",
+				"GET /repos/acme/svc/issues/7/comments", "PATCH /repos/acme/svc/issues/comments/1001"},
+			wantSleeps: []time.Duration{time.Second},
+			wantBodies: []string{body},
+		},
+		{
 			name:       "lost_post_response_is_not_duplicated",
 			setup:      func(f *fakeGitHub) { f.postCreatesThenFails = true },
 			wantAction: "updated",
@@ -247,7 +272,7 @@ func TestUpsert(t *testing.T) {
 				tt.setup(f)
 			}
 			var sleeps []time.Duration
-			res, err := f.client(&sleeps).Upsert(t.Context(), 7, marker, body)
+			res, err := upsert(t, f.config(&sleeps), body)
 			if err != nil {
 				t.Fatalf("Upsert: %v", err)
 			}
@@ -278,31 +303,37 @@ func TestUpsertErrors(t *testing.T) {
 	body := marker + "\nx\n"
 	tests := []struct {
 		name     string
-		setup    func(f *fakeGitHub, c *costpost.Client)
+		setup    func(f *fakeGitHub, c *github.Config)
 		wantErr  string
 		wantReqs int
 	}{
 		{
 			name:     "gives_up_after_bounded_attempts",
-			setup:    func(f *fakeGitHub, _ *costpost.Client) { f.faults["GET"] = []int{503, 503, 503, 503, 503} },
+			setup:    func(f *fakeGitHub, _ *github.Config) { f.faults["GET"] = []int{503, 503, 503, 503, 503} },
 			wantErr:  "list comments: github GET /repos/acme/svc/issues/7/comments: 503 injected 503",
 			wantReqs: 4,
 		},
 		{
+			name:     "unsettled_post_gives_up_after_bounded_rounds",
+			setup:    func(f *fakeGitHub, _ *github.Config) { f.faults["POST"] = []int{500, 500, 500, 500} },
+			wantErr:  "create comment: github POST /repos/acme/svc/issues/7/comments: 500 injected 500",
+			wantReqs: 8,
+		},
+		{
 			name:     "bad_credentials_not_retried",
-			setup:    func(_ *fakeGitHub, c *costpost.Client) { c.Token = "wrong" },
+			setup:    func(_ *fakeGitHub, c *github.Config) { c.Token = "wrong" },
 			wantErr:  "401 Bad credentials",
 			wantReqs: 1,
 		},
 		{
 			name:     "forbidden_without_rate_limit_not_retried",
-			setup:    func(f *fakeGitHub, _ *costpost.Client) { f.faults["POST"] = []int{403} },
+			setup:    func(f *fakeGitHub, _ *github.Config) { f.faults["POST"] = []int{403} },
 			wantErr:  "create comment: github POST /repos/acme/svc/issues/7/comments: 403 injected 403",
 			wantReqs: 2,
 		},
 		{
 			name: "pagination_to_another_host_refused",
-			setup: func(f *fakeGitHub, _ *costpost.Client) {
+			setup: func(f *fakeGitHub, _ *github.Config) {
 				f.foreignLink = true
 				f.add("a")
 				f.add("b")
@@ -313,7 +344,7 @@ func TestUpsertErrors(t *testing.T) {
 		},
 		{
 			name:     "no_token",
-			setup:    func(_ *fakeGitHub, c *costpost.Client) { c.Token = "" },
+			setup:    func(_ *fakeGitHub, c *github.Config) { c.Token = "" },
 			wantErr:  "no GitHub token",
 			wantReqs: 0,
 		},
@@ -322,9 +353,9 @@ func TestUpsertErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t)
-			c := f.client(nil)
-			tt.setup(f, c)
-			_, err := c.Upsert(t.Context(), 7, marker, body)
+			cfg := f.config(nil)
+			tt.setup(f, &cfg)
+			_, err := upsert(t, cfg, body)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("Upsert error = %v, want %q", err, tt.wantErr)
 			}
@@ -358,7 +389,7 @@ func TestPRNumber(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := costpost.PRNumber(tt.ref, []byte(tt.event))
+			got, err := github.PRNumber(tt.ref, []byte(tt.event))
 			if (err != nil) != tt.wantErr || got != tt.want {
 				t.Errorf("PRNumber = %d, %v; want %d, error %v", got, err, tt.want, tt.wantErr)
 			}

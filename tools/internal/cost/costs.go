@@ -1,4 +1,4 @@
-package costreport
+package cost
 
 import (
 	"fmt"
@@ -8,43 +8,43 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Costs is what a gate reads from a (merged) report: figures recomputed from the components.
-type Costs struct {
+// costs is what a gate reads from a (merged) report: figures recomputed from the components.
+type costs struct {
 	Currency string
-	Projects []ProjectCosts
+	Projects []projectCosts
 	// Past, New and Diff are the sums over all projects. New is always a lower bound (null
 	// components count as unknown, not zero); Complete says whether it is exact. Past is unknown
 	// when any project has no baseline.
-	Past, New, Diff Money
+	Past, New, Diff money
 	Complete        bool
 }
 
-// ProjectCosts are the recomputed figures of one project.
-type ProjectCosts struct {
-	Name, DisplayName, Path string
+// projectCosts are the recomputed figures of one project.
+type projectCosts struct {
+	projectID // name, display name and metadata.path
 	// Errors is metadata.errors; a project with errors has unknown costs (New and Past invalid).
 	Errors []string
 	// Past is the baseline (pastBreakdown) total, unknown when there is no baseline.
-	Past Money
+	Past money
 	// New is the sum of the known component costs of breakdown; a lower bound when Complete is false.
-	New Money
+	New money
 	// Diff is New − Past, recomputed (never read from the file).
-	Diff     Money
+	Diff     money
 	Complete bool
 	// Resources are the current resources with their recursive cost, sorted by address.
-	Resources []ResourceCost
+	Resources []resourceCost
 	// Unknown lists resources (or subresources) with a component whose cost is null or unpriced.
-	Unknown []UnknownCost
+	Unknown []unknownCost
 	// Unsupported counts resource types Infracost cannot price (summary.unsupportedResourceCounts).
 	Unsupported map[string]int
 	// Free counts resources that cost nothing (freeResources or summary.noPriceResourceCounts).
 	Free int
 	// Changes are per-resource deltas between past and current, matched by address.
-	Changes []ResourceChange
+	Changes []resourceChange
 }
 
 // Label is the name shown for the project.
-func (p ProjectCosts) Label() string {
+func (p projectCosts) Label() string {
 	if p.DisplayName != "" && p.DisplayName != p.Name {
 		return p.DisplayName + " (" + p.Name + ")"
 	}
@@ -54,9 +54,9 @@ func (p ProjectCosts) Label() string {
 	return p.Path
 }
 
-// ResourceCost is a resource's monthly cost including subresources; Complete is false if any
+// resourceCost is a resource's monthly cost including subresources; Complete is false if any
 // component (of it or of a subresource) has an unknown cost.
-type ResourceCost struct {
+type resourceCost struct {
 	Address, Type string
 	Monthly       decimal.Decimal
 	Complete      bool
@@ -64,27 +64,27 @@ type ResourceCost struct {
 	Priced, Unpriced int
 }
 
-// UnknownCost is a resource whose cost depends on usage that was not supplied (or has no price).
-type UnknownCost struct {
-	Project    string
-	Address    string
-	Type       string
-	Components []string
+// unknownCost is a resource whose cost depends on usage that was not supplied (or has no price).
+type unknownCost struct {
+	Project    string   `json:"project"`
+	Address    string   `json:"address"`
+	Type       string   `json:"type"`
+	Components []string `json:"components"`
 }
 
-// ResourceChange is the monthly delta of one address between the baseline and the change.
-type ResourceChange struct {
+// resourceChange is the monthly delta of one address between the baseline and the change.
+type resourceChange struct {
 	Project  string
 	Address  string
 	Type     string
-	Past     Money // unknown (invalid) when the resource is added
-	New      Money // unknown (invalid) when the resource is removed
+	Past     money // unknown (invalid) when the resource is added
+	New      money // unknown (invalid) when the resource is removed
 	Diff     decimal.Decimal
 	Complete bool
 }
 
 // Action is "+" added, "-" removed or "~" changed.
-func (c ResourceChange) Action() string {
+func (c resourceChange) Action() string {
 	switch {
 	case !c.Past.Valid:
 		return "+"
@@ -95,9 +95,9 @@ func (c ResourceChange) Action() string {
 	}
 }
 
-// Analyze recomputes the figures of a report.
-func Analyze(r *Report) Costs {
-	c := Costs{Currency: r.Currency, Complete: true}
+// analyze recomputes the figures of a report.
+func analyze(r *Report) costs {
+	c := costs{Currency: r.Currency, Complete: true}
 	past, cur := decimal.Zero, decimal.Zero
 	pastKnown := true
 	for _, p := range r.Projects {
@@ -115,17 +115,17 @@ func Analyze(r *Report) Costs {
 			pastKnown = false
 		}
 	}
-	c.New = Known(cur)
+	c.New = known(cur)
 	if pastKnown && len(r.Projects) > 0 {
-		c.Past = Known(past)
-		c.Diff = Known(cur.Sub(past))
+		c.Past = known(past)
+		c.Diff = known(cur.Sub(past))
 	}
 	return c
 }
 
-func analyzeProject(p Project) ProjectCosts {
-	pc := ProjectCosts{
-		Name: p.Name, DisplayName: p.DisplayName, Path: p.Metadata.Path,
+func analyzeProject(p project) projectCosts {
+	pc := projectCosts{
+		projectID:   projectID{Name: p.Name, DisplayName: p.DisplayName, Path: p.Metadata.Path},
 		Unsupported: map[string]int{},
 		Complete:    true,
 	}
@@ -153,11 +153,11 @@ func analyzeProject(p Project) ProjectCosts {
 		return pc
 	}
 	label := p.Label()
-	cur := map[string]ResourceCost{}
+	cur := map[string]resourceCost{}
 	total := decimal.Zero
 	if p.Breakdown != nil {
 		for _, res := range p.Breakdown.Resources {
-			rc := resourceCost(res)
+			rc := addUpResource(res)
 			cur[res.Name] = rc
 			pc.Resources = append(pc.Resources, rc)
 			total = total.Add(rc.Monthly)
@@ -167,17 +167,17 @@ func analyzeProject(p Project) ProjectCosts {
 			pc.Unknown = append(pc.Unknown, unknownCosts(label, res.Name, res.ResourceType, res)...)
 		}
 	}
-	pc.New = Known(total)
+	pc.New = known(total)
 	if p.PastBreakdown != nil {
 		pastTotal := decimal.Zero
-		prev := map[string]ResourceCost{}
+		prev := map[string]resourceCost{}
 		for _, res := range p.PastBreakdown.Resources {
-			rc := resourceCost(res)
+			rc := addUpResource(res)
 			prev[res.Name] = rc
 			pastTotal = pastTotal.Add(rc.Monthly)
 		}
-		pc.Past = Known(pastTotal)
-		pc.Diff = Known(total.Sub(pastTotal))
+		pc.Past = known(pastTotal)
+		pc.Diff = known(total.Sub(pastTotal))
 		pc.Changes = changes(label, prev, cur)
 	} else {
 		// Without a baseline every resource is new; the diff itself stays unknown.
@@ -188,12 +188,12 @@ func analyzeProject(p Project) ProjectCosts {
 	return pc
 }
 
-// resourceCost sums the known component costs of a resource and its subresources, recursively.
+// addUpResource sums the known component costs of a resource and its subresources, recursively.
 // A resource without any component falls back to its own monthlyCost (older files).
-func resourceCost(r Resource) ResourceCost {
-	rc := ResourceCost{Address: r.Name, Type: r.ResourceType, Complete: true}
+func addUpResource(r resource) resourceCost {
+	rc := resourceCost{Address: r.Name, Type: r.ResourceType, Complete: true}
 	if rc.Type == "" {
-		rc.Type = TypeOf(r.Name)
+		rc.Type = typeOf(r.Name)
 	}
 	rc.Monthly = sumResource(r, &rc)
 	if rc.Priced+rc.Unpriced == 0 && r.MonthlyCost.Valid {
@@ -203,7 +203,7 @@ func resourceCost(r Resource) ResourceCost {
 	return rc
 }
 
-func sumResource(r Resource, rc *ResourceCost) decimal.Decimal {
+func sumResource(r resource, rc *resourceCost) decimal.Decimal {
 	sum := decimal.Zero
 	for _, c := range r.CostComponents {
 		if c.MonthlyCost.Valid && !c.PriceNotFound {
@@ -224,8 +224,8 @@ func sumResource(r Resource, rc *ResourceCost) decimal.Decimal {
 	return sum
 }
 
-func unknownCosts(project, address, typ string, r Resource) []UnknownCost {
-	var out []UnknownCost
+func unknownCosts(project, address, typ string, r resource) []unknownCost {
+	var out []unknownCost
 	var names []string
 	for _, c := range r.CostComponents {
 		switch {
@@ -236,7 +236,7 @@ func unknownCosts(project, address, typ string, r Resource) []UnknownCost {
 		}
 	}
 	if len(names) > 0 {
-		out = append(out, UnknownCost{Project: project, Address: address, Type: typ, Components: names})
+		out = append(out, unknownCost{Project: project, Address: address, Type: typ, Components: names})
 	}
 	for _, s := range r.Subresources {
 		out = append(out, unknownCosts(project, address+"."+s.Name, typ, s)...)
@@ -244,12 +244,12 @@ func unknownCosts(project, address, typ string, r Resource) []UnknownCost {
 	return out
 }
 
-func changes(project string, prev, cur map[string]ResourceCost) []ResourceChange {
-	var out []ResourceChange
+func changes(project string, prev, cur map[string]resourceCost) []resourceChange {
+	var out []resourceChange
 	for addr, c := range cur {
-		ch := ResourceChange{Project: project, Address: addr, Type: c.Type, New: Known(c.Monthly), Complete: c.Complete}
+		ch := resourceChange{Project: project, Address: addr, Type: c.Type, New: known(c.Monthly), Complete: c.Complete}
 		if p, ok := prev[addr]; ok {
-			ch.Past = Known(p.Monthly)
+			ch.Past = known(p.Monthly)
 			ch.Complete = ch.Complete && p.Complete
 			ch.Diff = c.Monthly.Sub(p.Monthly)
 		} else {
@@ -264,14 +264,14 @@ func changes(project string, prev, cur map[string]ResourceCost) []ResourceChange
 		if _, ok := cur[addr]; ok {
 			continue
 		}
-		out = append(out, ResourceChange{Project: project, Address: addr, Type: p.Type, Past: Known(p.Monthly), Diff: p.Monthly.Neg(), Complete: p.Complete})
+		out = append(out, resourceChange{Project: project, Address: addr, Type: p.Type, Past: known(p.Monthly), Diff: p.Monthly.Neg(), Complete: p.Complete})
 	}
-	SortChanges(out)
+	sortChanges(out)
 	return out
 }
 
-// SortChanges orders changes by absolute delta (largest first), then project and address.
-func SortChanges(cs []ResourceChange) {
+// sortChanges orders changes by absolute delta (largest first), then project and address.
+func sortChanges(cs []resourceChange) {
 	sort.SliceStable(cs, func(i, j int) bool {
 		if c := cs[i].Diff.Abs().Cmp(cs[j].Diff.Abs()); c != 0 {
 			return c > 0
@@ -283,8 +283,8 @@ func SortChanges(cs []ResourceChange) {
 	})
 }
 
-// TypeOf returns the Terraform resource type of an address ("module.a.google_x.y[0]" → "google_x").
-func TypeOf(address string) string {
+// typeOf returns the Terraform resource type of an address ("module.a.google_x.y[0]" → "google_x").
+func typeOf(address string) string {
 	parts := strings.Split(address, ".")
 	for i := 0; i+1 < len(parts); i++ {
 		switch parts[i] {

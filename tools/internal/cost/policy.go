@@ -1,11 +1,7 @@
-// Package costpolicy loads a service's cost policy: a YAML file with money limits for the whole
-// change (budget, increase in $ and %, decrease) and per-project rules (the same limits plus
-// resource caps, unknown and unsupported cost handling), overridable per project by a glob on the
-// project's name, display name or path. Every limit has a warn and a fail level.
-//
-// Decoding is strict (an unknown key is an error, so a typo never disables a rule). It does not
-// evaluate anything: see costcheck.
-package costpolicy
+package cost
+
+// This file loads a cost policy. Decoding is strict: an unknown key is an error, so a typo never
+// disables a rule.
 
 import (
 	"bytes"
@@ -19,8 +15,8 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Version is the policy file format version.
-const Version = 1
+// version is the policy file format version.
+const version = 1
 
 // Policy is a whole cost policy file.
 type Policy struct {
@@ -31,7 +27,7 @@ type Policy struct {
 	// ProjectDefaults apply to every project unless an override replaces a rule.
 	ProjectDefaults ProjectRules `yaml:"project_defaults"`
 	// Projects override rules, in order, for projects whose name, display name or path matches.
-	Projects []Override `yaml:"projects"`
+	Projects []override `yaml:"projects"`
 }
 
 // Threshold is a limit with a warn and a fail level; either may be absent.
@@ -43,16 +39,16 @@ type Threshold struct {
 // Set reports whether any level is configured.
 func (t *Threshold) Set() bool { return t != nil && (t.Warn != nil || t.Fail != nil) }
 
-// Budget is a monthly budget; with OnlyWhenCrossing it escalates only when the change crosses a level
+// budget is a monthly budget; with OnlyWhenCrossing it escalates only when the change crosses a level
 // from below (it was at or under the level before and is over it after).
-type Budget struct {
+type budget struct {
 	Threshold        `yaml:",inline"`
 	OnlyWhenCrossing bool `yaml:"only_when_crossing"`
 }
 
 // MoneyRules are the limits on totals.
 type MoneyRules struct {
-	MonthlyBudget *Budget `yaml:"monthly_budget"`
+	MonthlyBudget *budget `yaml:"monthly_budget"`
 	// MaxIncrease is the largest allowed monthly increase in money.
 	MaxIncrease *Threshold `yaml:"max_increase"`
 	// MaxIncreasePct is the largest allowed increase in percent of the previous cost; undefined when
@@ -62,19 +58,14 @@ type MoneyRules struct {
 	MaxDecrease *Threshold `yaml:"max_decrease"`
 }
 
-// Level is how a finding of a kind is treated.
-type Level string
+// Ignore is the policy level that turns a kind of finding off. A policy treats unknown and
+// unsupported costs at one of the levels Ignore, Warn or Fail; a check reports the level it was
+// given, so the levels are check statuses and never a second type beside Status.
+const Ignore Status = "ignore"
 
-// Levels.
-const (
-	Ignore Level = "ignore"
-	Warn   Level = "warn"
-	Fail   Level = "fail"
-)
-
-// ResourceCap limits the monthly cost of each resource matching an address glob or a resource type;
+// resourceCap limits the monthly cost of each resource matching an address glob or a resource type;
 // subresources count towards their resource.
-type ResourceCap struct {
+type resourceCap struct {
 	// Match is a glob on the resource address (doublestar syntax, e.g. "module.*.google_storage_bucket.*").
 	Match string `yaml:"match"`
 	// Type is an exact Terraform resource type, e.g. "google_cloud_run_v2_service".
@@ -83,7 +74,7 @@ type ResourceCap struct {
 }
 
 // Name describes the cap in check output.
-func (c ResourceCap) Name() string {
+func (c resourceCap) Name() string {
 	if c.Type != "" {
 		return "type " + c.Type
 	}
@@ -93,19 +84,19 @@ func (c ResourceCap) Name() string {
 // ProjectRules are evaluated per project.
 type ProjectRules struct {
 	MoneyRules   `yaml:",inline"`
-	ResourceCaps []ResourceCap `yaml:"resource_caps"`
+	ResourceCaps []resourceCap `yaml:"resource_caps"`
 	// UnknownCost is how resources with null (usage-based, no usage given) costs are treated.
-	UnknownCost Level `yaml:"unknown_cost"`
+	UnknownCost Status `yaml:"unknown_cost"`
 	// RequireUsageFor lists resource types whose unknown costs always fail.
 	RequireUsageFor []string `yaml:"require_usage_for"`
-	// Unsupported is how resource types Infracost cannot price are treated.
-	Unsupported Level `yaml:"unsupported"`
+	// unsupported is how resource types Infracost cannot price are treated.
+	Unsupported Status `yaml:"unsupported"`
 	// UnsupportedAllow lists unsupported types that are accepted silently.
 	UnsupportedAllow []string `yaml:"unsupported_allow"`
 }
 
-// Override replaces rules for matching projects: each rule it sets replaces the default's.
-type Override struct {
+// override replaces rules for matching projects: each rule it sets replaces the default's.
+type override struct {
 	// Match is a glob matched against the project's name, display name and metadata.path.
 	Match        string `yaml:"match"`
 	ProjectRules `yaml:",inline"`
@@ -114,15 +105,15 @@ type Override struct {
 // Defaults applied when the policy does not set a level: unknown and unsupported costs warn, so a
 // vacuous $0 estimate is never a silent pass.
 const (
-	DefaultUnknownCost = Warn
-	DefaultUnsupported = Warn
+	defaultUnknownCost = Warn
+	defaultUnsupported = Warn
 )
 
-// ErrInvalid marks a policy that cannot be used.
-var ErrInvalid = errors.New("invalid cost policy")
+// errInvalid marks a policy that cannot be used.
+var errInvalid = errors.New("invalid cost policy")
 
-// Decode reads and validates a policy. name is used in error messages.
-func Decode(r io.Reader, name string) (*Policy, error) {
+// DecodePolicy reads and validates a policy. name is used in error messages.
+func DecodePolicy(r io.Reader, name string) (*Policy, error) {
 	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -132,12 +123,12 @@ func Decode(r io.Reader, name string) (*Policy, error) {
 	var p Policy
 	if err := dec.Decode(&p); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%w: %s is empty", ErrInvalid, name)
+			return nil, fmt.Errorf("%w: %s is empty", errInvalid, name)
 		}
-		return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, name, err)
+		return nil, fmt.Errorf("%w: %s: %w", errInvalid, name, err)
 	}
 	if err := p.validate(); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, name, err)
+		return nil, fmt.Errorf("%w: %s: %w", errInvalid, name, err)
 	}
 	return &p, nil
 }
@@ -183,8 +174,8 @@ func amount(n *yaml.Node) (*decimal.Decimal, error) {
 	return &d, nil
 }
 
-// UnmarshalYAML for Budget reads the threshold plus only_when_crossing.
-func (b *Budget) UnmarshalYAML(n *yaml.Node) error {
+// UnmarshalYAML for budget reads the threshold plus only_when_crossing.
+func (b *budget) UnmarshalYAML(n *yaml.Node) error {
 	if err := checkKeys(n, "warn", "fail", "only_when_crossing"); err != nil {
 		return err
 	}
@@ -201,8 +192,8 @@ func (b *Budget) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// UnmarshalYAML for ResourceCap reads match/type plus the threshold.
-func (c *ResourceCap) UnmarshalYAML(n *yaml.Node) error {
+// UnmarshalYAML for resourceCap reads match/type plus the threshold.
+func (c *resourceCap) UnmarshalYAML(n *yaml.Node) error {
 	if err := checkKeys(n, "match", "type", "warn", "fail"); err != nil {
 		return err
 	}
@@ -239,8 +230,8 @@ func checkKeys(n *yaml.Node, allowed ...string) error {
 
 func (p *Policy) validate() error {
 	var errs []error
-	if p.Version != Version {
-		errs = append(errs, fmt.Errorf("version must be %d, got %d", Version, p.Version))
+	if p.Version != version {
+		errs = append(errs, fmt.Errorf("version must be %d, got %d", version, p.Version))
 	}
 	if p.Currency == "" {
 		errs = append(errs, errors.New("currency is required (e.g. USD); it must equal the Infracost currency"))
@@ -301,7 +292,7 @@ func (r ProjectRules) validate(where string) []error {
 			errs = append(errs, fmt.Errorf("%s: warn %s is above fail %s", w, t.Warn, t.Fail))
 		}
 	}
-	for name, l := range map[string]Level{"unknown_cost": r.UnknownCost, "unsupported": r.Unsupported} {
+	for name, l := range map[string]Status{"unknown_cost": r.UnknownCost, "unsupported": r.Unsupported} {
 		switch l {
 		case "", Ignore, Warn, Fail:
 		default:
@@ -311,14 +302,14 @@ func (r ProjectRules) validate(where string) []error {
 	return errs
 }
 
-// Project identifies a project for override matching.
-type Project struct {
+// projectID identifies a project: its figures carry it and overrides match on it.
+type projectID struct {
 	Name, DisplayName, Path string
 }
 
 // For returns the rules for a project: the defaults, then each matching override in file order, a
 // rule set in an override replacing the earlier one. It also returns the matching globs.
-func (p *Policy) For(pr Project) (ProjectRules, []string) {
+func (p *Policy) For(pr projectID) (ProjectRules, []string) {
 	r := p.ProjectDefaults
 	var matched []string
 	for _, o := range p.Projects {
@@ -329,15 +320,15 @@ func (p *Policy) For(pr Project) (ProjectRules, []string) {
 		r = merge(r, o.ProjectRules)
 	}
 	if r.UnknownCost == "" {
-		r.UnknownCost = DefaultUnknownCost
+		r.UnknownCost = defaultUnknownCost
 	}
 	if r.Unsupported == "" {
-		r.Unsupported = DefaultUnsupported
+		r.Unsupported = defaultUnsupported
 	}
 	return r, matched
 }
 
-func matches(glob string, pr Project) bool {
+func matches(glob string, pr projectID) bool {
 	for _, s := range []string{pr.Name, pr.DisplayName, pr.Path} {
 		if s == "" {
 			continue

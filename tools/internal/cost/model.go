@@ -1,10 +1,9 @@
-package costmodel
+package cost
 
 import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 
@@ -12,15 +11,15 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Resource is a managed resource of a plan with its planned attribute values.
-type Resource struct {
+// planResource is a managed resource of a plan with its planned attribute values.
+type planResource struct {
 	Address, Type string
 	Values        map[string]any
 }
 
-// PlanResources returns the managed resources of a `terraform show -json` plan's planned values,
+// decodePlanResources returns the managed resources of a `terraform show -json` plan's planned values,
 // sorted by address.
-func PlanResources(src []byte) ([]Resource, error) {
+func decodePlanResources(src []byte) ([]planResource, error) {
 	var plan tfjson.Plan
 	plan.UseJSONNumber(true) // exact numbers, as decimals
 	if err := json.Unmarshal(src, &plan); err != nil {
@@ -32,12 +31,12 @@ func PlanResources(src []byte) ([]Resource, error) {
 	if plan.PlannedValues == nil || plan.PlannedValues.RootModule == nil {
 		return nil, fmt.Errorf("decode plan: no planned_values.root_module")
 	}
-	var out []Resource
+	var out []planResource
 	var walk func(m *tfjson.StateModule)
 	walk = func(m *tfjson.StateModule) {
 		for _, r := range m.Resources {
 			if r.Mode == tfjson.ManagedResourceMode {
-				out = append(out, Resource{Address: r.Address, Type: r.Type, Values: r.AttributeValues})
+				out = append(out, planResource{Address: r.Address, Type: r.Type, Values: r.AttributeValues})
 			}
 		}
 		for _, c := range m.ChildModules {
@@ -49,8 +48,8 @@ func PlanResources(src []byte) ([]Resource, error) {
 	return out, nil
 }
 
-// UsageSchema lists, per resource type the model prices, every usage key Infracost reads.
-var UsageSchema = map[string][]string{
+// usageSchema lists, per resource type the model prices, every usage key Infracost reads.
+var usageSchema = map[string][]string{
 	"google_cloud_run_v2_service": {"average_request_duration_ms", "concurrent_requests_per_instance", "instance_hrs", "monthly_requests"},
 	"google_pubsub_topic":         {"monthly_message_data_tb"},
 	"google_pubsub_subscription":  {"monthly_message_data_tb", "snapshot_storage_gb", "storage_gb"},
@@ -71,12 +70,12 @@ var egressRegions = []struct{ key, component string }{
 	{"australia", "Data transfer to Australia (first 1TB)"},
 }
 
-// UsageKeys returns the usage keys that give every component of r a known quantity: the keys a
+// usageKeys returns the usage keys that give every component of r a known quantity: the keys a
 // usage file must set for r. A Cloud Run service with request-based billing needs the request
 // keys, one with instance-based billing instance_hrs (without it Infracost assumes 730 h).
-func UsageKeys(r Resource) ([]string, error) {
+func usageKeys(r planResource) ([]string, error) {
 	if r.Type != "google_cloud_run_v2_service" {
-		return UsageSchema[r.Type], nil
+		return usageSchema[r.Type], nil
 	}
 	run, err := cloudRunOf(r)
 	if err != nil {
@@ -88,18 +87,18 @@ func UsageKeys(r Resource) ([]string, error) {
 	return []string{"instance_hrs"}, nil
 }
 
-// Line is one priced component of a resource. Known is false when the usage it depends on is
+// estimateLine is one priced component of a resource. Known is false when the usage it depends on is
 // missing (Infracost's null cost): Quantity and Cost are then zero and not part of the total.
-type Line struct {
+type estimateLine struct {
 	Address, Type, Component, Variant, Unit string
 	Quantity, Price, Cost                   decimal.Decimal
 	Known                                   bool
 	Formula                                 string // how Quantity follows from the usage
 }
 
-// Estimate is the model's monthly cost of a set of resources.
-type Estimate struct {
-	Lines []Line
+// estimate is the model's monthly cost of a set of resources.
+type estimate struct {
+	Lines []estimateLine
 	// Total is the sum of the known lines.
 	Total decimal.Decimal
 	// Unknown lists "address: component" lines whose usage is missing.
@@ -114,11 +113,11 @@ type Estimate struct {
 var freeTypes = regexp.MustCompile(`^google_(.*_iam_(member|binding|policy)|service_account|kms_key_ring|project_service|` +
 	`monitoring_(alert_policy|dashboard|notification_channel|slo|custom_service|uptime_check_config|group))$`)
 
-// Compute prices every resource with its usage from u.
-func Compute(resources []Resource, u *UsageFile, prices []Price) (*Estimate, error) {
-	e := &Estimate{Total: decimal.Zero}
+// compute prices every resource with its usage from u.
+func compute(resources []planResource, u *usageFile, prices []price) (*estimate, error) {
+	e := &estimate{Total: decimal.Zero}
 	for _, r := range resources {
-		var lines []Line
+		var lines []estimateLine
 		var err error
 		usage := u.For(r.Address, r.Type)
 		switch {
@@ -129,7 +128,7 @@ func Compute(resources []Resource, u *UsageFile, prices []Price) (*Estimate, err
 			lines, err = cloudRunLines(r, usage)
 		case r.Type == "google_storage_bucket":
 			lines, err = bucketLines(r, usage)
-		case UsageSchema[r.Type] != nil:
+		case usageSchema[r.Type] != nil:
 			lines = simpleLines(r.Type, usage)
 		default:
 			e.Unmodeled = append(e.Unmodeled, r.Address)
@@ -183,11 +182,11 @@ var simpleComponents = map[string][]simple{
 	},
 }
 
-func simpleLines(typ string, u Usage) []Line {
-	var out []Line
+func simpleLines(typ string, u usage) []estimateLine {
+	var out []estimateLine
 	for _, c := range simpleComponents[typ] {
 		q, ok := u.Num(c.key)
-		l := Line{Component: c.component, Known: ok, Formula: c.key}
+		l := estimateLine{Component: c.component, Known: ok, Formula: c.key}
 		if ok {
 			l.Quantity = q.Div(decimal.NewFromInt(c.per))
 		}
@@ -207,7 +206,7 @@ type cloudRun struct {
 // cloudRunOf reads what Infracost reads from a google_cloud_run_v2_service: the first container's
 // CPU and memory limits (defaults 1 vCPU, 512 MiB), cpu_idle (default true: request-based billing)
 // and min_instance_count (default 0.5).
-func cloudRunOf(r Resource) (cloudRun, error) {
+func cloudRunOf(r planResource) (cloudRun, error) {
 	run := cloudRun{cpu: decimal.NewFromInt(1), memGiB: decimal.RequireFromString("0.5"), minInstances: decimal.RequireFromString("0.5"), throttled: true}
 	tmpl := first(r.Values["template"])
 	if res := first(first(tmpl["containers"])["resources"]); res != nil {
@@ -266,7 +265,7 @@ func gibibytes(s string) (decimal.Decimal, error) {
 // monthly_requests × average_request_duration_ms / 1000 / concurrent_requests_per_instance seconds
 // of CPU and memory plus the requests; instance-based billing prices instance_hrs (730 when unset)
 // × 3600 × min_instance_count seconds.
-func cloudRunLines(r Resource, u Usage) ([]Line, error) {
+func cloudRunLines(r planResource, u usage) ([]estimateLine, error) {
 	run, err := cloudRunOf(r)
 	if err != nil {
 		return nil, err
@@ -284,12 +283,12 @@ func cloudRunLines(r Resource, u Usage) ([]Line, error) {
 			seconds = req.Mul(ms).Div(decimal.NewFromInt(1000)).Div(conc)
 		}
 		busy := "monthly_requests × average_request_duration_ms / 1000 / concurrent_requests_per_instance"
-		return []Line{
-			{Component: "CPU allocation time", Variant: RequestBased, Known: known, Quantity: seconds.Mul(run.cpu),
+		return []estimateLine{
+			{Component: "CPU allocation time", Variant: requestBased, Known: known, Quantity: seconds.Mul(run.cpu),
 				Formula: busy + " × " + run.cpu.String() + " vCPU"},
-			{Component: "Memory allocation time", Variant: RequestBased, Known: known, Quantity: seconds.Mul(run.memGiB),
+			{Component: "Memory allocation time", Variant: requestBased, Known: known, Quantity: seconds.Mul(run.memGiB),
 				Formula: busy + " × " + run.memGiB.String() + " GiB"},
-			{Component: "Number of requests", Variant: RequestBased, Known: okReq, Quantity: req, Formula: "monthly_requests"},
+			{Component: "Number of requests", Variant: requestBased, Known: okReq, Quantity: req, Formula: "monthly_requests"},
 		}, nil
 	}
 	hrs, ok := u.Num("instance_hrs")
@@ -298,28 +297,28 @@ func cloudRunLines(r Resource, u Usage) ([]Line, error) {
 	}
 	seconds := hrs.Mul(decimal.NewFromInt(3600)).Mul(run.minInstances)
 	busy := "instance_hrs × 3600 × " + run.minInstances.String() + " min instances"
-	return []Line{
-		{Component: "CPU allocation time", Variant: InstanceBased, Known: true, Quantity: seconds.Mul(run.cpu),
+	return []estimateLine{
+		{Component: "CPU allocation time", Variant: instanceBased, Known: true, Quantity: seconds.Mul(run.cpu),
 			Formula: busy + " × " + run.cpu.String() + " vCPU"},
-		{Component: "Memory allocation time", Variant: InstanceBased, Known: true, Quantity: seconds.Mul(run.memGiB),
+		{Component: "Memory allocation time", Variant: instanceBased, Known: true, Quantity: seconds.Mul(run.memGiB),
 			Formula: busy + " × " + run.memGiB.String() + " GiB"},
 	}, nil
 }
 
 // bucketLines prices a standard-class bucket (the only class in the price table).
-func bucketLines(r Resource, u Usage) ([]Line, error) {
+func bucketLines(r planResource, u usage) ([]estimateLine, error) {
 	class, _ := r.Values["storage_class"].(string)
 	if class != "" && !strings.EqualFold(class, "STANDARD") {
 		return nil, fmt.Errorf("storage class %s: the price table has only STANDARD", class)
 	}
-	lines := []Line{}
+	lines := []estimateLine{}
 	for _, c := range []simple{
 		{"Storage (standard)", "storage_gb", 1},
 		{"Object adds, bucket/object list (class A)", "monthly_class_a_operations", 10000},
 		{"Object gets, retrieve bucket/object metadata (class B)", "monthly_class_b_operations", 10000},
 	} {
 		q, ok := u.Num(c.key)
-		l := Line{Component: c.component, Known: ok, Quantity: q.Div(decimal.NewFromInt(c.per)), Formula: c.key}
+		l := estimateLine{Component: c.component, Known: ok, Quantity: q.Div(decimal.NewFromInt(c.per)), Formula: c.key}
 		if c.per != 1 {
 			l.Formula = fmt.Sprintf("%s / %d", c.key, c.per)
 		}
@@ -331,17 +330,7 @@ func bucketLines(r Resource, u Usage) ([]Line, error) {
 		if ok && q.GreaterThan(decimal.NewFromInt(1024)) {
 			return nil, fmt.Errorf("egress %s %s GB: the price table has only the first-TB tier", e.key, q)
 		}
-		lines = append(lines, Line{Component: e.component, Known: ok, Quantity: q, Formula: "monthly_egress_data_transfer_gb." + e.key})
+		lines = append(lines, estimateLine{Component: e.component, Known: ok, Quantity: q, Formula: "monthly_egress_data_transfer_gb." + e.key})
 	}
 	return lines, nil
-}
-
-// UsageBasedTypes are the resource types whose cost depends on a usage file.
-func UsageBasedTypes() []string {
-	var out []string
-	for t := range UsageSchema {
-		out = append(out, t)
-	}
-	slices.Sort(out)
-	return out
 }

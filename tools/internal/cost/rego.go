@@ -1,4 +1,4 @@
-package costcheck
+package cost
 
 import (
 	"context"
@@ -12,12 +12,10 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
-
-	"github.com/acme-platform/golden-path/tools/internal/costreport"
 )
 
-// RegoQuery is Infracost's policy query: each result is {"msg": string, "failed": bool}.
-const RegoQuery = "data.infracost.deny"
+// regoQuery is Infracost's policy query: each result is {"msg": string, "failed": bool}.
+const regoQuery = "data.infracost.deny"
 
 // Rego is a compiled set of Rego cost policies, prepared once and evaluated with one query.
 type Rego struct {
@@ -75,7 +73,7 @@ func CompileRego(ctx context.Context, files []RegoFile) (*Rego, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("compile rego: no policy files")
 	}
-	opts := []func(*rego.Rego){rego.Query(RegoQuery), rego.SetRegoVersion(ast.RegoV1)}
+	opts := []func(*rego.Rego){rego.Query(regoQuery), rego.SetRegoVersion(ast.RegoV1)}
 	var names []string
 	for _, f := range files {
 		opts = append(opts, rego.Module(f.Name, f.Source))
@@ -93,7 +91,7 @@ func (r *Rego) Files() []string { return r.files }
 
 // Eval runs data.infracost.deny over the input. A result that is not {msg: string, failed: bool}
 // fails (Infracost would skip it; a gate must not).
-func (r *Rego) Eval(ctx context.Context, input map[string]any) ([]Check, error) {
+func (r *Rego) Eval(ctx context.Context, input map[string]any) ([]check, error) {
 	v, err := ast.InterfaceToValue(input)
 	if err != nil {
 		return nil, fmt.Errorf("convert rego input: %w", err)
@@ -103,11 +101,11 @@ func (r *Rego) Eval(ctx context.Context, input map[string]any) ([]Check, error) 
 		return nil, fmt.Errorf("evaluate rego policies: %w", err)
 	}
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
-		return nil, fmt.Errorf("evaluate rego policies: %s is undefined (no package infracost with a deny rule in %s)", RegoQuery, strings.Join(r.files, ", "))
+		return nil, fmt.Errorf("evaluate rego policies: %s is undefined (no package infracost with a deny rule in %s)", regoQuery, strings.Join(r.files, ", "))
 	}
-	var out []Check
+	var out []check
 	add := func(item any) {
-		c := Check{Name: "rego", Scope: "total", Observed: "-", Limit: "-"}
+		c := check{Name: "rego", Scope: "total", Observed: "-", Limit: "-"}
 		m, _ := item.(map[string]any)
 		msg, okMsg := m["msg"].(string)
 		failed, okFailed := m["failed"].(bool)
@@ -130,7 +128,7 @@ func (r *Rego) Eval(ctx context.Context, input map[string]any) ([]Check, error) 
 	case map[string]any:
 		add(v)
 	default:
-		return nil, fmt.Errorf("evaluate rego policies: %s is a %T, want a set of results", RegoQuery, v)
+		return nil, fmt.Errorf("evaluate rego policies: %s is a %T, want a set of results", regoQuery, v)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Status != out[j].Status {
@@ -143,12 +141,12 @@ func (r *Rego) Eval(ctx context.Context, input map[string]any) ([]Check, error) 
 
 // regoInput is the combined Infracost root (as `infracost output` would write it) with the totals
 // replaced by the recomputed ones: null when unknown, never a guessed 0.
-func regoInput(r *costreport.Report, c costreport.Costs) map[string]any {
+func regoInput(r *Report, c costs) map[string]any {
 	in := make(map[string]any, len(r.Raw)+3)
 	for k, v := range r.Raw {
 		in[k] = v
 	}
-	money := func(m costreport.Money) any {
+	money := func(m money) any {
 		if !m.Valid {
 			return nil
 		}

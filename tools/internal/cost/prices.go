@@ -1,4 +1,4 @@
-package costmodel
+package cost
 
 import (
 	"fmt"
@@ -6,8 +6,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Price is the list price of one component of a resource type, in USD per Unit.
-type Price struct {
+// price is the list price of one component of a resource type, in USD per Unit.
+type price struct {
 	Type      string
 	Component string // Infracost's component name
 	// Variant tells prices of the same component apart (Cloud Run "request-based" and
@@ -15,30 +15,30 @@ type Price struct {
 	Variant string
 	Unit    string
 	USD     decimal.Decimal
-	// Source is where the price comes from: a file name under costreport/testdata/synthetic (whose
+	// Source is where the price comes from: a file name under testdata/synthetic (whose
 	// README documents the prices; a test checks the price is there) or a description.
 	Source string
 }
 
 // Billing variants of Cloud Run.
 const (
-	RequestBased  = "request-based"
-	InstanceBased = "instance-based"
+	requestBased  = "request-based"
+	instanceBased = "instance-based"
 )
 
-// SyntheticREADME is the document the synthetic-fixture prices come from.
-const SyntheticREADME = "tools/internal/costreport/testdata/synthetic/README.md"
+// syntheticREADME is the document the synthetic-fixture prices come from.
+const syntheticREADME = "tools/internal/cost/testdata/synthetic/README.md"
 
 func usd(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-// ListPrices are the prices of the synthetic Infracost fixtures (Cloud Run tier 1, Pub/Sub and
+// listPrices are the prices of the synthetic Infracost fixtures (Cloud Run tier 1, Pub/Sub and
 // BigQuery as Infracost prices them, GCS standard), plus the few the fixtures lack.
-var ListPrices = []Price{
-	{Type: "google_cloud_run_v2_service", Component: "CPU allocation time", Variant: RequestBased, Unit: "vCPU-seconds", USD: usd("0.000024"), Source: "gcp_base.json"},
-	{Type: "google_cloud_run_v2_service", Component: "Memory allocation time", Variant: RequestBased, Unit: "GiB-seconds", USD: usd("0.0000025"), Source: "gcp_base.json"},
-	{Type: "google_cloud_run_v2_service", Component: "Number of requests", Variant: RequestBased, Unit: "requests", USD: usd("0.0000004"), Source: "gcp_base.json"},
-	{Type: "google_cloud_run_v2_service", Component: "CPU allocation time", Variant: InstanceBased, Unit: "vCPU-seconds", USD: usd("0.000018"), Source: "gcp_pr_over_budget.json"},
-	{Type: "google_cloud_run_v2_service", Component: "Memory allocation time", Variant: InstanceBased, Unit: "GiB-seconds", USD: usd("0.000002"), Source: "gcp_pr_over_budget.json"},
+var listPrices = []price{
+	{Type: "google_cloud_run_v2_service", Component: "CPU allocation time", Variant: requestBased, Unit: "vCPU-seconds", USD: usd("0.000024"), Source: "gcp_base.json"},
+	{Type: "google_cloud_run_v2_service", Component: "Memory allocation time", Variant: requestBased, Unit: "GiB-seconds", USD: usd("0.0000025"), Source: "gcp_base.json"},
+	{Type: "google_cloud_run_v2_service", Component: "Number of requests", Variant: requestBased, Unit: "requests", USD: usd("0.0000004"), Source: "gcp_base.json"},
+	{Type: "google_cloud_run_v2_service", Component: "CPU allocation time", Variant: instanceBased, Unit: "vCPU-seconds", USD: usd("0.000018"), Source: "gcp_pr_over_budget.json"},
+	{Type: "google_cloud_run_v2_service", Component: "Memory allocation time", Variant: instanceBased, Unit: "GiB-seconds", USD: usd("0.000002"), Source: "gcp_pr_over_budget.json"},
 	{Type: "google_pubsub_topic", Component: "Message ingestion data", Unit: "TiB", USD: usd("40"), Source: "gcp_base.json"},
 	{Type: "google_pubsub_subscription", Component: "Message delivery data", Unit: "TiB", USD: usd("40"), Source: "gcp_base.json"},
 	{Type: "google_pubsub_subscription", Component: "Retained acknowledged message storage", Unit: "GiB", USD: usd("0.27"), Source: "gcp_base.json"},
@@ -62,14 +62,14 @@ var ListPrices = []Price{
 }
 
 // priceOf finds a price; a component without one is an error, never $0.
-func priceOf(prices []Price, typ, component, variant string) (Price, error) {
+func priceOf(prices []price, typ, component, variant string) (price, error) {
 	for _, p := range prices {
 		if p.Type == typ && p.Component == component && p.Variant == variant {
 			return p, nil
 		}
 	}
 	if variant != "" {
-		return Price{}, fmt.Errorf("no price for %s %q (%s)", typ, component, variant)
+		return price{}, fmt.Errorf("no price for %s %q (%s)", typ, component, variant)
 	}
-	return Price{}, fmt.Errorf("no price for %s %q", typ, component)
+	return price{}, fmt.Errorf("no price for %s %q", typ, component)
 }

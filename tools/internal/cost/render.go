@@ -1,10 +1,9 @@
-// Package costrender renders a cost gate result (costcheck.Result) as a pull-request comment in
-// GitHub markdown (with a hidden marker line so the comment can be updated in place, kept under
-// GitHub's 65,536-character limit by dropping details first), as plain text for logs, and as a
-// stable JSON document for later pipeline steps. Output order is deterministic.
-//
-// It does not post anything (see costpost) and does not decide anything (see costcheck).
-package costrender
+package cost
+
+// This file renders a Result: the pull-request comment in GitHub markdown (with a hidden marker
+// line so the comment can be updated in place, kept under GitHub's 65,536-character limit by
+// dropping details first), plain text for logs, and a stable JSON document for later pipeline
+// steps. Output order is deterministic.
 
 import (
 	"bytes"
@@ -14,16 +13,13 @@ import (
 	"strings"
 
 	"github.com/shopspring/decimal"
-
-	"github.com/acme-platform/golden-path/tools/internal/costcheck"
-	"github.com/acme-platform/golden-path/tools/internal/costreport"
 )
 
-// Marker is the first line of every comment; costpost finds the comment to update by it.
+// Marker is the first line of every comment; the GitHub client finds the comment to update by it.
 const Marker = "<!-- costgate: finops-gate -->"
 
-// GitHubMaxComment is GitHub's limit on an issue comment body, in characters.
-const GitHubMaxComment = 65536
+// githubMaxComment is GitHub's limit on an issue comment body, in characters.
+const githubMaxComment = 65536
 
 // DefaultTopN is how many resource changes the details table lists.
 const DefaultTopN = 10
@@ -36,17 +32,17 @@ type Options struct {
 	TopN int
 }
 
-var icons = map[costcheck.Status]string{costcheck.Pass: "✅", costcheck.Warn: "⚠️", costcheck.Fail: "❌"}
+var icons = map[Status]string{Pass: "✅", Warn: "⚠️", Fail: "❌"}
 
-var decisionText = map[costcheck.Status]string{
-	costcheck.Pass: "✅ Passed",
-	costcheck.Warn: "⚠️ Passed with warnings",
-	costcheck.Fail: "❌ Blocked",
+var decisionText = map[Status]string{
+	Pass: "✅ Passed",
+	Warn: "⚠️ Passed with warnings",
+	Fail: "❌ Blocked",
 }
 
-// Headline is the one-line summary of the change.
-func Headline(r *costcheck.Result) string {
-	f := costcheck.Formatter{Currency: r.Currency}
+// headline is the one-line summary of the change.
+func headline(r *Result) string {
+	f := formatter{Currency: r.Currency}
 	c := r.Costs
 	atLeast := ""
 	if !c.Complete {
@@ -64,25 +60,25 @@ func Headline(r *costcheck.Result) string {
 	}
 }
 
-func pctSuffix(past, diff costreport.Money) string {
+func pctSuffix(past, diff money) string {
 	if p := pct(past, diff); p != "" {
 		return " (" + p + ")"
 	}
 	return ""
 }
 
-func pct(past, diff costreport.Money) string {
+func pct(past, diff money) string {
 	if !past.Valid || !diff.Valid || past.Value.IsZero() {
 		return ""
 	}
-	return costcheck.SignedPercent(diff.Value.Mul(decimal.NewFromInt(100)).DivRound(past.Value, 4))
+	return signedPercent(diff.Value.Mul(decimal.NewFromInt(100)).DivRound(past.Value, 4))
 }
 
 // Markdown renders the PR comment.
-func Markdown(r *costcheck.Result, o Options) string {
+func Markdown(r *Result, o Options) string {
 	limit := o.MaxChars
 	if limit <= 0 {
-		limit = GitHubMaxComment - 1536
+		limit = githubMaxComment - 1536
 	}
 	topN := o.TopN
 	if topN <= 0 {
@@ -123,17 +119,17 @@ type mdLevel struct {
 	passedChecks    bool
 }
 
-func markdown(r *costcheck.Result, l mdLevel) string {
-	f := costcheck.Formatter{Currency: r.Currency}
+func markdown(r *Result, l mdLevel) string {
+	f := formatter{Currency: r.Currency}
 	var b strings.Builder
 	b.WriteString(Marker + "\n")
-	fmt.Fprintf(&b, "### %s\n\n", Headline(r))
-	counts := map[costcheck.Status]int{}
+	fmt.Fprintf(&b, "### %s\n\n", headline(r))
+	counts := map[Status]int{}
 	for _, c := range r.Checks {
 		counts[c.Status]++
 	}
 	fmt.Fprintf(&b, "**Cost gate: %s** · %d failed · %d warnings · %d passed · amounts per month in %s\n\n",
-		decisionText[r.Decision], counts[costcheck.Fail], counts[costcheck.Warn], counts[costcheck.Pass], r.Currency)
+		decisionText[r.Decision], counts[Fail], counts[Warn], counts[Pass], r.Currency)
 
 	b.WriteString("| Project | Previous | New | Diff | % |\n|---|--:|--:|--:|--:|\n")
 	for _, p := range r.Costs.Projects {
@@ -141,18 +137,18 @@ func markdown(r *costcheck.Result, l mdLevel) string {
 			fmt.Fprintf(&b, "| %s | unknown | unknown (error) | unknown | |\n", cell(p.Label()))
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(p.Label()), money(f, p.Past, true), newCost(f, p.New, p.Complete), signed(f, p.Diff), pct(p.Past, p.Diff))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(p.Label()), moneyCell(f, p.Past, true), newCost(f, p.New, p.Complete), signed(f, p.Diff), pct(p.Past, p.Diff))
 	}
 	if len(r.Costs.Projects) > 1 {
 		c := r.Costs
-		fmt.Fprintf(&b, "| **Total** | %s | %s | %s | %s |\n", bold(money(f, c.Past, true)), bold(newCost(f, c.New, c.Complete)), bold(signed(f, c.Diff)), bold(pct(c.Past, c.Diff)))
+		fmt.Fprintf(&b, "| **Total** | %s | %s | %s | %s |\n", bold(moneyCell(f, c.Past, true)), bold(newCost(f, c.New, c.Complete)), bold(signed(f, c.Diff)), bold(pct(c.Past, c.Diff)))
 	}
 
 	b.WriteString("\n#### Policy checks\n\n")
 	hidden := 0
 	var rows []string
 	for _, c := range r.Checks {
-		if !l.passedChecks && c.Status == costcheck.Pass {
+		if !l.passedChecks && c.Status == Pass {
 			hidden++
 			continue
 		}
@@ -187,11 +183,11 @@ func markdown(r *costcheck.Result, l mdLevel) string {
 		fmt.Fprintf(&b, "\n<details><summary>Top %d of %d resource changes</summary>\n\n", n, len(changes))
 		b.WriteString("| | Resource | Project | Previous | New | Diff |\n|---|---|---|--:|--:|--:|\n")
 		for _, c := range changes[:n] {
-			newCell := money(f, c.New, false)
+			newCell := moneyCell(f, c.New, false)
 			if !c.Complete && c.New.Valid {
 				newCell = "≥ " + newCell
 			}
-			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s |\n", c.Action(), cell(c.Address), cell(c.Project), money(f, c.Past, false), newCell, f.SignedMoney(c.Diff))
+			fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s |\n", c.Action(), cell(c.Address), cell(c.Project), moneyCell(f, c.Past, false), newCell, f.SignedMoney(c.Diff))
 		}
 		b.WriteString("\n</details>\n")
 	}
@@ -199,7 +195,7 @@ func markdown(r *costcheck.Result, l mdLevel) string {
 	return b.String()
 }
 
-func notEstimated(r *costcheck.Result) []string {
+func notEstimated(r *Result) []string {
 	var out []string
 	for _, u := range r.Unknown {
 		out = append(out, fmt.Sprintf("`%s` (%s): %s", cell(u.Address), cell(u.Project), cell(strings.Join(u.Components, ", "))))
@@ -220,8 +216,8 @@ func notEstimated(r *costcheck.Result) []string {
 }
 
 // topChanges are the resource deltas of all projects, largest first, without zero deltas.
-func topChanges(r *costcheck.Result) []costreport.ResourceChange {
-	var all []costreport.ResourceChange
+func topChanges(r *Result) []resourceChange {
+	var all []resourceChange
 	for _, p := range r.Costs.Projects {
 		for _, c := range p.Changes {
 			if c.Diff.IsZero() && c.Past.Valid && c.New.Valid && c.Complete {
@@ -230,11 +226,11 @@ func topChanges(r *costcheck.Result) []costreport.ResourceChange {
 			all = append(all, c)
 		}
 	}
-	costreport.SortChanges(all)
+	sortChanges(all)
 	return all
 }
 
-func money(f costcheck.Formatter, m costreport.Money, unknownDash bool) string {
+func moneyCell(f formatter, m money, unknownDash bool) string {
 	if !m.Valid {
 		if unknownDash {
 			return "–"
@@ -244,15 +240,15 @@ func money(f costcheck.Formatter, m costreport.Money, unknownDash bool) string {
 	return f.Money(m.Value)
 }
 
-func newCost(f costcheck.Formatter, m costreport.Money, complete bool) string {
-	s := money(f, m, true)
+func newCost(f formatter, m money, complete bool) string {
+	s := moneyCell(f, m, true)
 	if !complete {
 		return "≥ " + s
 	}
 	return s
 }
 
-func signed(f costcheck.Formatter, m costreport.Money) string {
+func signed(f formatter, m money) string {
 	if !m.Valid {
 		return "–"
 	}
@@ -274,17 +270,17 @@ func cell(s string) string {
 }
 
 // Text renders a plain-text report for logs.
-func Text(r *costcheck.Result) string {
-	f := costcheck.Formatter{Currency: r.Currency}
+func Text(r *Result) string {
+	f := formatter{Currency: r.Currency}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n", strings.TrimPrefix(Headline(r), "💰 "))
+	fmt.Fprintf(&b, "%s\n", strings.TrimPrefix(headline(r), "💰 "))
 	fmt.Fprintf(&b, "decision: %s\n\n", r.Decision)
 	for _, p := range r.Costs.Projects {
 		if len(p.Errors) > 0 {
 			fmt.Fprintf(&b, "project %s: cost unknown (errors)\n", p.Label())
 			continue
 		}
-		fmt.Fprintf(&b, "project %s: previous %s, new %s, diff %s %s\n", p.Label(), money(f, p.Past, true), newCost(f, p.New, p.Complete), signed(f, p.Diff), pct(p.Past, p.Diff))
+		fmt.Fprintf(&b, "project %s: previous %s, new %s, diff %s %s\n", p.Label(), moneyCell(f, p.Past, true), newCost(f, p.New, p.Complete), signed(f, p.Diff), pct(p.Past, p.Diff))
 	}
 	b.WriteString("\n")
 	for _, c := range r.Checks {
@@ -299,61 +295,53 @@ func Text(r *costcheck.Result) string {
 	return b.String()
 }
 
-// JSONResult is the stable machine-readable result (field names are part of the contract).
-type JSONResult struct {
-	Decision       costcheck.Status        `json:"decision"`
-	Headline       string                  `json:"headline"`
-	Currency       string                  `json:"currency"`
-	Total          JSONCosts               `json:"total"`
-	Projects       []JSONProject           `json:"projects"`
-	Checks         []costcheck.Check       `json:"checks"`
-	Unknown        []string                `json:"unknown"`
-	UnknownDetails []JSONUnknown           `json:"unknown_details"`
-	Unsupported    []costcheck.Unsupported `json:"unsupported"`
-	Changes        []JSONChange            `json:"resource_changes"`
-	Sources        []string                `json:"sources"`
+// jsonResult is the stable machine-readable result (field names are part of the contract).
+type jsonResult struct {
+	Decision       Status        `json:"decision"`
+	Headline       string        `json:"headline"`
+	Currency       string        `json:"currency"`
+	Total          jsonCosts     `json:"total"`
+	Projects       []jsonProject `json:"projects"`
+	Checks         []check       `json:"checks"`
+	Unknown        []string      `json:"unknown"`
+	UnknownDetails []unknownCost `json:"unknown_details"`
+	Unsupported    []unsupported `json:"unsupported"`
+	Changes        []jsonChange  `json:"resource_changes"`
+	Sources        []string      `json:"sources"`
 }
 
-// JSONCosts are exact decimal strings; null when unknown. "complete" false = new is a lower bound.
-type JSONCosts struct {
-	Past     costreport.Money `json:"past"`
-	New      costreport.Money `json:"new"`
-	Diff     costreport.Money `json:"diff"`
-	DiffPct  *string          `json:"diff_pct"`
-	Complete bool             `json:"complete"`
+// jsonCosts are exact decimal strings; null when unknown. "complete" false = new is a lower bound.
+type jsonCosts struct {
+	Past     money   `json:"past"`
+	New      money   `json:"new"`
+	Diff     money   `json:"diff"`
+	DiffPct  *string `json:"diff_pct"`
+	Complete bool    `json:"complete"`
 }
 
-// JSONProject is one project's figures.
-type JSONProject struct {
+// jsonProject is one project's figures.
+type jsonProject struct {
 	Name        string   `json:"name"`
 	DisplayName string   `json:"display_name,omitempty"`
 	Path        string   `json:"path,omitempty"`
 	Errors      []string `json:"errors"`
-	JSONCosts
+	jsonCosts
 }
 
-// JSONUnknown is a resource with unknown cost components.
-type JSONUnknown struct {
-	Project    string   `json:"project"`
-	Address    string   `json:"address"`
-	Type       string   `json:"type"`
-	Components []string `json:"components"`
+// jsonChange is one resource delta.
+type jsonChange struct {
+	Project  string `json:"project"`
+	Address  string `json:"address"`
+	Type     string `json:"type"`
+	Action   string `json:"action"`
+	Past     money  `json:"past"`
+	New      money  `json:"new"`
+	Diff     string `json:"diff"`
+	Complete bool   `json:"complete"`
 }
 
-// JSONChange is one resource delta.
-type JSONChange struct {
-	Project  string           `json:"project"`
-	Address  string           `json:"address"`
-	Type     string           `json:"type"`
-	Action   string           `json:"action"`
-	Past     costreport.Money `json:"past"`
-	New      costreport.Money `json:"new"`
-	Diff     string           `json:"diff"`
-	Complete bool             `json:"complete"`
-}
-
-func jsonCosts(past, cur, diff costreport.Money, complete bool) JSONCosts {
-	c := JSONCosts{Past: past, New: cur, Diff: diff, Complete: complete}
+func figuresJSON(past, cur, diff money, complete bool) jsonCosts {
+	c := jsonCosts{Past: past, New: cur, Diff: diff, Complete: complete}
 	if past.Valid && diff.Valid && !past.Value.IsZero() {
 		s := diff.Value.Mul(decimal.NewFromInt(100)).DivRound(past.Value, 4).String()
 		c.DiffPct = &s
@@ -362,40 +350,37 @@ func jsonCosts(past, cur, diff costreport.Money, complete bool) JSONCosts {
 }
 
 // JSON renders the machine-readable result, indented, with a trailing newline.
-func JSON(r *costcheck.Result) ([]byte, error) {
-	out := JSONResult{
-		Decision: r.Decision, Headline: Headline(r), Currency: r.Currency,
-		Total:       jsonCosts(r.Costs.Past, r.Costs.New, r.Costs.Diff, r.Costs.Complete),
-		Projects:    []JSONProject{},
+func JSON(r *Result) ([]byte, error) {
+	out := jsonResult{
+		Decision: r.Decision, Headline: headline(r), Currency: r.Currency,
+		Total:       figuresJSON(r.Costs.Past, r.Costs.New, r.Costs.Diff, r.Costs.Complete),
+		Projects:    []jsonProject{},
 		Checks:      r.Checks,
 		Unknown:     r.UnknownAddresses(),
 		Unsupported: r.Unsupported,
 		Sources:     r.Sources,
 	}
 	if out.Checks == nil {
-		out.Checks = []costcheck.Check{}
+		out.Checks = []check{}
 	}
 	if out.Unsupported == nil {
-		out.Unsupported = []costcheck.Unsupported{}
+		out.Unsupported = []unsupported{}
 	}
 	for _, p := range r.Costs.Projects {
-		jp := JSONProject{Name: p.Name, DisplayName: p.DisplayName, Path: p.Path, Errors: p.Errors, JSONCosts: jsonCosts(p.Past, p.New, p.Diff, p.Complete)}
+		jp := jsonProject{Name: p.Name, DisplayName: p.DisplayName, Path: p.Path, Errors: p.Errors, jsonCosts: figuresJSON(p.Past, p.New, p.Diff, p.Complete)}
 		if len(p.Errors) > 0 {
-			jp.New = costreport.Money{} // never report an errored project as $0
+			jp.New = money{} // never report an errored project as $0
 		}
 		if jp.Errors == nil {
 			jp.Errors = []string{}
 		}
 		out.Projects = append(out.Projects, jp)
 	}
-	out.UnknownDetails = []JSONUnknown{}
-	for _, u := range r.Unknown {
-		out.UnknownDetails = append(out.UnknownDetails, JSONUnknown{Project: u.Project, Address: u.Address, Type: u.Type, Components: u.Components})
-	}
+	out.UnknownDetails = append([]unknownCost{}, r.Unknown...)
 	sort.SliceStable(out.UnknownDetails, func(i, j int) bool { return out.UnknownDetails[i].Address < out.UnknownDetails[j].Address })
-	out.Changes = []JSONChange{}
+	out.Changes = []jsonChange{}
 	for _, c := range topChanges(r) {
-		out.Changes = append(out.Changes, JSONChange{Project: c.Project, Address: c.Address, Type: c.Type, Action: c.Action(), Past: c.Past, New: c.New, Diff: c.Diff.String(), Complete: c.Complete})
+		out.Changes = append(out.Changes, jsonChange{Project: c.Project, Address: c.Address, Type: c.Type, Action: c.Action(), Past: c.Past, New: c.New, Diff: c.Diff.String(), Complete: c.Complete})
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

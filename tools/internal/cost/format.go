@@ -1,4 +1,4 @@
-package costcheck
+package cost
 
 import (
 	"strings"
@@ -6,16 +6,16 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Formatter renders amounts of one currency for people: 2 decimals, thousands separators, the
+// formatter renders amounts of one currency for people: 2 decimals, thousands separators, the
 // symbol of common currencies ($1,303.28, €0.24) or the ISO code after the amount (12.00 CHF).
-type Formatter struct {
+type formatter struct {
 	Currency string
 }
 
 var symbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£"}
 
 // Money formats an amount, "-" prefixed when negative.
-func (f Formatter) Money(d decimal.Decimal) string {
+func (f formatter) Money(d decimal.Decimal) string {
 	sign := ""
 	if d.Round(2).IsNegative() {
 		sign = "-"
@@ -29,15 +29,15 @@ func (f Formatter) Money(d decimal.Decimal) string {
 }
 
 // SignedMoney formats a delta with an explicit sign: +$1.00, -$2.00, $0.00.
-func (f Formatter) SignedMoney(d decimal.Decimal) string {
+func (f formatter) SignedMoney(d decimal.Decimal) string {
 	if d.Round(2).IsPositive() {
 		return "+" + f.Money(d)
 	}
 	return f.Money(d)
 }
 
-// Percent formats a percentage with at most one decimal: 12.5%.
-func Percent(d decimal.Decimal) string {
+// percent formats a percentage with at most one decimal: 12.5%.
+func percent(d decimal.Decimal) string {
 	s := d.Round(1).String()
 	if rest, ok := strings.CutPrefix(s, "-"); ok {
 		return "-" + group(rest) + "%"
@@ -45,12 +45,12 @@ func Percent(d decimal.Decimal) string {
 	return group(s) + "%"
 }
 
-// SignedPercent formats a percentage change with an explicit sign: +12.5%.
-func SignedPercent(d decimal.Decimal) string {
+// signedPercent formats a percentage change with an explicit sign: +12.5%.
+func signedPercent(d decimal.Decimal) string {
 	if d.Round(1).IsPositive() {
-		return "+" + Percent(d)
+		return "+" + percent(d)
 	}
-	return Percent(d)
+	return percent(d)
 }
 
 func group(fixed string) string {

@@ -1,4 +1,4 @@
-package costpolicy_test
+package cost
 
 import (
 	"bytes"
@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/acme-platform/golden-path/tools/internal/costpolicy"
 )
 
 // The service's policy in the skeleton is a template; testdata holds it rendered with the example
@@ -33,7 +31,7 @@ func TestSkeletonPolicyRendersToTestdataCopy(t *testing.T) {
 	if diff := cmp.Diff(string(rendered), string(want)); diff != "" {
 		t.Errorf("testdata/costpolicy.rendered.yaml is stale (-got +want):\n%s", diff)
 	}
-	p, err := costpolicy.Decode(bytes.NewReader(rendered), "costpolicy.yaml")
+	p, err := DecodePolicy(bytes.NewReader(rendered), "costpolicy.yaml")
 	if err != nil {
 		t.Fatalf("rendered skeleton policy does not load: %v", err)
 	}
@@ -42,7 +40,7 @@ func TestSkeletonPolicyRendersToTestdataCopy(t *testing.T) {
 	}
 }
 
-func TestDecodeRejects(t *testing.T) {
+func TestDecodePolicyRejects(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
@@ -70,8 +68,8 @@ func TestDecodeRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := costpolicy.Decode(strings.NewReader(tt.yaml), "p.yaml")
-			if err == nil || !errors.Is(err, costpolicy.ErrInvalid) || !strings.Contains(err.Error(), tt.wantErr) {
+			_, err := DecodePolicy(strings.NewReader(tt.yaml), "p.yaml")
+			if err == nil || !errors.Is(err, errInvalid) || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("Decode error = %v, want ErrInvalid containing %q", err, tt.wantErr)
 			}
 		})
@@ -95,17 +93,17 @@ projects:
     unsupported: fail
     unsupported_allow: [google_cloud_scheduler_job]
 `
-	p, err := costpolicy.Decode(strings.NewReader(policy), "p.yaml")
+	p, err := DecodePolicy(strings.NewReader(policy), "p.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	type view struct {
 		BudgetWarn, BudgetFail string
-		Unknown, Unsupported   costpolicy.Level
+		Unknown, Unsupported   Status
 		RequireUsage, Allow    []string
 		Matched                []string
 	}
-	str := func(b *costpolicy.Budget) (string, string) {
+	str := func(b *budget) (string, string) {
 		w, f := "", ""
 		if b != nil && b.Warn != nil {
 			w = b.Warn.String()
@@ -117,25 +115,25 @@ projects:
 	}
 	tests := []struct {
 		name    string
-		project costpolicy.Project
+		project projectID
 		want    view
 	}{
 		{
 			name:    "defaults_only",
-			project: costpolicy.Project{Name: "acme/prod", Path: "iac/prod"},
-			want: view{BudgetWarn: "80", BudgetFail: "100", Unknown: costpolicy.Fail, Unsupported: costpolicy.Warn,
+			project: projectID{Name: "acme/prod", Path: "iac/prod"},
+			want: view{BudgetWarn: "80", BudgetFail: "100", Unknown: Fail, Unsupported: Warn,
 				RequireUsage: []string{"google_pubsub_topic"}},
 		},
 		{
 			name:    "override_by_path_replaces_whole_rule",
-			project: costpolicy.Project{Name: "acme", Path: "iac/dev"},
-			want: view{BudgetFail: "10", Unknown: costpolicy.Ignore, Unsupported: costpolicy.Warn,
+			project: projectID{Name: "acme", Path: "iac/dev"},
+			want: view{BudgetFail: "10", Unknown: Ignore, Unsupported: Warn,
 				RequireUsage: []string{"google_pubsub_topic"}, Matched: []string{"**/dev"}},
 		},
 		{
 			name:    "override_by_display_name",
-			project: costpolicy.Project{Name: "x/y", DisplayName: "legacy", Path: "old"},
-			want: view{BudgetWarn: "80", BudgetFail: "100", Unknown: costpolicy.Fail, Unsupported: costpolicy.Fail,
+			project: projectID{Name: "x/y", DisplayName: "legacy", Path: "old"},
+			want: view{BudgetWarn: "80", BudgetFail: "100", Unknown: Fail, Unsupported: Fail,
 				RequireUsage: []string{"google_pubsub_topic"}, Allow: []string{"google_cloud_scheduler_job"}, Matched: []string{"legacy"}},
 		},
 	}

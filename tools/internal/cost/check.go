@@ -1,12 +1,9 @@
-// Package costcheck evaluates a cost policy (costpolicy) and Rego cost policies (Infracost's
-// `data.infracost.deny` convention, evaluated with embedded OPA) against recomputed Infracost
-// figures (costreport), and returns a decision with one check per rule: pass, warn or fail, the
-// observed value against the limit, and a message.
-//
+package cost
+
+// This file evaluates the policy: the money rules (budget, increase in $ and %, decrease) for the
+// whole change and per project, the resource caps, project errors, unknown and unsupported costs.
 // It fails closed: a project Infracost could not evaluate fails, unknown costs are reported and
-// never counted as zero, a percentage rule without a baseline says why it could not apply. It
-// does not render or post anything (see costrender, costpost).
-package costcheck
+// never counted as zero, a percentage rule without a baseline says why it could not apply.
 
 import (
 	"context"
@@ -18,9 +15,6 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/shopspring/decimal"
-
-	"github.com/acme-platform/golden-path/tools/internal/costpolicy"
-	"github.com/acme-platform/golden-path/tools/internal/costreport"
 )
 
 // Status of a check or of the whole decision.
@@ -51,8 +45,8 @@ func worst(a, b Status) Status {
 	return a
 }
 
-// Check is the outcome of one rule in one scope.
-type Check struct {
+// check is the outcome of one rule in one scope.
+type check struct {
 	Name     string `json:"name"`
 	Scope    string `json:"scope"`
 	Status   Status `json:"status"`
@@ -61,8 +55,8 @@ type Check struct {
 	Message  string `json:"message"`
 }
 
-// Unsupported is a resource type Infracost cannot price, in one project.
-type Unsupported struct {
+// unsupported is a resource type Infracost cannot price, in one project.
+type unsupported struct {
 	Project string `json:"project"`
 	Type    string `json:"type"`
 	Count   int    `json:"count"`
@@ -73,25 +67,25 @@ type Unsupported struct {
 type Result struct {
 	Decision    Status
 	Currency    string
-	Costs       costreport.Costs
-	Checks      []Check
-	Unknown     []costreport.UnknownCost
-	Unsupported []Unsupported
+	Costs       costs
+	Checks      []check
+	Unknown     []unknownCost
+	Unsupported []unsupported
 	Sources     []string
 }
 
-// ErrCurrencyMismatch means the Infracost currency differs from the policy's: bad input.
-var ErrCurrencyMismatch = errors.New("currency mismatch")
+// errCurrencyMismatch means the Infracost currency differs from the policy's: bad input.
+var errCurrencyMismatch = errors.New("currency mismatch")
 
 // Evaluate applies the policy (and the Rego policies, when rg is not nil) to a merged report.
-func Evaluate(ctx context.Context, r *costreport.Report, p *costpolicy.Policy, rg *Rego) (*Result, error) {
+func Evaluate(ctx context.Context, r *Report, p *Policy, rg *Rego) (*Result, error) {
 	if r.Currency != p.Currency {
 		return nil, fmt.Errorf("%w: infracost reports %s but the policy is in %s; run infracost with INFRACOST_CURRENCY=%s or change the policy",
-			ErrCurrencyMismatch, r.Currency, p.Currency, p.Currency)
+			errCurrencyMismatch, r.Currency, p.Currency, p.Currency)
 	}
-	costs := costreport.Analyze(r)
+	costs := analyze(r)
 	res := &Result{Currency: r.Currency, Costs: costs, Sources: r.Source}
-	f := Formatter{Currency: r.Currency}
+	f := formatter{Currency: r.Currency}
 
 	errored := []string{}
 	for _, pc := range costs.Projects {
@@ -104,11 +98,11 @@ func Evaluate(ctx context.Context, r *costreport.Report, p *costpolicy.Policy, r
 
 	for _, pc := range costs.Projects {
 		scope := "project " + pc.Label()
-		rules, _ := p.For(costpolicy.Project{Name: pc.Name, DisplayName: pc.DisplayName, Path: pc.Path})
+		rules, _ := p.For(pc.projectID)
 		res.Checks = append(res.Checks, projectErrorCheck(scope, pc))
 		res.Unknown = append(res.Unknown, pc.Unknown...)
 		for _, t := range sortedKeys(pc.Unsupported) {
-			res.Unsupported = append(res.Unsupported, Unsupported{Project: pc.Label(), Type: t, Count: pc.Unsupported[t], Allowed: slices.Contains(rules.UnsupportedAllow, t)})
+			res.Unsupported = append(res.Unsupported, unsupported{Project: pc.Label(), Type: t, Count: pc.Unsupported[t], Allowed: slices.Contains(rules.UnsupportedAllow, t)})
 		}
 		if len(pc.Errors) > 0 {
 			continue // its costs are unknown; the project_errors check already fails
@@ -143,13 +137,13 @@ func Evaluate(ctx context.Context, r *costreport.Report, p *costpolicy.Policy, r
 }
 
 type scopeFigures struct {
-	past, cur, diff costreport.Money
+	past, cur, diff money
 	complete        bool
 	errored         []string
 }
 
 // level compares an observed amount with a threshold: above fail → fail, above warn → warn.
-func level(v decimal.Decimal, t costpolicy.Threshold) Status {
+func level(v decimal.Decimal, t Threshold) Status {
 	switch {
 	case t.Fail != nil && v.GreaterThan(*t.Fail):
 		return Fail
@@ -159,7 +153,7 @@ func level(v decimal.Decimal, t costpolicy.Threshold) Status {
 	return Pass
 }
 
-func limitString(t costpolicy.Threshold, format func(decimal.Decimal) string) string {
+func limitString(t Threshold, format func(decimal.Decimal) string) string {
 	var parts []string
 	if t.Warn != nil {
 		parts = append(parts, "warn > "+format(*t.Warn))
@@ -170,8 +164,8 @@ func limitString(t costpolicy.Threshold, format func(decimal.Decimal) string) st
 	return strings.Join(parts, ", ")
 }
 
-func moneyChecks(f Formatter, scope string, m costpolicy.MoneyRules, fig scopeFigures) []Check {
-	var out []Check
+func moneyChecks(f formatter, scope string, m MoneyRules, fig scopeFigures) []check {
+	var out []check
 	// Errored projects make every total a lower bound that can never pass on its own.
 	atLeastWarn := func(s Status) Status {
 		if len(fig.errored) > 0 {
@@ -192,7 +186,7 @@ func moneyChecks(f Formatter, scope string, m costpolicy.MoneyRules, fig scopeFi
 	}
 
 	if b := m.MonthlyBudget; b != nil {
-		c := Check{Name: "monthly_budget", Scope: scope, Observed: observedNew, Limit: limitString(b.Threshold, f.Money)}
+		c := check{Name: "monthly_budget", Scope: scope, Observed: observedNew, Limit: limitString(b.Threshold, f.Money)}
 		st := level(fig.cur.Value, b.Threshold)
 		switch {
 		case st == Pass:
@@ -214,7 +208,7 @@ func moneyChecks(f Formatter, scope string, m costpolicy.MoneyRules, fig scopeFi
 	var incStatus Status
 	var incChecked bool
 	if t := m.MaxIncrease; t != nil {
-		c := Check{Name: "max_increase", Scope: scope, Limit: limitString(*t, f.Money)}
+		c := check{Name: "max_increase", Scope: scope, Limit: limitString(*t, f.Money)}
 		if !fig.diff.Valid {
 			c.Status, c.Observed = Warn, "unknown"
 			c.Message = "No baseline (past cost): the increase cannot be computed. Run infracost diff --compare-to the base branch."
@@ -229,7 +223,7 @@ func moneyChecks(f Formatter, scope string, m costpolicy.MoneyRules, fig scopeFi
 		out = append(out, c)
 	}
 	if t := m.MaxIncreasePct; t != nil {
-		c := Check{Name: "max_increase_pct", Scope: scope, Limit: limitString(*t, Percent)}
+		c := check{Name: "max_increase_pct", Scope: scope, Limit: limitString(*t, percent)}
 		switch {
 		case !fig.diff.Valid:
 			c.Status, c.Observed = Warn, "unknown"
@@ -245,7 +239,7 @@ func moneyChecks(f Formatter, scope string, m costpolicy.MoneyRules, fig scopeFi
 			}
 		default:
 			pct := fig.diff.Value.Mul(decimal.NewFromInt(100)).DivRound(fig.past.Value, 4)
-			c.Observed = SignedPercent(pct)
+			c.Observed = signedPercent(pct)
 			c.Status = level(pct, *t)
 			c.Message = map[Status]string{Pass: "Relative increase within limit.", Warn: "Relative increase above the warn level.", Fail: "Relative increase above the limit."}[c.Status]
 		}
@@ -254,7 +248,7 @@ func moneyChecks(f Formatter, scope string, m costpolicy.MoneyRules, fig scopeFi
 		out = append(out, c)
 	}
 	if t := m.MaxDecrease; t != nil {
-		c := Check{Name: "max_decrease", Scope: scope, Limit: limitString(*t, f.Money)}
+		c := check{Name: "max_decrease", Scope: scope, Limit: limitString(*t, f.Money)}
 		if !fig.diff.Valid {
 			c.Status, c.Observed = Warn, "unknown"
 			c.Message = "No baseline (past cost): the decrease cannot be computed."
@@ -274,8 +268,8 @@ func moneyChecks(f Formatter, scope string, m costpolicy.MoneyRules, fig scopeFi
 	return out
 }
 
-func projectErrorCheck(scope string, pc costreport.ProjectCosts) Check {
-	c := Check{Name: "project_errors", Scope: scope, Observed: fmt.Sprint(len(pc.Errors)), Limit: "0", Status: Pass, Message: "Infracost evaluated the project."}
+func projectErrorCheck(scope string, pc projectCosts) check {
+	c := check{Name: "project_errors", Scope: scope, Observed: fmt.Sprint(len(pc.Errors)), Limit: "0", Status: Pass, Message: "Infracost evaluated the project."}
 	if len(pc.Errors) > 0 {
 		c.Status = Fail
 		c.Message = "Cost unknown, not $0: " + strings.Join(pc.Errors, "; ")
@@ -283,9 +277,9 @@ func projectErrorCheck(scope string, pc costreport.ProjectCosts) Check {
 	return c
 }
 
-func capCheck(f Formatter, scope string, rc costpolicy.ResourceCap, pc costreport.ProjectCosts) Check {
-	c := Check{Name: "resource_cap", Scope: scope, Limit: limitString(rc.Threshold, f.Money), Status: Pass}
-	var worstCost *costreport.ResourceCost
+func capCheck(f formatter, scope string, rc resourceCap, pc projectCosts) check {
+	c := check{Name: "resource_cap", Scope: scope, Limit: limitString(rc.Threshold, f.Money), Status: Pass}
+	var worstCost *resourceCost
 	var offenders []string
 	matched := 0
 	for i, r := range pc.Resources {
@@ -322,20 +316,20 @@ func capCheck(f Formatter, scope string, rc costpolicy.ResourceCap, pc costrepor
 	return c
 }
 
-func unknownCheck(scope string, rules costpolicy.ProjectRules, pc costreport.ProjectCosts) (Check, bool) {
-	if rules.UnknownCost == costpolicy.Ignore {
-		return Check{}, false
+func unknownCheck(scope string, rules ProjectRules, pc projectCosts) (check, bool) {
+	if rules.UnknownCost == Ignore {
+		return check{}, false
 	}
-	c := Check{Name: "unknown_cost", Scope: scope, Observed: fmt.Sprint(len(pc.Unknown)), Limit: "0", Status: Pass, Message: "Every cost component was estimated."}
+	c := check{Name: "unknown_cost", Scope: scope, Observed: fmt.Sprint(len(pc.Unknown)), Limit: "0", Status: Pass, Message: "Every cost component was estimated."}
 	if len(pc.Unknown) > 0 {
-		c.Status = Status(rules.UnknownCost)
+		c.Status = rules.UnknownCost
 		c.Message = fmt.Sprintf("%d resource(s) have costs Infracost could not estimate without usage: %s.", len(pc.Unknown), listAddresses(pc.Unknown, 5))
 	}
 	return c, true
 }
 
-func requireUsageCheck(scope string, types []string, pc costreport.ProjectCosts) Check {
-	c := Check{Name: "require_usage", Scope: scope, Limit: "0", Status: Pass}
+func requireUsageCheck(scope string, types []string, pc projectCosts) check {
+	c := check{Name: "require_usage", Scope: scope, Limit: "0", Status: Pass}
 	var missing []string
 	for _, r := range pc.Resources {
 		if slices.Contains(types, r.Type) && r.Priced == 0 && r.Unpriced > 0 {
@@ -352,9 +346,9 @@ func requireUsageCheck(scope string, types []string, pc costreport.ProjectCosts)
 	return c
 }
 
-func unsupportedCheck(scope string, rules costpolicy.ProjectRules, pc costreport.ProjectCosts) (Check, bool) {
-	if rules.Unsupported == costpolicy.Ignore {
-		return Check{}, false
+func unsupportedCheck(scope string, rules ProjectRules, pc projectCosts) (check, bool) {
+	if rules.Unsupported == Ignore {
+		return check{}, false
 	}
 	var bad, allowed []string
 	n := 0
@@ -366,9 +360,9 @@ func unsupportedCheck(scope string, rules costpolicy.ProjectRules, pc costreport
 		n += pc.Unsupported[t]
 		bad = append(bad, fmt.Sprintf("%s ×%d", t, pc.Unsupported[t]))
 	}
-	c := Check{Name: "unsupported", Scope: scope, Observed: fmt.Sprint(n), Limit: "0", Status: Pass, Message: "Every resource type is supported by Infracost."}
+	c := check{Name: "unsupported", Scope: scope, Observed: fmt.Sprint(n), Limit: "0", Status: Pass, Message: "Every resource type is supported by Infracost."}
 	if n > 0 {
-		c.Status = Status(rules.Unsupported)
+		c.Status = rules.Unsupported
 		c.Message = "Not priced by Infracost: " + strings.Join(bad, ", ") + "."
 	}
 	if len(allowed) > 0 {
@@ -377,7 +371,7 @@ func unsupportedCheck(scope string, rules costpolicy.ProjectRules, pc costreport
 	return c, true
 }
 
-func listAddresses(us []costreport.UnknownCost, max int) string {
+func listAddresses(us []unknownCost, max int) string {
 	var parts []string
 	for i, u := range us {
 		if i == max {

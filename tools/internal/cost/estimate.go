@@ -1,12 +1,10 @@
-package costmodel
+package cost
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/shopspring/decimal"
-
-	"github.com/acme-platform/golden-path/tools/internal/costreport"
 )
 
 // services names the Google Cloud service of each priced type, for the summary table.
@@ -24,7 +22,7 @@ var services = map[string]string{
 var serviceOrder = []string{"Cloud Run", "Pub/Sub", "BigQuery", "Cloud Storage", "Cloud KMS"}
 
 // ByService sums the known costs per Google Cloud service, for the services that have lines.
-func (e *Estimate) ByService() (names []string, totals map[string]decimal.Decimal) {
+func (e *estimate) ByService() (names []string, totals map[string]decimal.Decimal) {
 	totals = map[string]decimal.Decimal{}
 	for _, l := range e.Lines {
 		totals[services[l.Type]] = totals[services[l.Type]].Add(l.Cost)
@@ -38,7 +36,7 @@ func (e *Estimate) ByService() (names []string, totals map[string]decimal.Decima
 }
 
 // Markdown renders the estimate as two tables: per service, then per component with its formula.
-func (e *Estimate) Markdown() string {
+func (e *estimate) Markdown() string {
 	var b strings.Builder
 	names, totals := e.ByService()
 	b.WriteString("| Service | Monthly cost (USD) | Share |\n|---|---:|---:|\n")
@@ -75,53 +73,39 @@ func (e *Estimate) Markdown() string {
 }
 
 // quantity shows a quantity with at most 7 decimals and thousands separators.
-func quantity(d decimal.Decimal) string {
-	s := d.Round(7).String()
-	whole, frac, _ := strings.Cut(s, ".")
-	var out []byte
-	for i := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, whole[i])
-	}
-	if frac != "" {
-		return string(out) + "." + frac
-	}
-	return string(out)
-}
+func quantity(d decimal.Decimal) string { return group(d.Round(7).String()) }
 
 // Report returns the estimate as an Infracost breakdown of a new stack (one project, baseline $0:
 // what `infracost breakdown` of a first plan reports) so that the cost gate can be evaluated on it,
 // with a null cost for each unknown line.
-func (e *Estimate) Report(project, path string) *costreport.Report {
-	var resources []costreport.Resource
+func (e *estimate) Report(name, path string) *Report {
+	var resources []resource
 	index := map[string]int{}
 	for _, l := range e.Lines {
 		i, ok := index[l.Address]
 		if !ok {
 			i = len(resources)
 			index[l.Address] = i
-			resources = append(resources, costreport.Resource{Name: l.Address, ResourceType: l.Type})
+			resources = append(resources, resource{Name: l.Address, ResourceType: l.Type})
 		}
-		c := costreport.Component{Name: l.Component, Unit: l.Unit, Price: costreport.Known(l.Price)}
+		c := component{Name: l.Component, Unit: l.Unit, Price: known(l.Price)}
 		if l.Known {
-			c.MonthlyQuantity, c.MonthlyCost = costreport.Known(l.Quantity), costreport.Known(l.Cost)
+			c.MonthlyQuantity, c.MonthlyCost = known(l.Quantity), known(l.Cost)
 		}
 		resources[i].CostComponents = append(resources[i].CostComponents, c)
 	}
-	total := costreport.Known(e.Total)
-	zero := costreport.Known(decimal.Zero)
-	bd := &costreport.Breakdown{Resources: resources, TotalMonthlyCost: total}
-	past := &costreport.Breakdown{TotalMonthlyCost: zero}
-	return &costreport.Report{
-		Version:              costreport.SupportedVersion,
+	total := known(e.Total)
+	zero := known(decimal.Zero)
+	bd := &breakdown{Resources: resources, TotalMonthlyCost: total}
+	past := &breakdown{TotalMonthlyCost: zero}
+	return &Report{
+		Version:              supportedVersion,
 		Currency:             "USD",
-		Projects:             []costreport.Project{{Name: project, Metadata: costreport.ProjectMetadata{Path: path}, PastBreakdown: past, Breakdown: bd}},
+		Projects:             []project{{Name: name, Metadata: projectMetadata{Path: path}, PastBreakdown: past, Breakdown: bd}},
 		TotalMonthlyCost:     total,
 		PastTotalMonthlyCost: zero,
 		DiffTotalMonthlyCost: total,
-		Summary:              costreport.Summary{TotalDetectedResources: len(resources) + e.Free, TotalSupportedResources: len(resources), TotalNoPriceResources: e.Free},
+		Summary:              summary{TotalDetectedResources: len(resources) + e.Free, TotalSupportedResources: len(resources), TotalNoPriceResources: e.Free},
 		Source:               []string{"costmodel"},
 	}
 }

@@ -1,4 +1,4 @@
-package costrender_test
+package cost
 
 import (
 	"bytes"
@@ -13,60 +13,33 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
-
-	costpolicies "github.com/acme-platform/golden-path/policies/cost"
-	"github.com/acme-platform/golden-path/tools/internal/costcheck"
-	"github.com/acme-platform/golden-path/tools/internal/costpolicy"
-	"github.com/acme-platform/golden-path/tools/internal/costrender"
-	"github.com/acme-platform/golden-path/tools/internal/costreport"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-func decodeFixture(t testing.TB, name string) *costreport.Report {
+// decodeFixture reads a fixture under its base name, the name the comment's inputs line shows.
+func decodeFixture(t testing.TB, name string) *Report {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "costreport", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if i := bytes.Index(b, []byte("\n\nErr:")); i >= 0 {
-		b = b[:i]
-	}
-	r, err := costreport.Decode(bytes.NewReader(b), filepath.Base(name))
+	r, err := DecodeReport(bytes.NewReader(readFixture(t, name)), filepath.Base(name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-func evaluate(t testing.TB, files ...string) *costcheck.Result {
+func evaluate(t testing.TB, files ...string) *Result {
 	t.Helper()
-	var rs []*costreport.Report
+	var rs []*Report
 	for _, f := range files {
 		rs = append(rs, decodeFixture(t, f))
 	}
-	rep, err := costreport.Merge(rs...)
+	rep, err := Merge(rs...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pf, err := os.Open(filepath.Join("..", "costpolicy", "testdata", "costpolicy.rendered.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
-	p, err := costpolicy.Decode(pf, "costpolicy.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	regoFiles, err := costcheck.RegoFilesFromFS(costpolicies.Files, "policies/cost/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rg, err := costcheck.CompileRego(context.Background(), regoFiles)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := costcheck.Evaluate(context.Background(), rep, p, rg)
+	p := servicePolicy(t)
+	rg := builtinRego(t)
+	res, err := Evaluate(context.Background(), rep, p, rg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,13 +90,13 @@ func TestGolden(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := evaluate(t, tt.files...)
-			md := costrender.Markdown(r, costrender.Options{})
-			if !strings.HasPrefix(md, costrender.Marker+"\n") {
+			md := Markdown(r, Options{})
+			if !strings.HasPrefix(md, Marker+"\n") {
 				t.Errorf("markdown does not start with the marker line")
 			}
 			golden(t, tt.name+".md", []byte(md))
-			golden(t, tt.name+".txt", []byte(costrender.Text(r)))
-			js, err := costrender.JSON(r)
+			golden(t, tt.name+".txt", []byte(Text(r)))
+			js, err := JSON(r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,7 +121,7 @@ func TestHeadline(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := costrender.Headline(evaluate(t, tt.files...)); got != tt.want {
+			if got := headline(evaluate(t, tt.files...)); got != tt.want {
 				t.Errorf("Headline = %q, want %q", got, tt.want)
 			}
 		})
@@ -157,7 +130,7 @@ func TestHeadline(t *testing.T) {
 
 // bigReport has n resources in one project, each a changed resource with a null component, so
 // that every section of the comment grows with n.
-func bigReport(t *testing.T, n int) *costreport.Report {
+func bigReport(t *testing.T, n int) *Report {
 	t.Helper()
 	var past, cur []any
 	for i := range n {
@@ -176,7 +149,7 @@ func bigReport(t *testing.T, n int) *costreport.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := costreport.Decode(bytes.NewReader(b), "big.json")
+	r, err := DecodeReport(bytes.NewReader(b), "big.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +158,7 @@ func bigReport(t *testing.T, n int) *costreport.Report {
 
 func TestMarkdownTruncation(t *testing.T) {
 	t.Parallel()
-	p, err := costpolicy.Decode(strings.NewReader("version: 1\ncurrency: USD\ntotal:\n  monthly_budget: {fail: 10}\n"), "p.yaml")
+	p, err := DecodePolicy(strings.NewReader("version: 1\ncurrency: USD\ntotal:\n  monthly_budget: {fail: 10}\n"), "p.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,21 +175,21 @@ func TestMarkdownTruncation(t *testing.T) {
 			wantContain: []string{"#### Policy checks", "❌ | monthly_budget", "- … and"},
 			wantAbsent:  []string{"<details>"}},
 		{name: "tiny_limit_keeps_failures_and_marks_cut", resources: 3000, maxChars: 1200,
-			wantContain: []string{costrender.Marker, "Monthly estimate increased", "truncated"}},
+			wantContain: []string{Marker, "Monthly estimate increased", "truncated"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := costcheck.Evaluate(t.Context(), bigReport(t, tt.resources), p, nil)
+			r, err := Evaluate(t.Context(), bigReport(t, tt.resources), p, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			md := costrender.Markdown(r, costrender.Options{MaxChars: tt.maxChars})
+			md := Markdown(r, Options{MaxChars: tt.maxChars})
 			limit := tt.maxChars
 			if limit == 0 {
-				limit = costrender.GitHubMaxComment
+				limit = githubMaxComment
 			}
-			if len(md) > limit || utf8.RuneCountInString(md) > costrender.GitHubMaxComment {
+			if len(md) > limit || utf8.RuneCountInString(md) > githubMaxComment {
 				t.Errorf("comment is %d bytes, limit %d", len(md), limit)
 			}
 			if !utf8.ValidString(md) {
@@ -239,19 +212,19 @@ func TestMarkdownTruncation(t *testing.T) {
 func TestMarkdownEscapesTableCells(t *testing.T) {
 	t.Parallel()
 	b := []byte(`{"version":"0.2","currency":"USD","projects":[{"name":"a|b\nc","metadata":{},"pastBreakdown":{"resources":[]},"breakdown":{"resources":[{"name":"x.y","costComponents":[{"name":"n","monthlyCost":"1"}]}]}}]}`)
-	rep, err := costreport.Decode(bytes.NewReader(b), "in.json")
+	rep, err := DecodeReport(bytes.NewReader(b), "in.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := costpolicy.Decode(strings.NewReader("version: 1\ncurrency: USD\n"), "p.yaml")
+	p, err := DecodePolicy(strings.NewReader("version: 1\ncurrency: USD\n"), "p.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := costcheck.Evaluate(t.Context(), rep, p, nil)
+	r, err := Evaluate(t.Context(), rep, p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	md := costrender.Markdown(r, costrender.Options{})
+	md := Markdown(r, Options{})
 	if !strings.Contains(md, `| a\|b c | $0.00 | $1.00 | +$1.00 |  |`) {
 		t.Errorf("project row not escaped:\n%s", md)
 	}
@@ -260,6 +233,6 @@ func TestMarkdownEscapesTableCells(t *testing.T) {
 func BenchmarkMarkdown(b *testing.B) {
 	r := evaluate(b, "synthetic/gcp_pr.json", "synthetic/missing_past_totals.json")
 	for b.Loop() {
-		_ = costrender.Markdown(r, costrender.Options{})
+		_ = Markdown(r, Options{})
 	}
 }

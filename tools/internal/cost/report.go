@@ -1,14 +1,10 @@
-// Package costreport decodes Infracost JSON output (format version 0.2, as written by
-// `infracost breakdown|diff --format json`), merges several files by projects[] and derives the
-// cost figures a gate needs: per-project previous/new/diff totals recomputed from the components,
-// costs that are unknown (null) listed by address, unsupported resource types and per-resource deltas.
-//
-// Decoding is lenient about missing and unknown fields (older CLIs omit displayName, priceNotFound,
-// pastBreakdown …) but never guesses: null money stays unknown, a project with metadata.errors is
-// unknown rather than $0, and a malformed amount or a missing currency is an error.
-//
-// It is not a policy engine (see costcheck) and does not render anything (see costrender).
-package costreport
+package cost
+
+// This file decodes Infracost JSON output (format version 0.2, as written by `infracost
+// breakdown|diff --format json`) and merges several files by projects[]. Decoding is lenient about
+// missing and unknown fields (older CLIs omit displayName, priceNotFound, pastBreakdown …) but never
+// guesses: null money stays unknown, a project with metadata.errors is unknown rather than $0, and a
+// malformed amount or a missing currency is an error. costs.go derives the figures a gate reads.
 
 import (
 	"bytes"
@@ -21,29 +17,29 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// SupportedVersion is the Infracost JSON format version this package understands.
-const SupportedVersion = "0.2"
+// supportedVersion is the Infracost JSON format version this package understands.
+const supportedVersion = "0.2"
 
 // maxInputBytes bounds one Infracost file; real outputs are kilobytes to a few megabytes.
 const maxInputBytes = 64 << 20
 
-// Money is a decimal amount that may be unknown (JSON null or absent). The zero value is unknown.
-type Money struct {
+// money is a decimal amount that may be unknown (JSON null or absent). The zero value is unknown.
+type money struct {
 	Value decimal.Decimal
 	Valid bool
 }
 
-// Known returns a known amount.
-func Known(d decimal.Decimal) Money { return Money{Value: d, Valid: true} }
+// known returns a known amount.
+func known(d decimal.Decimal) money { return money{Value: d, Valid: true} }
 
 // maxExponent bounds decimal exponents so that a hostile "1e999999999" cannot exhaust memory.
 const maxExponent = 60
 
 // UnmarshalJSON accepts a JSON string holding a decimal ("1.23"), a JSON number, or null.
-func (m *Money) UnmarshalJSON(b []byte) error {
+func (m *money) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if string(b) == "null" {
-		*m = Money{}
+		*m = money{}
 		return nil
 	}
 	s := string(b)
@@ -62,12 +58,12 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 	if e := d.Exponent(); e > maxExponent || e < -maxExponent {
 		return fmt.Errorf("amount %q is out of range", s)
 	}
-	*m = Money{Value: d, Valid: true}
+	*m = money{Value: d, Valid: true}
 	return nil
 }
 
 // MarshalJSON writes a decimal string, or null when unknown.
-func (m Money) MarshalJSON() ([]byte, error) {
+func (m money) MarshalJSON() ([]byte, error) {
 	if !m.Valid {
 		return []byte("null"), nil
 	}
@@ -78,12 +74,12 @@ func (m Money) MarshalJSON() ([]byte, error) {
 type Report struct {
 	Version              string    `json:"version"`
 	Currency             string    `json:"currency"`
-	Metadata             Metadata  `json:"metadata"`
-	Projects             []Project `json:"projects"`
-	TotalMonthlyCost     Money     `json:"totalMonthlyCost"`
-	PastTotalMonthlyCost Money     `json:"pastTotalMonthlyCost"`
-	DiffTotalMonthlyCost Money     `json:"diffTotalMonthlyCost"`
-	Summary              Summary   `json:"summary"`
+	Metadata             metadata  `json:"metadata"`
+	Projects             []project `json:"projects"`
+	TotalMonthlyCost     money     `json:"totalMonthlyCost"`
+	PastTotalMonthlyCost money     `json:"pastTotalMonthlyCost"`
+	DiffTotalMonthlyCost money     `json:"diffTotalMonthlyCost"`
+	Summary              summary   `json:"summary"`
 
 	// Source names the file(s) the report was read from (not part of the JSON).
 	Source []string `json:"-"`
@@ -91,8 +87,8 @@ type Report struct {
 	Raw map[string]any `json:"-"`
 }
 
-// Metadata is the run metadata at the root of a report.
-type Metadata struct {
+// metadata is the run metadata at the root of a report.
+type metadata struct {
 	InfracostCommand  string `json:"infracostCommand"`
 	VCSBranch         string `json:"vcsBranch"`
 	VCSCommitSHA      string `json:"vcsCommitSha"`
@@ -101,62 +97,62 @@ type Metadata struct {
 	UsageFilePath     string `json:"usageFilePath"`
 }
 
-// Project is one Terraform project (a directory, plan file or workspace).
-type Project struct {
+// project is one Terraform project (a directory, plan file or workspace).
+type project struct {
 	Name          string          `json:"name"`
 	DisplayName   string          `json:"displayName"`
-	Metadata      ProjectMetadata `json:"metadata"`
-	PastBreakdown *Breakdown      `json:"pastBreakdown"`
-	Breakdown     *Breakdown      `json:"breakdown"`
-	Diff          *Breakdown      `json:"diff"`
-	Summary       Summary         `json:"summary"`
+	Metadata      projectMetadata `json:"metadata"`
+	PastBreakdown *breakdown      `json:"pastBreakdown"`
+	Breakdown     *breakdown      `json:"breakdown"`
+	Diff          *breakdown      `json:"diff"`
+	Summary       summary         `json:"summary"`
 }
 
-// ProjectMetadata describes where a project came from and whether Infracost could evaluate it.
-type ProjectMetadata struct {
+// projectMetadata describes where a project came from and whether Infracost could evaluate it.
+type projectMetadata struct {
 	Path               string         `json:"path"`
 	Type               string         `json:"type"`
 	TerraformWorkspace string         `json:"terraformWorkspace"`
 	VCSSubPath         string         `json:"vcsSubPath"`
-	Errors             []ProjectError `json:"errors"`
+	Errors             []projectError `json:"errors"`
 }
 
-// ProjectError is an entry of metadata.errors; any entry makes the project's cost unknown.
-type ProjectError struct {
+// projectError is an entry of metadata.errors; any entry makes the project's cost unknown.
+type projectError struct {
 	Code    any    `json:"code"`
 	Message string `json:"message"`
 }
 
-// Breakdown is a set of priced resources with its totals.
-type Breakdown struct {
-	Resources             []Resource `json:"resources"`
-	FreeResources         []Resource `json:"freeResources"`
-	TotalMonthlyCost      Money      `json:"totalMonthlyCost"`
-	TotalMonthlyUsageCost Money      `json:"totalMonthlyUsageCost"`
+// breakdown is a set of priced resources with its totals.
+type breakdown struct {
+	Resources             []resource `json:"resources"`
+	FreeResources         []resource `json:"freeResources"`
+	TotalMonthlyCost      money      `json:"totalMonthlyCost"`
+	TotalMonthlyUsageCost money      `json:"totalMonthlyUsageCost"`
 }
 
-// Resource is a priced Terraform resource (or a subresource such as a disk of an instance).
-type Resource struct {
+// resource is a priced Terraform resource (or a subresource such as a disk of an instance).
+type resource struct {
 	Name           string      `json:"name"`
 	ResourceType   string      `json:"resourceType"`
-	MonthlyCost    Money       `json:"monthlyCost"`
-	CostComponents []Component `json:"costComponents"`
-	Subresources   []Resource  `json:"subresources"`
+	MonthlyCost    money       `json:"monthlyCost"`
+	CostComponents []component `json:"costComponents"`
+	Subresources   []resource  `json:"subresources"`
 }
 
-// Component is one priced line of a resource. MonthlyCost null means "depends on usage, none given".
-type Component struct {
+// component is one priced line of a resource. MonthlyCost null means "depends on usage, none given".
+type component struct {
 	Name            string `json:"name"`
 	Unit            string `json:"unit"`
-	MonthlyQuantity Money  `json:"monthlyQuantity"`
-	Price           Money  `json:"price"`
-	MonthlyCost     Money  `json:"monthlyCost"`
+	MonthlyQuantity money  `json:"monthlyQuantity"`
+	Price           money  `json:"price"`
+	MonthlyCost     money  `json:"monthlyCost"`
 	UsageBased      bool   `json:"usageBased"`
 	PriceNotFound   bool   `json:"priceNotFound"`
 }
 
-// Summary holds resource counts; unsupported types are absent from resources[] and only counted here.
-type Summary struct {
+// summary holds resource counts; unsupported types are absent from resources[] and only counted here.
+type summary struct {
 	TotalDetectedResources    int            `json:"totalDetectedResources"`
 	TotalSupportedResources   int            `json:"totalSupportedResources"`
 	TotalUnsupportedResources int            `json:"totalUnsupportedResources"`
@@ -165,29 +161,29 @@ type Summary struct {
 	NoPriceResourceCounts     map[string]int `json:"noPriceResourceCounts"`
 }
 
-// ErrBadInput marks input that cannot be decoded or violates the contract.
-var ErrBadInput = errors.New("bad infracost input")
+// errBadInput marks input that cannot be decoded or violates the contract.
+var errBadInput = errors.New("bad infracost input")
 
-// Decode reads one Infracost JSON file. name is used in error messages only.
-func Decode(rd io.Reader, name string) (*Report, error) {
+// DecodeReport reads one Infracost JSON file. name is used in error messages only.
+func DecodeReport(rd io.Reader, name string) (*Report, error) {
 	b, err := io.ReadAll(io.LimitReader(rd, maxInputBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	if len(b) > maxInputBytes {
-		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrBadInput, name, maxInputBytes)
+		return nil, fmt.Errorf("%w: %s is larger than %d bytes", errBadInput, name, maxInputBytes)
 	}
 	var r Report
 	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%w: decode %s: %s", ErrBadInput, name, describeJSONError(err))
+		return nil, fmt.Errorf("%w: decode %s: %s", errBadInput, name, describeJSONError(err))
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(&r.Raw); err != nil {
-		return nil, fmt.Errorf("%w: decode %s: %s", ErrBadInput, name, describeJSONError(err))
+		return nil, fmt.Errorf("%w: decode %s: %s", errBadInput, name, describeJSONError(err))
 	}
 	if err := r.validate(); err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrBadInput, name, err)
+		return nil, fmt.Errorf("%w: %s: %w", errBadInput, name, err)
 	}
 	r.Source = []string{name}
 	return &r, nil
@@ -197,8 +193,8 @@ func (r *Report) validate() error {
 	if r.Version == "" {
 		return errors.New(`missing "version" (is this an Infracost --format json file?)`)
 	}
-	if r.Version != SupportedVersion {
-		return fmt.Errorf("unsupported format version %q (want %q)", r.Version, SupportedVersion)
+	if r.Version != supportedVersion {
+		return fmt.Errorf("unsupported format version %q (want %q)", r.Version, supportedVersion)
 	}
 	if r.Currency == "" {
 		return errors.New(`missing "currency"; refusing to guess it`)
@@ -230,7 +226,7 @@ func describeJSONError(err error) string {
 }
 
 // Label is the name shown for a project: its name, else its path.
-func (p Project) Label() string {
+func (p project) Label() string {
 	if p.Name != "" {
 		return p.Name
 	}
@@ -241,7 +237,7 @@ func (p Project) Label() string {
 // projects are concatenated in input order. All reports must share version and currency.
 func Merge(reports ...*Report) (*Report, error) {
 	if len(reports) == 0 {
-		return nil, fmt.Errorf("%w: no infracost files", ErrBadInput)
+		return nil, fmt.Errorf("%w: no infracost files", errBadInput)
 	}
 	first := reports[0]
 	out := &Report{
@@ -253,7 +249,7 @@ func Merge(reports ...*Report) (*Report, error) {
 	for _, r := range reports {
 		if r.Currency != first.Currency {
 			return nil, fmt.Errorf("%w: currency %s in %s differs from %s in %s",
-				ErrBadInput, r.Currency, strings.Join(r.Source, ","), first.Currency, strings.Join(first.Source, ","))
+				errBadInput, r.Currency, strings.Join(r.Source, ","), first.Currency, strings.Join(first.Source, ","))
 		}
 		out.Projects = append(out.Projects, r.Projects...)
 		out.Source = append(out.Source, r.Source...)

@@ -1,4 +1,4 @@
-package costreport_test
+package cost
 
 import (
 	"bytes"
@@ -10,15 +10,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
-
-	"github.com/acme-platform/golden-path/tools/internal/costreport"
 )
 
 // load reads a fixture, cutting upstream cmd/infracost goldens at their "\n\nErr:" trailer.
-func load(t testing.TB, name string) *costreport.Report {
+func load(t testing.TB, name string) *Report {
 	t.Helper()
 	b := readFixture(t, name)
-	r, err := costreport.Decode(bytes.NewReader(b), name)
+	r, err := DecodeReport(bytes.NewReader(b), name)
 	if err != nil {
 		t.Fatalf("Decode(%s): %v", name, err)
 	}
@@ -50,16 +48,16 @@ type figures struct {
 	TopChange   string
 }
 
-func summarize(c costreport.Costs) figures {
+func summarize(c costs) figures {
 	f := figures{Projects: len(c.Projects), Complete: c.Complete, Unsupported: map[string]int{}}
-	str := func(m costreport.Money) string {
+	str := func(m money) string {
 		if !m.Valid {
 			return ""
 		}
 		return m.Value.String()
 	}
 	f.Past, f.New, f.Diff = str(c.Past), str(c.New), str(c.Diff)
-	var changes []costreport.ResourceChange
+	var changes []resourceChange
 	for _, p := range c.Projects {
 		for _, u := range p.Unknown {
 			f.Unknown = append(f.Unknown, u.Address)
@@ -71,7 +69,7 @@ func summarize(c costreport.Costs) figures {
 		f.Free += p.Free
 		changes = append(changes, p.Changes...)
 	}
-	costreport.SortChanges(changes)
+	sortChanges(changes)
 	if len(changes) > 0 {
 		f.TopChange = changes[0].Action() + changes[0].Address + " " + changes[0].Diff.String()
 	}
@@ -180,7 +178,7 @@ func TestAnalyzeFixtures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := summarize(costreport.Analyze(load(t, tt.file)))
+			got := summarize(analyze(load(t, tt.file)))
 			if diff := cmp.Diff(got, tt.want); diff != "" {
 				t.Errorf("Analyze(%s) mismatch (-got +want):\n%s", tt.file, diff)
 			}
@@ -232,14 +230,14 @@ func TestUpstreamFixturesMatchSchema(t *testing.T) {
 			if got := err == nil; got != tt.valid {
 				t.Errorf("schema valid = %v, want %v (err %v)", got, tt.valid, err)
 			}
-			if _, err := costreport.Decode(bytes.NewReader(readFixture(t, tt.file)), tt.file); err != nil {
+			if _, err := DecodeReport(bytes.NewReader(readFixture(t, tt.file)), tt.file); err != nil {
 				t.Errorf("Decode: %v", err)
 			}
 		})
 	}
 }
 
-func TestDecodeRejects(t *testing.T) {
+func TestDecodeReportRejects(t *testing.T) {
 	t.Parallel()
 	const okProject = `"projects":[{"name":"p","metadata":{},"breakdown":{"resources":[]}}]`
 	tests := []struct {
@@ -262,11 +260,11 @@ func TestDecodeRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := costreport.Decode(strings.NewReader(tt.input), "in.json")
+			_, err := DecodeReport(strings.NewReader(tt.input), "in.json")
 			if err == nil {
 				t.Fatalf("Decode(%q) = nil error, want %q", tt.input, tt.wantErr)
 			}
-			if !errors.Is(err, costreport.ErrBadInput) || !strings.Contains(err.Error(), tt.wantErr) {
+			if !errors.Is(err, errBadInput) || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("Decode error = %v, want ErrBadInput containing %q", err, tt.wantErr)
 			}
 		})
@@ -281,11 +279,11 @@ func TestNullIsNotZero(t *testing.T) {
 	 {"name":"a.absent","resourceType":"a","costComponents":[{"name":"c"}]},
 	 {"name":"a.unpriced","resourceType":"a","costComponents":[{"name":"c","monthlyCost":"0","priceNotFound":true}]}
 	]}}]}`
-	r, err := costreport.Decode(strings.NewReader(in), "in.json")
+	r, err := DecodeReport(strings.NewReader(in), "in.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := summarize(costreport.Analyze(r)).Unknown
+	got := summarize(analyze(r)).Unknown
 	want := []string{"a.absent", "a.null", "a.unpriced"}
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Errorf("unknown addresses mismatch (-got +want):\n%s", diff)
@@ -296,11 +294,11 @@ func TestMerge(t *testing.T) {
 	t.Parallel()
 	t.Run("projects_concatenate_and_totals_add", func(t *testing.T) {
 		t.Parallel()
-		m, err := costreport.Merge(load(t, "synthetic/gcp_pr.json"), load(t, "synthetic/missing_past_totals.json"))
+		m, err := Merge(load(t, "synthetic/gcp_pr.json"), load(t, "synthetic/missing_past_totals.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := summarize(costreport.Analyze(m))
+		got := summarize(analyze(m))
 		want := figures{
 			Projects: 2, Past: "13.69686", New: "16.26166", Diff: "2.5648", Complete: false,
 			Unknown: []string{"google_pubsub_subscription.dead_letter"}, Unsupported: map[string]int{"google_cloud_scheduler_job": 1}, Free: 1,
@@ -315,19 +313,19 @@ func TestMerge(t *testing.T) {
 	})
 	t.Run("past_unknown_when_one_project_has_no_baseline", func(t *testing.T) {
 		t.Parallel()
-		m, err := costreport.Merge(load(t, "synthetic/gcp_pr.json"), load(t, "upstream/ToMarkdown_NoPreviousBreakdown.json"))
+		m, err := Merge(load(t, "synthetic/gcp_pr.json"), load(t, "upstream/ToMarkdown_NoPreviousBreakdown.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := costreport.Analyze(m)
+		c := analyze(m)
 		if c.Past.Valid || c.Diff.Valid {
 			t.Errorf("past/diff = %v/%v, want unknown", c.Past, c.Diff)
 		}
 	})
 	t.Run("currency_mismatch_is_bad_input", func(t *testing.T) {
 		t.Parallel()
-		_, err := costreport.Merge(load(t, "synthetic/gcp_pr.json"), load(t, "synthetic/eur_small.json"))
-		if !errors.Is(err, costreport.ErrBadInput) || !strings.Contains(err.Error(), "currency EUR") {
+		_, err := Merge(load(t, "synthetic/gcp_pr.json"), load(t, "synthetic/eur_small.json"))
+		if !errors.Is(err, errBadInput) || !strings.Contains(err.Error(), "currency EUR") {
 			t.Errorf("Merge error = %v, want currency mismatch", err)
 		}
 	})
@@ -346,7 +344,7 @@ func TestTypeOf(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := costreport.TypeOf(tt.in); got != tt.want {
+			if got := typeOf(tt.in); got != tt.want {
 				t.Errorf("TypeOf(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
@@ -354,8 +352,8 @@ func TestTypeOf(t *testing.T) {
 }
 
 // FuzzDecode: no input may panic the decoder or the analysis. The seed corpus (every fixture) runs in
-// plain `go test`; `go test -fuzz FuzzDecode ./tools/internal/costreport` explores further.
-func FuzzDecode(f *testing.F) {
+// plain `go test`; `go test -fuzz FuzzDecodeReport ./tools/internal/cost` explores further.
+func FuzzDecodeReport(f *testing.F) {
 	for _, dir := range []string{"upstream", "synthetic"} {
 		entries, err := os.ReadDir(filepath.Join("testdata", dir))
 		if err != nil {
@@ -371,18 +369,18 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"version":"0.2","currency":"USD","projects":[{"name":"p","breakdown":{"resources":[{"name":"x","subresources":[{"name":"y","costComponents":[{"monthlyCost":"-1e-60"}]}]}]}}]}`))
 	f.Add([]byte(`{"version":"0.2","currency":"USD","projects":[{"name":"p","metadata":{"errors":[{"code":"x"}]}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := costreport.Decode(bytes.NewReader(b), "fuzz.json")
+		r, err := DecodeReport(bytes.NewReader(b), "fuzz.json")
 		if err != nil {
-			if !errors.Is(err, costreport.ErrBadInput) {
+			if !errors.Is(err, errBadInput) {
 				t.Fatalf("error is not ErrBadInput: %v", err)
 			}
 			return
 		}
-		m, err := costreport.Merge(r, r)
+		m, err := Merge(r, r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := costreport.Analyze(m)
+		c := analyze(m)
 		if !c.New.Valid {
 			t.Fatal("Analyze: New must always be a (lower-bound) known amount")
 		}
