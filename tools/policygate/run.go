@@ -11,13 +11,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/policy"
 	"github.com/acme-platform/golden-path/tools/internal/tfplan"
 )
 
 func inputError(format string, args ...any) error {
-	return exitcode.Errorf(exitcode.BadInput, format, args...)
+	return cli.Errorf(cli.BadInput, format, args...)
 }
 
 type multiFlag []string
@@ -40,8 +40,8 @@ func envOr(name, def string) string {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	defer func() {
 		// Fail closed as 2, not 1: an error without a code is not a policy decision.
-		if _, ok := errors.AsType[*exitcode.Error](err); err != nil && !ok {
-			err = exitcode.New(exitcode.BadInput, err)
+		if _, ok := errors.AsType[*cli.Error](err); err != nil && !ok {
+			err = cli.New(cli.BadInput, err)
 		}
 	}()
 	fl := flag.NewFlagSet("policygate", flag.ContinueOnError)
@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return exitcode.New(exitcode.BadInput, err)
+		return cli.New(cli.BadInput, err)
 	}
 	if fl.NArg() > 0 {
 		return inputError("unexpected arguments: %s", strings.Join(fl.Args(), " "))
@@ -148,7 +148,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return inputError("write report: %w", err)
 	}
 	if report.Blocked() {
-		return exitcode.Reported(exitcode.GateFailed)
+		return cli.Reported(cli.GateFailed)
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 )
 
 const plans = "../internal/policy/testdata/plans/"
@@ -24,7 +24,7 @@ func exitCode(err error) int {
 	if err == nil {
 		return 0
 	}
-	if ec, ok := errors.AsType[*exitcode.Error](err); ok {
+	if ec, ok := errors.AsType[*cli.Error](err); ok {
 		return ec.Code
 	}
 	return -1
