@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/acme-platform/golden-path/tools/internal/httpretry"
 	"github.com/acme-platform/golden-path/tools/internal/jira"
 	"github.com/acme-platform/golden-path/tools/internal/jira/jiratest"
+	"github.com/acme-platform/golden-path/tools/internal/repotest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -97,23 +97,6 @@ func TestNormalizeRejects(t *testing.T) {
 	}
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(got, string(want)); diff != "" {
-		t.Errorf("%s (-got +want):\n%s", name, diff)
-	}
-}
-
 func TestRender(t *testing.T) {
 	t.Parallel()
 	tricky := baseRun()
@@ -136,7 +119,7 @@ func TestRender(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			golden(t, tc.name, tc.got)
+			repotest.Golden(t, filepath.Join("testdata", tc.name), []byte(tc.got), *update)
 		})
 	}
 }
