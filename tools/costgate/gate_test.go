@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/costrender"
+	"github.com/acme-platform/golden-path/tools/internal/repotest"
 )
 
 const (
@@ -25,16 +25,6 @@ const (
 	servicePolicy = "../internal/costpolicy/testdata/costpolicy.rendered.yaml"
 	secret        = "ghs_neverPrintThis42"
 )
-
-func exitCode(err error) int {
-	if err == nil {
-		return cli.OK
-	}
-	if ec, ok := errors.AsType[*cli.Error](err); ok {
-		return ec.Code
-	}
-	return -1
-}
 
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
@@ -83,7 +73,7 @@ func TestExitCodes(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
 			err := runEnv(t.Context(), tt.args, env(nil), strings.NewReader(""), &stdout, &stderr)
-			if got := exitCode(err); got != tt.want {
+			if got := repotest.ExitCode(err); got != tt.want {
 				t.Fatalf("exit code = %d (err %v), want %d", got, err, tt.want)
 			}
 			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
@@ -105,8 +95,8 @@ func TestFormatsAndFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = runEnv(t.Context(), args, env(map[string]string{"GITHUB_STEP_SUMMARY": summary}), bytes.NewReader(in), &stdout, &stderr)
-	if exitCode(err) != cli.GateFailed {
-		t.Fatalf("exit = %d (%v), want 1 (require_usage fails)", exitCode(err), err)
+	if repotest.ExitCode(err) != cli.GateFailed {
+		t.Fatalf("exit = %d (%v), want 1 (require_usage fails)", repotest.ExitCode(err), err)
 	}
 	var got struct {
 		Decision string   `json:"decision"`
@@ -212,7 +202,7 @@ func TestPost(t *testing.T) {
 			args := append([]string{"--infracost", fixtures + "synthetic/gcp_pr_over_budget.json", "--policy", servicePolicy, "--post"}, tt.extra...)
 			var stdout, stderr bytes.Buffer
 			err := runEnv(t.Context(), args, env(e), nil, &stdout, &stderr)
-			if got := exitCode(err); got != tt.want {
+			if got := repotest.ExitCode(err); got != tt.want {
 				t.Fatalf("exit = %d (%v), want %d", got, err, tt.want)
 			}
 			out := stdout.String() + stderr.String()

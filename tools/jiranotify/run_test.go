@@ -124,14 +124,6 @@ func play(t *testing.T, sc scenario) outcome {
 	return o
 }
 
-func calls(rs []jiratest.Request) []string {
-	var out []string
-	for _, r := range rs {
-		out = append(out, r.Method+" "+r.Path)
-	}
-	return out
-}
-
 func TestRun(t *testing.T) {
 	t.Parallel()
 	open := []string{"open", "--step", "go test"}
@@ -333,7 +325,7 @@ func TestRun(t *testing.T) {
 			if o.code != tc.wantCode {
 				t.Errorf("exit code = %d, want %d\nstdout: %s\nstderr: %s", o.code, tc.wantCode, o.stdout, o.stderr)
 			}
-			if diff := cmp.Diff(calls(o.requests), tc.wantCalls); diff != "" {
+			if diff := cmp.Diff(jiratest.Calls(o.requests), tc.wantCalls); diff != "" {
 				t.Errorf("Jira calls (-got +want):\n%s", diff)
 			}
 			if !strings.Contains(o.stdout, tc.wantStdout) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/policy"
+	"github.com/acme-platform/golden-path/tools/internal/repotest"
 )
 
 const plans = "../internal/policy/testdata/plans/"
@@ -23,16 +23,6 @@ var fixedNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 // testDeps is an environment holding only env, and the clock at fixedNow.
 func testDeps(env map[string]string) deps {
 	return deps{getenv: func(k string) string { return env[k] }, now: func() time.Time { return fixedNow }}
-}
-
-func exitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	if ec, ok := errors.AsType[*cli.Error](err); ok {
-		return ec.Code
-	}
-	return -1
 }
 
 func TestRunExitCodes(t *testing.T) {
@@ -80,7 +70,7 @@ func TestRunExitCodes(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
 			err := runWith(t.Context(), testDeps(nil), tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
-			if got := exitCode(err); got != tt.want {
+			if got := repotest.ExitCode(err); got != tt.want {
 				t.Fatalf("exit code = %d (err %v), want %d", got, err, tt.want)
 			}
 			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
@@ -97,8 +87,8 @@ func TestRunLocatesFindingsInTerraformSource(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
 	err := runWith(t.Context(), testDeps(nil), []string{"--plan", plans + "violating.json", "--tf-dir", "testdata/tf", "--format", "github", "--fail-on", "CRITICAL"}, nil, &stdout, &stderr)
-	if exitCode(err) != 1 {
-		t.Fatalf("exit code %d (%v), want 1", exitCode(err), err)
+	if repotest.ExitCode(err) != 1 {
+		t.Fatalf("exit code %d (%v), want 1", repotest.ExitCode(err), err)
 	}
 	var got []string
 	for _, line := range strings.Split(stdout.String(), "\n") {
@@ -179,7 +169,7 @@ func TestParse(t *testing.T) {
 			var stderr bytes.Buffer
 			got, err := parse(tt.args, testDeps(tt.env).getenv, &stderr)
 			if tt.wantErr != "" {
-				if code := exitCode(err); code != cli.BadInput {
+				if code := repotest.ExitCode(err); code != cli.BadInput {
 					t.Fatalf("exit code = %d (err %v), want %d", code, err, cli.BadInput)
 				}
 				if err.Error() != tt.wantErr {
@@ -236,7 +226,7 @@ func TestRunWaiverClock(t *testing.T) {
 			d.now = func() time.Time { return tt.now }
 			var stdout, stderr bytes.Buffer
 			err := runWith(t.Context(), d, args, nil, &stdout, &stderr)
-			if got := exitCode(err); got != tt.want {
+			if got := repotest.ExitCode(err); got != tt.want {
 				t.Fatalf("exit code = %d (err %v), want %d", got, err, tt.want)
 			}
 			if tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr) {

@@ -157,14 +157,6 @@ func options(c *clock) cinotify.Options {
 	}
 }
 
-func paths(rs []jiratest.Request) []string {
-	var out []string
-	for _, r := range rs {
-		out = append(out, r.Method+" "+r.Path)
-	}
-	return out
-}
-
 func TestOpen(t *testing.T) {
 	t.Parallel()
 	fp := cinotify.Fingerprint(baseRun())
@@ -217,7 +209,7 @@ func TestOpen(t *testing.T) {
 				if res.Action != tc.wantAction || res.Key != "OPS-1" || res.Fingerprint != fp {
 					t.Errorf("result %+v, want %s OPS-1 %s", res, tc.wantAction, fp)
 				}
-				if diff := cmp.Diff(paths(srv.Requests()), tc.wantCalls); diff != "" {
+				if diff := cmp.Diff(jiratest.Calls(srv.Requests()), tc.wantCalls); diff != "" {
 					t.Errorf("calls (-got +want):\n%s", diff)
 				}
 				issues := srv.Issues()
@@ -341,7 +333,7 @@ func TestClose(t *testing.T) {
 			if !tc.wantErr && (err != nil || res.Action != tc.wantAction) {
 				t.Errorf("result %+v err %v, want %s", res, err, tc.wantAction)
 			}
-			if diff := cmp.Diff(paths(srv.Requests()), tc.wantCalls); diff != "" {
+			if diff := cmp.Diff(jiratest.Calls(srv.Requests()), tc.wantCalls); diff != "" {
 				t.Errorf("calls (-got +want):\n%s", diff)
 			}
 			if tc.wantAction == cinotify.Closed {

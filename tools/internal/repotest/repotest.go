@@ -1,7 +1,8 @@
 // Package repotest is what the platform's Go tests need of the repository
 // they run in: where its root is (Root, Path, Files, Cases), the template
 // rendered for one case (RenderCase), golden files (Golden), and the pinned
-// tools or installs a slow check needs (PinnedBin, Missing).
+// tools or installs a slow check needs (PinnedBin, Missing), and the exit
+// code a command's run returned (ExitCode).
 //
 // It is test support: import it from _test.go files only, never from a
 // tool or a library (a test in tools/ asserts that). It is not for the
@@ -11,6 +12,7 @@ package repotest
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/render"
 )
 
@@ -180,4 +183,18 @@ func PinnedBin(tb testing.TB, env, tool string) string {
 	}
 	Missing(tb, what, "run `make deps` (scripts/install-deps.sh) to build the pinned "+tool)
 	return ""
+}
+
+// ExitCode is the exit code a command's run(…) error carries: 0 for nil, the
+// Code of the first *cli.Error in its chain, and -1 for an error that carries
+// none. Unlike cli.Code, which exits 1 on such an error, -1 lets a test tell
+// an error the command forgot to classify from a gate that failed.
+func ExitCode(err error) int {
+	if err == nil {
+		return cli.OK
+	}
+	if e, ok := errors.AsType[*cli.Error](err); ok {
+		return e.Code
+	}
+	return -1
 }

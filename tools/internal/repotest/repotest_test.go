@@ -1,6 +1,7 @@
 package repotest_test
 
 import (
+	"errors"
 	"fmt"
 	"go/parser"
 	"go/token"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/repotest"
 )
 
@@ -246,6 +248,30 @@ func TestOnlyTestsImportIt(t *testing.T) {
 	}
 	if len(importers) > 0 {
 		t.Errorf("production code imports %s (test support only): %s", self, strings.Join(importers, ", "))
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	tests := []struct {
+		name string
+		err  error
+		want int
+	}{
+		{name: "nil_is_0", err: nil, want: 0},
+		{name: "typed", err: cli.Errorf(cli.BadInput, "--plan is required"), want: 2},
+		{name: "reported", err: cli.Reported(cli.GateFailed), want: 1},
+		{name: "wrapped", err: fmt.Errorf("post: %w", cli.New(cli.Remote, boom)), want: 3},
+		{name: "untyped_is_minus_1", err: boom, want: -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := repotest.ExitCode(tt.err); got != tt.want {
+				t.Errorf("ExitCode(%v) = %d, want %d", tt.err, got, tt.want)
+			}
+		})
 	}
 }
 
