@@ -11,22 +11,17 @@ import (
 	"strings"
 
 	costpolicies "github.com/acme-platform/golden-path/policies/cost"
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/cost"
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
 	"github.com/acme-platform/golden-path/tools/internal/github"
 	"github.com/acme-platform/golden-path/tools/internal/httpretry"
 )
 
-func badInput(err error) error { return exitcode.New(exitcode.BadInput, err) }
-
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+func badInput(err error) error { return cli.New(cli.BadInput, err) }
 
 type config struct {
-	infracost    multiFlag
-	rego         multiFlag
+	infracost    cli.Strings
+	rego         cli.Strings
 	policy       string
 	format       string
 	builtinRego  bool
@@ -52,7 +47,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.BoolVar(&c.dryRun, "dry-run", false, "with --post: print the comment instead of posting it")
 	fs.IntVar(&c.pr, "pr", 0, "pull request number (default: from GITHUB_REF or the GITHUB_EVENT_PATH payload)")
 	fs.StringVar(&c.repo, "repo", getenv("GITHUB_REPOSITORY"), "owner/repo (env GITHUB_REPOSITORY)")
-	fs.StringVar(&c.apiURL, "github-api-url", envOr(getenv, "GITHUB_API_URL", "https://api.github.com"), "GitHub REST API root (env GITHUB_API_URL)")
+	fs.StringVar(&c.apiURL, "github-api-url", cli.EnvOr(getenv, "GITHUB_API_URL", "https://api.github.com"), "GitHub REST API root (env GITHUB_API_URL)")
 	fs.StringVar(&c.resultPath, "result", getenv("COSTGATE_RESULT"), "also write the JSON result to this file (env COSTGATE_RESULT)")
 	fs.StringVar(&c.stepSummary, "step-summary", getenv("GITHUB_STEP_SUMMARY"), "append the markdown to this file (env GITHUB_STEP_SUMMARY)")
 	fs.IntVar(&c.topN, "top", cost.DefaultTopN, "resource changes listed in the comment details")
@@ -87,13 +82,6 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (*c
 		return nil, badInput(fmt.Errorf("usage: %s", strings.Join(problems, "; ")))
 	}
 	return c, nil
-}
-
-func envOr(getenv func(string) string, k, def string) string {
-	if v := getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 func runEnv(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -143,7 +131,7 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdi
 		}
 	}
 	if c.stepSummary != "" {
-		if err := appendFile(c.stepSummary, md+"\n"); err != nil {
+		if err := cli.AppendFile(c.stepSummary, md+"\n"); err != nil {
 			return fmt.Errorf("write step summary: %w", err)
 		}
 	}
@@ -159,7 +147,7 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdi
 				n++
 			}
 		}
-		return exitcode.New(exitcode.GateFailed, errors.Join(fmt.Errorf("cost gate failed: %d check(s) failed", n), postErr))
+		return cli.New(cli.GateFailed, errors.Join(fmt.Errorf("cost gate failed: %d check(s) failed", n), postErr))
 	}
 	return postErr
 }
@@ -265,20 +253,8 @@ func post(ctx context.Context, c *config, getenv func(string) string, md string,
 	}
 	res, err := client.UpsertComment(ctx, pr, cost.Marker, md)
 	if err != nil {
-		return exitcode.Errorf(exitcode.Remote, "post comment: %w", err)
+		return cli.Errorf(cli.Remote, "post comment: %w", err)
 	}
 	fmt.Fprintf(stderr, "comment %s: %s\n", res.Action, res.URL)
 	return nil
-}
-
-func appendFile(path, s string) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.WriteString(s); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,8 +15,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/cost"
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/repotest"
 )
 
 const (
@@ -25,16 +25,6 @@ const (
 	servicePolicy = "../internal/cost/testdata/costpolicy.rendered.yaml"
 	secret        = "ghs_neverPrintThis42"
 )
-
-func exitCode(err error) int {
-	if err == nil {
-		return exitcode.OK
-	}
-	if ec, ok := errors.AsType[*exitcode.Error](err); ok {
-		return ec.Code
-	}
-	return -1
-}
 
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
@@ -61,29 +51,29 @@ func TestExitCodes(t *testing.T) {
 		want    int
 		wantErr string
 	}{
-		{name: "pass_lenient", args: []string{"--infracost", fixtures + "synthetic/gcp_pr_over_budget.json", "--policy", "testdata/lenient.yaml"}, want: exitcode.OK},
-		{name: "warn_is_exit_0", args: []string{"--infracost", fixtures + "synthetic/gcp_base.json", "--policy", servicePolicy}, want: exitcode.OK},
-		{name: "over_budget_fails", args: []string{"--infracost", fixtures + "synthetic/gcp_pr_over_budget.json", "--policy", servicePolicy}, want: exitcode.GateFailed, wantErr: "cost gate failed: 2 check(s) failed"},
-		{name: "vacuous_zero_fails", args: []string{"--infracost", fixtures + "synthetic/gcp_usage_null.json", "--policy", servicePolicy}, want: exitcode.GateFailed},
-		{name: "project_error_fails_even_when_lenient", args: []string{"--infracost", fixtures + "upstream/out_with_project_error.json", "--policy", "testdata/lenient.yaml", "--builtin-rego=false"}, want: exitcode.GateFailed, wantErr: "1 check(s) failed"},
-		{name: "merge_two_files", args: []string{"--infracost", fixtures + "synthetic/gcp_pr.json", "--infracost", fixtures + "synthetic/missing_past_totals.json", "--policy", "testdata/lenient.yaml"}, want: exitcode.OK},
-		{name: "missing_file", args: []string{"--infracost", "nope.json", "--policy", servicePolicy}, want: exitcode.BadInput, wantErr: "open nope.json"},
-		{name: "not_infracost_json", args: []string{"--infracost", badJSON, "--policy", servicePolicy}, want: exitcode.BadInput, wantErr: "invalid JSON"},
-		{name: "currency_mismatch", args: []string{"--infracost", fixtures + "synthetic/gcp_base.json", "--policy", "testdata/eur.yaml"}, want: exitcode.BadInput, wantErr: "infracost reports USD but the policy is in EUR"},
-		{name: "currency_differs_between_files", args: []string{"--infracost", fixtures + "synthetic/gcp_base.json", "--infracost", fixtures + "synthetic/eur_small.json", "--policy", servicePolicy}, want: exitcode.BadInput, wantErr: "currency EUR"},
-		{name: "bad_policy", args: []string{"--infracost", fixtures + "synthetic/gcp_base.json", "--policy", badPolicy}, want: exitcode.BadInput, wantErr: `unknown key "fial"`},
-		{name: "bad_rego", args: []string{"--infracost", fixtures + "synthetic/gcp_base.json", "--policy", servicePolicy, "--rego", badRego}, want: exitcode.BadInput, wantErr: "bad.rego"},
-		{name: "missing_flags", args: nil, want: exitcode.BadInput, wantErr: "--infracost is required; --policy is required"},
-		{name: "bad_format", args: []string{"--infracost", "a", "--policy", "b", "--format", "html"}, want: exitcode.BadInput, wantErr: `--format "html"`},
-		{name: "dry_run_without_post", args: []string{"--infracost", "a", "--policy", "b", "--dry-run"}, want: exitcode.BadInput, wantErr: "--dry-run only makes sense with --post"},
-		{name: "post_without_repo", args: []string{"--infracost", fixtures + "synthetic/gcp_base.json", "--policy", servicePolicy, "--post", "--pr", "3"}, want: exitcode.BadInput, wantErr: "must be owner/repo"},
+		{name: "pass_lenient", args: []string{"--infracost", fixtures + "synthetic/gcp_pr_over_budget.json", "--policy", "testdata/lenient.yaml"}, want: cli.OK},
+		{name: "warn_is_exit_0", args: []string{"--infracost", fixtures + "synthetic/gcp_base.json", "--policy", servicePolicy}, want: cli.OK},
+		{name: "over_budget_fails", args: []string{"--infracost", fixtures + "synthetic/gcp_pr_over_budget.json", "--policy", servicePolicy}, want: cli.GateFailed, wantErr: "cost gate failed: 2 check(s) failed"},
+		{name: "vacuous_zero_fails", args: []string{"--infracost", fixtures + "synthetic/gcp_usage_null.json", "--policy", servicePolicy}, want: cli.GateFailed},
+		{name: "project_error_fails_even_when_lenient", args: []string{"--infracost", fixtures + "upstream/out_with_project_error.json", "--policy", "testdata/lenient.yaml", "--builtin-rego=false"}, want: cli.GateFailed, wantErr: "1 check(s) failed"},
+		{name: "merge_two_files", args: []string{"--infracost", fixtures + "synthetic/gcp_pr.json", "--infracost", fixtures + "synthetic/missing_past_totals.json", "--policy", "testdata/lenient.yaml"}, want: cli.OK},
+		{name: "missing_file", args: []string{"--infracost", "nope.json", "--policy", servicePolicy}, want: cli.BadInput, wantErr: "open nope.json"},
+		{name: "not_infracost_json", args: []string{"--infracost", badJSON, "--policy", servicePolicy}, want: cli.BadInput, wantErr: "invalid JSON"},
+		{name: "currency_mismatch", args: []string{"--infracost", fixtures + "synthetic/gcp_base.json", "--policy", "testdata/eur.yaml"}, want: cli.BadInput, wantErr: "infracost reports USD but the policy is in EUR"},
+		{name: "currency_differs_between_files", args: []string{"--infracost", fixtures + "synthetic/gcp_base.json", "--infracost", fixtures + "synthetic/eur_small.json", "--policy", servicePolicy}, want: cli.BadInput, wantErr: "currency EUR"},
+		{name: "bad_policy", args: []string{"--infracost", fixtures + "synthetic/gcp_base.json", "--policy", badPolicy}, want: cli.BadInput, wantErr: `unknown key "fial"`},
+		{name: "bad_rego", args: []string{"--infracost", fixtures + "synthetic/gcp_base.json", "--policy", servicePolicy, "--rego", badRego}, want: cli.BadInput, wantErr: "bad.rego"},
+		{name: "missing_flags", args: nil, want: cli.BadInput, wantErr: "--infracost is required; --policy is required"},
+		{name: "bad_format", args: []string{"--infracost", "a", "--policy", "b", "--format", "html"}, want: cli.BadInput, wantErr: `--format "html"`},
+		{name: "dry_run_without_post", args: []string{"--infracost", "a", "--policy", "b", "--dry-run"}, want: cli.BadInput, wantErr: "--dry-run only makes sense with --post"},
+		{name: "post_without_repo", args: []string{"--infracost", fixtures + "synthetic/gcp_base.json", "--policy", servicePolicy, "--post", "--pr", "3"}, want: cli.BadInput, wantErr: "must be owner/repo"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr bytes.Buffer
 			err := runEnv(t.Context(), tt.args, env(nil), strings.NewReader(""), &stdout, &stderr)
-			if got := exitCode(err); got != tt.want {
+			if got := repotest.ExitCode(err); got != tt.want {
 				t.Fatalf("exit code = %d (err %v), want %d", got, err, tt.want)
 			}
 			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
@@ -105,8 +95,8 @@ func TestFormatsAndFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = runEnv(t.Context(), args, env(map[string]string{"GITHUB_STEP_SUMMARY": summary}), bytes.NewReader(in), &stdout, &stderr)
-	if exitCode(err) != exitcode.GateFailed {
-		t.Fatalf("exit = %d (%v), want 1 (require_usage fails)", exitCode(err), err)
+	if repotest.ExitCode(err) != cli.GateFailed {
+		t.Fatalf("exit = %d (%v), want 1 (require_usage fails)", repotest.ExitCode(err), err)
 	}
 	var got struct {
 		Decision string   `json:"decision"`
@@ -185,12 +175,12 @@ func TestPost(t *testing.T) {
 		want     int
 		wantReqs []string
 	}{
-		{name: "creates_comment_pr_from_event", want: exitcode.GateFailed,
+		{name: "creates_comment_pr_from_event", want: cli.GateFailed,
 			wantReqs: []string{"GET /repos/acme/svc/issues/12/comments", "POST /repos/acme/svc/issues/12/comments"}},
 		{name: "remote_error_is_exit_3", status: http.StatusServiceUnavailable, extra: []string{"--policy", "testdata/lenient.yaml"},
-			envExtra: map[string]string{"COSTGATE_MAX_ATTEMPTS": "1"}, want: exitcode.Remote,
+			envExtra: map[string]string{"COSTGATE_MAX_ATTEMPTS": "1"}, want: cli.Remote,
 			wantReqs: []string{"GET /repos/acme/svc/issues/12/comments"}},
-		{name: "dry_run_posts_nothing", extra: []string{"--dry-run"}, want: exitcode.GateFailed},
+		{name: "dry_run_posts_nothing", extra: []string{"--dry-run"}, want: cli.GateFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,7 +202,7 @@ func TestPost(t *testing.T) {
 			args := append([]string{"--infracost", fixtures + "synthetic/gcp_pr_over_budget.json", "--policy", servicePolicy, "--post"}, tt.extra...)
 			var stdout, stderr bytes.Buffer
 			err := runEnv(t.Context(), args, env(e), nil, &stdout, &stderr)
-			if got := exitCode(err); got != tt.want {
+			if got := repotest.ExitCode(err); got != tt.want {
 				t.Fatalf("exit = %d (%v), want %d", got, err, tt.want)
 			}
 			out := stdout.String() + stderr.String()

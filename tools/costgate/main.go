@@ -12,10 +12,10 @@ import (
 	"io"
 	"os"
 
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 )
 
-func main() { exitcode.Main("costgate", run) }
+func main() { cli.Main("costgate", run) }
 
 // run is main without the process: it reads the environment through os.Getenv.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -11,7 +11,7 @@
 // after retries.
 package main
 
-import "github.com/acme-platform/golden-path/tools/internal/exitcode"
+import "github.com/acme-platform/golden-path/tools/internal/cli"
 
 // main exits 0, 2 or 3; run prints its own (redacted) messages, so Main adds none.
-func main() { exitcode.Main("jiranotify", run) }
+func main() { cli.Main("jiranotify", run) }

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/acme-platform/golden-path/tools/internal/cinotify"
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/httpretry"
 	"github.com/acme-platform/golden-path/tools/internal/jira"
 	"github.com/acme-platform/golden-path/tools/internal/redact"
@@ -52,25 +52,13 @@ type config struct {
 	maxLogLines   int
 	maxLogBytes   int
 	fieldsJSON    string
-	fieldFlags    multiFlag
+	fieldFlags    cli.Strings
 	labels        string
 	components    string
 	run           cinotify.Run
 	opts          cinotify.Options
 	ghOutput      string
 	ghStepSummary string
-}
-
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
-func envOr(getenv func(string) string, key, def string) string {
-	if v := strings.TrimSpace(getenv(key)); v != "" {
-		return v
-	}
-	return def
 }
 
 func envInt(getenv func(string) string, key string, def int) int {
@@ -96,16 +84,16 @@ func parse(args []string, getenv func(string) string, stderr io.Writer) (*config
 	prRun := event == "pull_request" || event == "pull_request_target"
 
 	fs.StringVar(&c.baseURL, "base-url", getenv("JIRA_BASE_URL"), "Jira site, e.g. https://acme.atlassian.net (JIRA_BASE_URL)")
-	fs.StringVar(&c.flavour, "flavor", envOr(getenv, "JIRA_FLAVOR", "auto"), "auto, cloud or datacenter; auto = cloud for *.atlassian.net (JIRA_FLAVOR)")
+	fs.StringVar(&c.flavour, "flavor", cli.EnvOr(getenv, "JIRA_FLAVOR", "auto"), "auto, cloud or datacenter; auto = cloud for *.atlassian.net (JIRA_FLAVOR)")
 	fs.StringVar(&c.opts.Project, "project", getenv("JIRA_PROJECT"), "project key (JIRA_PROJECT)")
-	fs.StringVar(&c.opts.IssueType, "issue-type", envOr(getenv, "JIRA_ISSUE_TYPE", "Bug"), "issue type name (JIRA_ISSUE_TYPE)")
+	fs.StringVar(&c.opts.IssueType, "issue-type", cli.EnvOr(getenv, "JIRA_ISSUE_TYPE", "Bug"), "issue type name (JIRA_ISSUE_TYPE)")
 	fs.StringVar(&c.labels, "labels", getenv("JIRA_LABELS"), "extra labels, comma-separated, no spaces (JIRA_LABELS)")
 	fs.StringVar(&c.components, "components", getenv("JIRA_COMPONENTS"), "component names, comma-separated (JIRA_COMPONENTS)")
 	fs.StringVar(&c.opts.Priority, "priority", getenv("JIRA_PRIORITY"), "priority name (JIRA_PRIORITY)")
 	fs.Var(&c.fieldFlags, "field", "custom field as NAME=JSON, e.g. customfield_10051={\"value\":\"prod\"} (repeatable)")
 	fs.StringVar(&c.fieldsJSON, "fields-json", getenv("JIRA_FIELDS_JSON"), "custom fields as one JSON object (JIRA_FIELDS_JSON)")
 	fs.IntVar(&c.opts.MaxCommentsPerDay, "max-comments-per-day", envInt(getenv, "JIRA_MAX_COMMENTS_PER_DAY", 5), "spam guard: comments per ticket per UTC day, 0 = unlimited")
-	fs.StringVar(&c.opts.DoneTransition, "done-transition", envOr(getenv, "JIRA_DONE_TRANSITION", "Done"), "close: transition name to apply (JIRA_DONE_TRANSITION)")
+	fs.StringVar(&c.opts.DoneTransition, "done-transition", cli.EnvOr(getenv, "JIRA_DONE_TRANSITION", "Done"), "close: transition name to apply (JIRA_DONE_TRANSITION)")
 	fs.StringVar(&c.logFile, "log-excerpt", "", "file whose tail goes, redacted, into a new ticket")
 	fs.IntVar(&c.maxLogLines, "max-log-lines", 50, "log excerpt: at most this many last lines")
 	fs.IntVar(&c.maxLogBytes, "max-log-bytes", 4096, "log excerpt: at most this many bytes")
@@ -220,12 +208,12 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 	// returns an exit code with nothing more to print.
 	fail := func(code int, err error) error {
 		prefix := "jiranotify: "
-		if code == exitcode.Remote {
+		if code == cli.Remote {
 			// A Jira outage is a warning by default; the workflow decides with continue-on-error.
 			prefix = "::warning title=jiranotify::"
 		}
 		fmt.Fprintln(stderr, prefix+err.Error())
-		return exitcode.Reported(code)
+		return cli.Reported(code)
 	}
 
 	c, err := parse(args, d.getenv, stderr)
@@ -233,16 +221,16 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 		return nil
 	}
 	if err != nil {
-		return fail(exitcode.BadInput, err)
+		return fail(cli.BadInput, err)
 	}
 	flavour, err := jira.ResolveFlavour(c.flavour, c.baseURL)
 	if err != nil {
-		return fail(exitcode.BadInput, err)
+		return fail(cli.BadInput, err)
 	}
 	if c.logFile != "" {
 		ex, err := readExcerpt(c.logFile, c.maxLogLines, c.maxLogBytes, red)
 		if err != nil {
-			return fail(exitcode.BadInput, err)
+			return fail(cli.BadInput, err)
 		}
 		c.opts.Excerpt = ex
 	}
@@ -270,14 +258,14 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 			Transport: retry,
 		})
 		if err != nil {
-			return fail(exitcode.BadInput, err)
+			return fail(cli.BadInput, err)
 		}
 		tracker = client
 	} else if !c.dryRun {
 		if flavour == jira.Cloud {
-			return fail(exitcode.BadInput, fmt.Errorf("%w: Jira Cloud needs %s and %s", jira.ErrMissingCredentials, jira.EnvEmail, jira.EnvAPIToken))
+			return fail(cli.BadInput, fmt.Errorf("%w: Jira Cloud needs %s and %s", jira.ErrMissingCredentials, jira.EnvEmail, jira.EnvAPIToken))
 		}
-		return fail(exitcode.BadInput, fmt.Errorf("%w: Jira Data Center needs %s", jira.ErrMissingCredentials, jira.EnvPAT))
+		return fail(cli.BadInput, fmt.Errorf("%w: Jira Data Center needs %s", jira.ErrMissingCredentials, jira.EnvPAT))
 	}
 
 	var dry *cinotify.DryRun
@@ -301,9 +289,9 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 	if err != nil {
 		var tnf *cinotify.TransitionNotFoundError
 		if errors.As(err, &tnf) {
-			return fail(exitcode.BadInput, err)
+			return fail(cli.BadInput, err)
 		}
-		return fail(exitcode.Remote, err)
+		return fail(cli.Remote, err)
 	}
 	return report(c, flavour, res, dry, stdout, stderr)
 }
@@ -327,9 +315,9 @@ func report(c *config, flavour jira.Flavour, res cinotify.Result, dry *cinotify.
 	}
 	if c.ghOutput != "" {
 		out := fmt.Sprintf("issue_key=%s\naction=%s\nfingerprint=%s\ndry_run=%t\n", res.Key, action, res.Fingerprint, dry != nil)
-		if err := appendFile(c.ghOutput, out); err != nil {
+		if err := cli.AppendFile(c.ghOutput, out); err != nil {
 			fmt.Fprintln(stderr, "jiranotify: write GITHUB_OUTPUT: "+err.Error())
-			return exitcode.Reported(exitcode.BadInput)
+			return cli.Reported(cli.BadInput)
 		}
 	}
 	if c.ghStepSummary != "" {
@@ -341,9 +329,9 @@ func report(c *config, flavour jira.Flavour, res cinotify.Result, dry *cinotify.
 		if dry != nil {
 			line += " (dry run, nothing written)"
 		}
-		if err := appendFile(c.ghStepSummary, line+"\n"); err != nil {
+		if err := cli.AppendFile(c.ghStepSummary, line+"\n"); err != nil {
 			fmt.Fprintln(stderr, "jiranotify: write GITHUB_STEP_SUMMARY: "+err.Error())
-			return exitcode.Reported(exitcode.BadInput)
+			return cli.Reported(cli.BadInput)
 		}
 	}
 	return nil
@@ -354,18 +342,6 @@ func orNone(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func appendFile(path, s string) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.WriteString(s); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // readExcerpt reads at most the last MiB of path, redacts it, then keeps the tail.

@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme-platform/golden-path/tools/internal/cinotify"
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/jira/jiratest"
 )
 
@@ -99,13 +99,13 @@ func play(t *testing.T, sc scenario) outcome {
 	}
 	err := runWith(t.Context(), d, args, &stdout, &stderr)
 	o := outcome{stdout: stdout.String(), stderr: stderr.String(), requests: srv.Requests(), issues: srv.Issues()}
-	ee, typed := errors.AsType[*exitcode.Error](err)
+	ee, typed := errors.AsType[*cli.Error](err)
 	switch {
 	case err == nil:
 	case typed && ee.Err == nil:
 		o.code = ee.Code
 	default:
-		t.Fatalf("run returned %v, want an *exitcode.Error with nothing more to print (run prints its own, redacted, messages)", err)
+		t.Fatalf("run returned %v, want a *cli.Error with nothing more to print (run prints its own, redacted, messages)", err)
 	}
 	b, _ := os.ReadFile(env["GITHUB_OUTPUT"])
 	o.output = string(b)
@@ -122,14 +122,6 @@ func play(t *testing.T, sc scenario) outcome {
 		}
 	}
 	return o
-}
-
-func calls(rs []jiratest.Request) []string {
-	var out []string
-	for _, r := range rs {
-		out = append(out, r.Method+" "+r.Path)
-	}
-	return out
 }
 
 func TestRun(t *testing.T) {
@@ -203,7 +195,7 @@ func TestRun(t *testing.T) {
 			sc: scenario{args: append([]string{"open", "--flavor", "datacenter"}, open[1:]...),
 				faults: []jiratest.Fault{{Method: "GET", Path: "/rest/api/2/search", Status: 410,
 					Body: `{"errorMessages":["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."],"errors":{}}`}}},
-			wantCode:   exitcode.Remote,
+			wantCode:   cli.Remote,
 			wantCalls:  []string{"GET /rest/api/2/search"},
 			wantStderr: "::warning title=jiranotify::search open ticket: jira GET /rest/api/2/search: 410 Gone: The requested API has been removed.",
 		},
@@ -219,7 +211,7 @@ func TestRun(t *testing.T) {
 			name: "503_exhausted_exit_3",
 			sc: scenario{args: open, faults: []jiratest.Fault{{Method: "GET", Path: "/rest/api/2/search/jql", Status: 503, Times: 3,
 				Body: `{"message":"Service Unavailable"}`}}},
-			wantCode:   exitcode.Remote,
+			wantCode:   cli.Remote,
 			wantCalls:  []string{"GET /rest/api/2/search/jql", "GET /rest/api/2/search/jql", "GET /rest/api/2/search/jql"},
 			wantStderr: "503 Service Unavailable",
 		},
@@ -257,7 +249,7 @@ func TestRun(t *testing.T) {
 		{
 			name:       "close_unknown_transition_exit_2",
 			sc:         scenario{args: append(closeArgs, "--done-transition", "Ship it"), seed: true},
-			wantCode:   exitcode.BadInput,
+			wantCode:   cli.BadInput,
 			wantCalls:  []string{"GET /rest/api/2/search/jql", "GET /rest/api/2/issue/OPS-1/transitions"},
 			wantStderr: `transition "Ship it" is not available on OPS-1 (available: Start Progress, Done, Won't Do)`,
 		},
@@ -290,20 +282,20 @@ func TestRun(t *testing.T) {
 		{
 			name:       "missing_credentials_exit_2",
 			sc:         scenario{args: open, env: map[string]string{"JIRA_API_TOKEN": ""}},
-			wantCode:   exitcode.BadInput,
+			wantCode:   cli.BadInput,
 			wantStderr: "missing Jira credentials: Jira Cloud needs JIRA_EMAIL and JIRA_API_TOKEN",
 		},
 		{
 			name:       "wrong_credentials_exit_3",
 			sc:         scenario{args: open, env: map[string]string{"JIRA_API_TOKEN": "ATATT3xFfGF0-wrong-token-value-0000"}},
-			wantCode:   exitcode.Remote,
+			wantCode:   cli.Remote,
 			wantCalls:  []string{"GET /rest/api/2/search/jql"},
 			wantStderr: "401 Unauthorized",
 		},
 		{
 			name:       "bad_input_exit_2",
 			sc:         scenario{args: append(open, "--labels", "has space", "--field", "customfield_1={bad"), env: map[string]string{"GITHUB_RUN_ID": "", "JIRA_PROJECT": "O-P"}},
-			wantCode:   exitcode.BadInput,
+			wantCode:   cli.BadInput,
 			wantStderr: "run ID",
 			check: func(t *testing.T, o outcome) {
 				for _, want := range []string{"label \"has space\"", "--field", "project key \"O-P\""} {
@@ -316,13 +308,13 @@ func TestRun(t *testing.T) {
 		{
 			name:       "unknown_subcommand_exit_2",
 			sc:         scenario{args: []string{"reopen"}},
-			wantCode:   exitcode.BadInput,
+			wantCode:   cli.BadInput,
 			wantStderr: `unknown subcommand "reopen"`,
 		},
 		{
 			name:       "missing_log_file_exit_2",
 			sc:         scenario{args: append(open, "--log-excerpt", "/nonexistent/job.log")},
-			wantCode:   exitcode.BadInput,
+			wantCode:   cli.BadInput,
 			wantStderr: "open log excerpt",
 		},
 	}
@@ -333,7 +325,7 @@ func TestRun(t *testing.T) {
 			if o.code != tc.wantCode {
 				t.Errorf("exit code = %d, want %d\nstdout: %s\nstderr: %s", o.code, tc.wantCode, o.stdout, o.stderr)
 			}
-			if diff := cmp.Diff(calls(o.requests), tc.wantCalls); diff != "" {
+			if diff := cmp.Diff(jiratest.Calls(o.requests), tc.wantCalls); diff != "" {
 				t.Errorf("Jira calls (-got +want):\n%s", diff)
 			}
 			if !strings.Contains(o.stdout, tc.wantStdout) {

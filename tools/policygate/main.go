@@ -12,7 +12,7 @@ import (
 	"os"
 	"runtime/debug"
 
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 )
 
 // gcPercent trades memory for CPU in this short-lived process: the plan's
@@ -35,5 +35,5 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
-	exitcode.Main("policygate", run)
+	cli.Main("policygate", run)
 }

@@ -4,42 +4,33 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
-)
 
-// repoRoot is the platform repository, two levels up from this package.
-var repoRoot = func() string {
-	abs, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		panic(err)
-	}
-	return abs
-}()
+	"github.com/acme-platform/golden-path/tools/internal/repotest"
+)
 
 // requireNode fails in CI and skips locally when the pinned npm packages are not installed.
 func requireNode(t *testing.T) {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(repoRoot, "tools", "render-check", "node_modules", "@backstage", "plugin-scaffolder-backend")); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the Backstage oracle is not installed (run `make deps`): %v", err)
-		}
-		t.Skip("node_modules missing: run `make deps` to install the Backstage oracle (never skipped in CI)")
+	if _, err := os.Stat(repotest.Path(t, "tools/render-check/node_modules/@backstage/plugin-scaffolder-backend")); err != nil {
+		repotest.Missing(t, fmt.Sprintf("the Backstage oracle is not installed (%v)", err), "run `make deps` to install it")
 	}
 }
 
 // buildScaffold builds tools/scaffold once per test binary.
 func buildScaffold(t *testing.T) string {
 	t.Helper()
+	root := repotest.Root(t)
 	scaffoldOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "scaffold-bin-")
 		if err != nil {
@@ -48,7 +39,7 @@ func buildScaffold(t *testing.T) string {
 		}
 		scaffoldBin = filepath.Join(dir, "scaffold")
 		cmd := exec.Command("go", "build", "-o", scaffoldBin, "./tools/scaffold")
-		cmd.Dir = repoRoot
+		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			scaffoldErr = errors.New("go build ./tools/scaffold: " + err.Error() + "\n" + string(out))
 		}
@@ -87,12 +78,12 @@ func run(t *testing.T, dir string, name string, args ...string) result {
 }
 
 func renderGo(t *testing.T, values, out string) result {
-	return run(t, repoRoot, buildScaffold(t), "--template", filepath.Join(repoRoot, "template", "template.yaml"), "--values", values, "--out", out)
+	return run(t, repotest.Root(t), buildScaffold(t), "--template", repotest.Path(t, "template/template.yaml"), "--values", values, "--out", out)
 }
 
 func renderBackstage(t *testing.T, values, out string) result {
-	return run(t, filepath.Join(repoRoot, "tools", "render-check"), "node", "render.js",
-		"--template", filepath.Join(repoRoot, "template", "template.yaml"), "--values", values, "--out", out)
+	return run(t, repotest.Path(t, "tools/render-check"), "node", "render.js",
+		"--template", repotest.Path(t, "template/template.yaml"), "--values", values, "--out", out)
 }
 
 // file is what the comparison sees of one rendered file.
@@ -126,20 +117,10 @@ func readTree(t *testing.T, root string) map[string]file {
 	return tree
 }
 
-func cases(t *testing.T, dir string) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(repoRoot, "template", "testdata", dir, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no cases in template/testdata/%s: %v", dir, err)
-	}
-	sort.Strings(files)
-	return files
-}
-
 // TestRenderersAgree renders every case with both renderers and compares the trees byte for byte.
 func TestRenderersAgree(t *testing.T) {
 	requireNode(t)
-	for _, c := range cases(t, "cases") {
+	for _, c := range repotest.Cases(t) {
 		name := strings.TrimSuffix(filepath.Base(c), ".yaml")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -159,7 +140,7 @@ func TestRenderersAgree(t *testing.T) {
 			}
 			// Every entity of the rendered repository passes Backstage's validators.
 			if _, err := os.Stat(filepath.Join(bsOut, "catalog-info.yaml")); err == nil {
-				if r := run(t, filepath.Join(repoRoot, "tools", "render-check"), "node", "validate-entities.js", filepath.Join(bsOut, "catalog-info.yaml")); r.exit != 0 {
+				if r := run(t, repotest.Path(t, "tools/render-check"), "node", "validate-entities.js", filepath.Join(bsOut, "catalog-info.yaml")); r.exit != 0 {
 					t.Errorf("rendered catalog-info.yaml is invalid:\n%s", r.stderr)
 				}
 			} else {
@@ -172,8 +153,8 @@ func TestRenderersAgree(t *testing.T) {
 // TestPlatformEntities validates the platform repository's own entities and the template.
 func TestPlatformEntities(t *testing.T) {
 	requireNode(t)
-	r := run(t, filepath.Join(repoRoot, "tools", "render-check"), "node", "validate-entities.js",
-		filepath.Join(repoRoot, "catalog-info.yaml"), filepath.Join(repoRoot, "template", "template.yaml"))
+	r := run(t, repotest.Path(t, "tools/render-check"), "node", "validate-entities.js",
+		repotest.Path(t, "catalog-info.yaml"), repotest.Path(t, "template/template.yaml"))
 	if r.exit != 0 {
 		t.Fatalf("validate-entities exit %d:\n%s", r.exit, r.stderr)
 	}
@@ -193,7 +174,7 @@ type negativeCase struct {
 // TestRenderersRefuse checks that both renderers refuse every negative case, naming the problem.
 func TestRenderersRefuse(t *testing.T) {
 	requireNode(t)
-	for _, c := range cases(t, "negative") {
+	for _, c := range repotest.Files(t, "template/testdata/negative/*.yaml") {
 		name := strings.TrimSuffix(filepath.Base(c), ".yaml")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

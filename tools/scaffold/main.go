@@ -15,11 +15,11 @@ import (
 	"os"
 	"time"
 
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/render"
 )
 
-func main() { exitcode.Main("scaffold", run) }
+func main() { cli.Main("scaffold", run) }
 
 const usage = `Usage: scaffold --values FILE --out DIR [--force] [--template FILE]
 
@@ -41,7 +41,7 @@ func run(ctx context.Context, args []string, _ io.Reader, _ io.Writer, stderr io
 	valuesPath := fs.String("values", "", "YAML file with the template's parameter values (required)")
 	outDir := fs.String("out", "", "directory to render the new service into (required)")
 	force := fs.Bool("force", false, "render into a non-empty --out, overwriting the files the skeleton produces")
-	templatePath := fs.String("template", envOr("SCAFFOLD_TEMPLATE", "template/template.yaml"), "the Backstage template (env SCAFFOLD_TEMPLATE)")
+	templatePath := fs.String("template", cli.EnvOr(os.Getenv, "SCAFFOLD_TEMPLATE", "template/template.yaml"), "the Backstage template (env SCAFFOLD_TEMPLATE)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -50,21 +50,21 @@ func run(ctx context.Context, args []string, _ io.Reader, _ io.Writer, stderr io
 		if errors.Is(err, flag.ErrHelp) {
 			return nil // the usage is printed: exit 0
 		}
-		return exitcode.New(exitcode.BadInput, err)
+		return cli.New(cli.BadInput, err)
 	}
 	switch {
 	case fs.NArg() > 0:
-		return exitcode.Errorf(exitcode.BadInput, "unexpected arguments %q (see --help)", fs.Args())
+		return cli.Errorf(cli.BadInput, "unexpected arguments %q (see --help)", fs.Args())
 	case *valuesPath == "":
-		return exitcode.Errorf(exitcode.BadInput, "--values is required (see --help)")
+		return cli.Errorf(cli.BadInput, "--values is required (see --help)")
 	case *outDir == "":
-		return exitcode.Errorf(exitcode.BadInput, "--out is required (see --help)")
+		return cli.Errorf(cli.BadInput, "--out is required (see --help)")
 	}
 	if !*force {
 		if empty, err := isEmptyDir(*outDir); err != nil {
-			return exitcode.Errorf(exitcode.BadInput, "check output directory: %w", err)
+			return cli.Errorf(cli.BadInput, "check output directory: %w", err)
 		} else if !empty {
-			return exitcode.Errorf(exitcode.BadInput, "output directory %s is not empty; use --force to render into it (the skeleton's files are overwritten)", *outDir)
+			return cli.Errorf(cli.BadInput, "output directory %s is not empty; use --force to render into it (the skeleton's files are overwritten)", *outDir)
 		}
 	}
 	params, err := render.LoadValues(*valuesPath)
@@ -98,7 +98,7 @@ func classify(err error) error {
 	var ive *render.InvalidValuesError
 	var te *render.TemplateError
 	if errors.As(err, &ive) || errors.As(err, &te) || errors.Is(err, os.ErrNotExist) {
-		return exitcode.New(exitcode.BadInput, err)
+		return cli.New(cli.BadInput, err)
 	}
 	return err
 }
@@ -125,11 +125,4 @@ func isEmptyDir(dir string) (bool, error) {
 		return false, err
 	}
 	return len(names) == 0, nil
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }

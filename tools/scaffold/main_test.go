@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 )
 
 const fixtureTemplate = "../internal/render/testdata/fixture/template.yaml"
@@ -41,19 +41,19 @@ func TestRun(t *testing.T) {
 		{
 			name:     "unknown_flag",
 			args:     func(*testing.T) []string { return []string{"--nope"} },
-			wantCode: exitcode.BadInput,
+			wantCode: cli.BadInput,
 			wantErr:  "flag provided but not defined",
 		},
 		{
 			name:     "missing_values_flag",
 			args:     func(t *testing.T) []string { return []string{"--out", t.TempDir()} },
-			wantCode: exitcode.BadInput,
+			wantCode: cli.BadInput,
 			wantErr:  "--values is required",
 		},
 		{
 			name:     "missing_out_flag",
 			args:     func(t *testing.T) []string { return []string{"--values", writeValues(t, good)} },
-			wantCode: exitcode.BadInput,
+			wantCode: cli.BadInput,
 			wantErr:  "--out is required",
 		},
 		{
@@ -61,7 +61,7 @@ func TestRun(t *testing.T) {
 			args: func(t *testing.T) []string {
 				return []string{"--template", fixtureTemplate, "--values", filepath.Join(t.TempDir(), "nope.yaml"), "--out", t.TempDir()}
 			},
-			wantCode: exitcode.BadInput,
+			wantCode: cli.BadInput,
 			wantErr:  "read values",
 		},
 		{
@@ -69,7 +69,7 @@ func TestRun(t *testing.T) {
 			args: func(t *testing.T) []string {
 				return []string{"--template", fixtureTemplate, "--values", writeValues(t, "name: Bad_Name\n"), "--out", t.TempDir()}
 			},
-			wantCode: exitcode.BadInput,
+			wantCode: cli.BadInput,
 			wantErr:  `name: "Bad_Name" does not match the pattern ^[a-z][a-z0-9-]*$`,
 		},
 		{
@@ -77,7 +77,7 @@ func TestRun(t *testing.T) {
 			args: func(t *testing.T) []string {
 				return []string{"--template", filepath.Join(t.TempDir(), "template.yaml"), "--values", writeValues(t, good), "--out", t.TempDir()}
 			},
-			wantCode: exitcode.BadInput,
+			wantCode: cli.BadInput,
 			wantErr:  "read template",
 		},
 		{
@@ -89,7 +89,7 @@ func TestRun(t *testing.T) {
 				}
 				return []string{"--template", fixtureTemplate, "--values", writeValues(t, good), "--out", out}
 			},
-			wantCode: exitcode.BadInput,
+			wantCode: cli.BadInput,
 			wantErr:  "is not empty; use --force",
 		},
 		{
@@ -123,9 +123,9 @@ func TestRun(t *testing.T) {
 					t.Fatalf("run: %v\nstderr:\n%s", err, stderr.String())
 				}
 			} else {
-				ec, ok := errors.AsType[*exitcode.Error](err)
+				ec, ok := errors.AsType[*cli.Error](err)
 				if !ok {
-					t.Fatalf("run error = %v, want *exitcode.Error", err)
+					t.Fatalf("run error = %v, want *cli.Error", err)
 				}
 				if ec.Code != tc.wantCode {
 					t.Errorf("exit code = %d, want %d (error: %v)", ec.Code, tc.wantCode, err)

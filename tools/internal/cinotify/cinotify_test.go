@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"github.com/acme-platform/golden-path/tools/internal/httpretry"
 	"github.com/acme-platform/golden-path/tools/internal/jira"
 	"github.com/acme-platform/golden-path/tools/internal/jira/jiratest"
+	"github.com/acme-platform/golden-path/tools/internal/repotest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -97,23 +97,6 @@ func TestNormalizeRejects(t *testing.T) {
 	}
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(got, string(want)); diff != "" {
-		t.Errorf("%s (-got +want):\n%s", name, diff)
-	}
-}
-
 func TestRender(t *testing.T) {
 	t.Parallel()
 	tricky := baseRun()
@@ -136,7 +119,7 @@ func TestRender(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			golden(t, tc.name, tc.got)
+			repotest.Golden(t, filepath.Join("testdata", tc.name), []byte(tc.got), *update)
 		})
 	}
 }
@@ -171,14 +154,6 @@ func options(c *clock) cinotify.Options {
 		MaxCommentsPerDay: 2, DoneTransition: "done", Now: c.Now,
 		Retry: &httpretry.Transport{Jitter: func() float64 { return 1 }, Sleep: func(context.Context, time.Duration) error { return nil }},
 	}
-}
-
-func paths(rs []jiratest.Request) []string {
-	var out []string
-	for _, r := range rs {
-		out = append(out, r.Method+" "+r.Path)
-	}
-	return out
 }
 
 func TestOpen(t *testing.T) {
@@ -252,7 +227,7 @@ func TestOpen(t *testing.T) {
 				if res.Action != tc.wantAction || res.Key != "OPS-1" || res.Fingerprint != fp {
 					t.Errorf("result %+v, want %s OPS-1 %s", res, tc.wantAction, fp)
 				}
-				if diff := cmp.Diff(paths(srv.Requests()), tc.wantCalls); diff != "" {
+				if diff := cmp.Diff(jiratest.Calls(srv.Requests()), tc.wantCalls); diff != "" {
 					t.Errorf("calls (-got +want):\n%s", diff)
 				}
 				issues := srv.Issues()
@@ -376,7 +351,7 @@ func TestClose(t *testing.T) {
 			if !tc.wantErr && (err != nil || res.Action != tc.wantAction) {
 				t.Errorf("result %+v err %v, want %s", res, err, tc.wantAction)
 			}
-			if diff := cmp.Diff(paths(srv.Requests()), tc.wantCalls); diff != "" {
+			if diff := cmp.Diff(jiratest.Calls(srv.Requests()), tc.wantCalls); diff != "" {
 				t.Errorf("calls (-got +want):\n%s", diff)
 			}
 			if tc.wantAction == cinotify.Closed {

@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme-platform/golden-path/tools/internal/repotest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -48,23 +48,7 @@ func evaluate(t testing.TB, files ...string) *Result {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run go test -update): %v", err)
-	}
-	if diff := cmp.Diff(string(got), string(want)); diff != "" {
-		t.Errorf("%s mismatch (-got +want):\n%s", path, diff)
-	}
+	repotest.Golden(t, filepath.Join("testdata", "golden", name), got, *update)
 }
 
 // TestGolden renders every upstream and synthetic fixture with the service's policy (budget 50) and

@@ -11,39 +11,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acme-platform/golden-path/tools/internal/render"
+	"github.com/acme-platform/golden-path/tools/internal/repotest"
 	"github.com/acme-platform/golden-path/tools/internal/tfcheck"
 )
-
-// repoRoot is the platform repository's root (this package is tools/internal/cost).
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
-
-// renderCase renders the whole template for one values file, as `go run ./tools/scaffold` does,
-// and returns the rendered service's directory.
-func renderCase(t *testing.T, root, valuesFile string) string {
-	t.Helper()
-	params, err := render.LoadValues(valuesFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := render.Scaffold(t.Context(), render.Request{
-		TemplatePath: filepath.Join(root, "template", "template.yaml"),
-		Parameters:   params,
-		Source:       valuesFile,
-		OutDir:       t.TempDir(),
-	})
-	if err != nil {
-		t.Fatalf("render %s: %v", valuesFile, err)
-	}
-	return res.OutDir
-}
 
 func readUsage(t *testing.T, svc string) *usageFile {
 	t.Helper()
@@ -118,7 +88,7 @@ func terraformAddresses(t *testing.T, root, iacDir string) map[string]string {
 // gate must see usage chosen for it), and that every key is one Infracost reads for the type.
 func TestUsageFileMatchesTerraform(t *testing.T) {
 	t.Parallel()
-	root := repoRoot(t)
+	root := repotest.Root(t)
 	cases, err := filepath.Glob(filepath.Join(root, "template", "testdata", "cases", "*.yaml"))
 	if err != nil || len(cases) == 0 {
 		t.Fatalf("no render cases: %v", err)
@@ -126,7 +96,7 @@ func TestUsageFileMatchesTerraform(t *testing.T) {
 	for _, c := range cases {
 		t.Run(strings.TrimSuffix(filepath.Base(c), ".yaml"), func(t *testing.T) {
 			t.Parallel()
-			svc := renderCase(t, root, c)
+			svc := repotest.RenderCase(t, c)
 			u := readUsage(t, svc)
 			tf := terraformAddresses(t, root, filepath.Join(svc, "iac"))
 			for _, addr := range slices.Sorted(maps.Keys(u.Resources)) {
@@ -173,8 +143,8 @@ func TestUsageFileMatchesTerraform(t *testing.T) {
 // needs must be set in its own entry.
 func TestUsageCoversEveryComponent(t *testing.T) {
 	t.Parallel()
-	root := repoRoot(t)
-	u := readUsage(t, renderCase(t, root, filepath.Join(root, "template", "testdata", "cases", "example.yaml")))
+	root := repotest.Root(t)
+	u := readUsage(t, repotest.RenderCase(t, filepath.Join(root, "template", "testdata", "cases", "example.yaml")))
 	rs := planResources(t, root)
 	e, err := compute(rs, u, listPrices)
 	if err != nil {
@@ -208,9 +178,9 @@ func TestUsageCoversEveryComponent(t *testing.T) {
 // with the rendered cost policy. Refresh testdata/example-estimate.md with -update.
 func TestExampleEstimate(t *testing.T) {
 	t.Parallel()
-	root := repoRoot(t)
+	root := repotest.Root(t)
 	values := filepath.Join(root, "template", "testdata", "cases", "example.yaml")
-	svc := renderCase(t, root, values)
+	svc := repotest.RenderCase(t, values)
 	u := readUsage(t, svc)
 	e, err := compute(planResources(t, root), u, listPrices)
 	if err != nil {

@@ -13,8 +13,10 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/acme-platform/golden-path/tools/internal/tfplan"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme-platform/golden-path/tools/internal/repotest"
+	"github.com/acme-platform/golden-path/tools/internal/tfplan"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -272,18 +274,7 @@ func TestViolationFixtures(t *testing.T) {
 			if err := NewReport(planPath, plan, g.Catalog(), findings, st, "MEDIUM").Write(&buf, "json"); err != nil {
 				t.Fatal(err)
 			}
-			if *update {
-				if err := os.WriteFile(goldenPath, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(goldenPath)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(buf.String(), string(want)); diff != "" {
-				t.Errorf("%s (-got +want):\n%s", goldenPath, diff)
-			}
+			repotest.Golden(t, goldenPath, buf.Bytes(), *update)
 		})
 	}
 	ids := map[string]bool{}
@@ -341,18 +332,7 @@ func TestGoldenReports(t *testing.T) {
 				}
 				ext := map[string]string{"text": "txt", "json": "json", "markdown": "md", "sarif": "sarif", "github": "github.txt"}[format]
 				golden := filepath.Join("testdata", "golden", plan+"."+ext)
-				if *update {
-					if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run go test -update to create it)", err)
-				}
-				if diff := cmp.Diff(buf.String(), string(want)); diff != "" {
-					t.Errorf("%s (-got +want):\n%s", golden, diff)
-				}
+				repotest.Golden(t, golden, buf.Bytes(), *update)
 			})
 		}
 	}

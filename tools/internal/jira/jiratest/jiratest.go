@@ -157,6 +157,16 @@ func (s *Server) Requests() []Request {
 	return slices.Clone(s.requests)
 }
 
+// Calls returns rs as "METHOD /path" lines (no query, no body), in order: what
+// a test compares to say which endpoints a client called.
+func Calls(rs []Request) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Method+" "+r.Path)
+	}
+	return out
+}
+
 func (s *Server) store(is *Issue) *Issue {
 	s.nextID++
 	is.ID = fmt.Sprint(s.nextID)

@@ -1,22 +1,4 @@
-// Package exitcode is the exit-code contract of the platform's CLIs
-// (policygate, costgate, scaffold, jiranotify) and the main they share.
-//
-// A tool's run(ctx, args, stdin, stdout, stderr) returns an error; the code
-// the process exits with travels in that error as an *Error:
-//
-//	0 OK          the tool did its job (a gate passed or only warned)
-//	1 GateFailed  a gate said no; also any error that carries no code
-//	2 BadInput    usage, configuration or input the tool cannot judge
-//	3 Remote      a remote service (GitHub, Jira) failed after retries
-//
-// Workflows branch on these numbers, so they never change. Main is the whole
-// of a tool's main function: signals, run, one line on stderr, exit. It is the
-// only place that calls os.Exit; Code and Report are the testable parts of it.
-//
-// The package is not a logger or an error catalogue: messages are the tools'
-// own, and a tool that printed its error itself (redacted, or as a GitHub
-// annotation) returns Reported so that nothing is printed twice.
-package exitcode
+package cli
 
 import (
 	"context"
@@ -29,7 +11,16 @@ import (
 	"syscall"
 )
 
-// Exit codes. They are the contract a workflow's `if:` reads.
+// Exit codes: the contract a workflow's `if:` reads. A tool's
+// run(ctx, args, stdin, stdout, stderr) returns an error; the code the
+// process exits with travels in that error as an *Error:
+//
+//	0 OK          the tool did its job (a gate passed or only warned)
+//	1 GateFailed  a gate said no; also any error that carries no code
+//	2 BadInput    usage, configuration or input the tool cannot judge
+//	3 Remote      a remote service (GitHub, Jira) failed after retries
+//
+// Workflows branch on these numbers, so they never change.
 const (
 	OK         = 0
 	GateFailed = 1

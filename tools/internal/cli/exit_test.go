@@ -1,4 +1,4 @@
-package exitcode_test
+package cli_test
 
 import (
 	"bufio"
@@ -16,7 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 )
 
 var errBoom = errors.New("boom")
@@ -29,15 +29,15 @@ func TestError(t *testing.T) {
 		wantMsg   string
 		wantBoom  bool // errors.Is(err, errBoom)
 		wantCode  int
-		wantTyped bool // errors.As finds an *exitcode.Error
+		wantTyped bool // errors.As finds an *cli.Error
 	}{
-		{name: "new_keeps_message_and_chain", err: exitcode.New(exitcode.BadInput, errBoom), wantMsg: "boom", wantBoom: true, wantCode: 2, wantTyped: true},
-		{name: "errorf_wraps_with_w", err: exitcode.Errorf(exitcode.Remote, "post comment: %w", errBoom), wantMsg: "post comment: boom", wantBoom: true, wantCode: 3, wantTyped: true},
-		{name: "errorf_with_v_does_not_wrap", err: exitcode.Errorf(exitcode.BadInput, "read: %v", errBoom), wantMsg: "read: boom", wantCode: 2, wantTyped: true},
-		{name: "reported_has_no_cause", err: exitcode.Reported(exitcode.GateFailed), wantMsg: "exit 1", wantCode: 1, wantTyped: true},
-		{name: "new_with_nil_is_reported", err: exitcode.New(exitcode.Remote, nil), wantMsg: "exit 3", wantCode: 3, wantTyped: true},
-		{name: "struct_literal", err: &exitcode.Error{Code: 2, Err: errBoom}, wantMsg: "boom", wantBoom: true, wantCode: 2, wantTyped: true},
-		{name: "found_under_a_wrap", err: fmt.Errorf("scaffold: %w", exitcode.New(exitcode.BadInput, errBoom)), wantMsg: "scaffold: boom", wantBoom: true, wantCode: 2, wantTyped: true},
+		{name: "new_keeps_message_and_chain", err: cli.New(cli.BadInput, errBoom), wantMsg: "boom", wantBoom: true, wantCode: 2, wantTyped: true},
+		{name: "errorf_wraps_with_w", err: cli.Errorf(cli.Remote, "post comment: %w", errBoom), wantMsg: "post comment: boom", wantBoom: true, wantCode: 3, wantTyped: true},
+		{name: "errorf_with_v_does_not_wrap", err: cli.Errorf(cli.BadInput, "read: %v", errBoom), wantMsg: "read: boom", wantCode: 2, wantTyped: true},
+		{name: "reported_has_no_cause", err: cli.Reported(cli.GateFailed), wantMsg: "exit 1", wantCode: 1, wantTyped: true},
+		{name: "new_with_nil_is_reported", err: cli.New(cli.Remote, nil), wantMsg: "exit 3", wantCode: 3, wantTyped: true},
+		{name: "struct_literal", err: &cli.Error{Code: 2, Err: errBoom}, wantMsg: "boom", wantBoom: true, wantCode: 2, wantTyped: true},
+		{name: "found_under_a_wrap", err: fmt.Errorf("scaffold: %w", cli.New(cli.BadInput, errBoom)), wantMsg: "scaffold: boom", wantBoom: true, wantCode: 2, wantTyped: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,9 +48,9 @@ func TestError(t *testing.T) {
 			if got := errors.Is(tt.err, errBoom); got != tt.wantBoom {
 				t.Errorf("errors.Is(err, errBoom) = %t, want %t", got, tt.wantBoom)
 			}
-			e, ok := errors.AsType[*exitcode.Error](tt.err)
+			e, ok := errors.AsType[*cli.Error](tt.err)
 			if ok != tt.wantTyped {
-				t.Fatalf("errors.AsType[*exitcode.Error] ok = %t, want %t", ok, tt.wantTyped)
+				t.Fatalf("errors.AsType[*cli.Error] ok = %t, want %t", ok, tt.wantTyped)
 			}
 			if ok && e.Code != tt.wantCode {
 				t.Errorf("Code field = %d, want %d", e.Code, tt.wantCode)
@@ -68,28 +68,28 @@ func TestCodeAndReport(t *testing.T) {
 		wantOut  string // what Report writes
 	}{
 		{name: "nil_is_ok", err: nil, wantCode: 0, wantOut: ""},
-		{name: "gate_failed_with_reason", err: exitcode.Errorf(exitcode.GateFailed, "cost gate failed: %d check(s) failed", 2), wantCode: 1, wantOut: "tool: cost gate failed: 2 check(s) failed\n"},
-		{name: "gate_failed_reported", err: exitcode.Reported(exitcode.GateFailed), wantCode: 1, wantOut: ""},
-		{name: "bad_input", err: exitcode.New(exitcode.BadInput, errBoom), wantCode: 2, wantOut: "tool: boom\n"},
-		{name: "bad_input_reported", err: exitcode.Reported(exitcode.BadInput), wantCode: 2, wantOut: ""},
-		{name: "remote", err: exitcode.Errorf(exitcode.Remote, "post comment: %w", errBoom), wantCode: 3, wantOut: "tool: post comment: boom\n"},
-		{name: "wrapped_error_prints_whole_message", err: fmt.Errorf("load: %w", exitcode.New(exitcode.BadInput, errBoom)), wantCode: 2, wantOut: "tool: load: boom\n"},
-		{name: "wrapped_reported_prints_nothing", err: fmt.Errorf("load: %w", exitcode.Reported(exitcode.Remote)), wantCode: 3, wantOut: ""},
+		{name: "gate_failed_with_reason", err: cli.Errorf(cli.GateFailed, "cost gate failed: %d check(s) failed", 2), wantCode: 1, wantOut: "tool: cost gate failed: 2 check(s) failed\n"},
+		{name: "gate_failed_reported", err: cli.Reported(cli.GateFailed), wantCode: 1, wantOut: ""},
+		{name: "bad_input", err: cli.New(cli.BadInput, errBoom), wantCode: 2, wantOut: "tool: boom\n"},
+		{name: "bad_input_reported", err: cli.Reported(cli.BadInput), wantCode: 2, wantOut: ""},
+		{name: "remote", err: cli.Errorf(cli.Remote, "post comment: %w", errBoom), wantCode: 3, wantOut: "tool: post comment: boom\n"},
+		{name: "wrapped_error_prints_whole_message", err: fmt.Errorf("load: %w", cli.New(cli.BadInput, errBoom)), wantCode: 2, wantOut: "tool: load: boom\n"},
+		{name: "wrapped_reported_prints_nothing", err: fmt.Errorf("load: %w", cli.Reported(cli.Remote)), wantCode: 3, wantOut: ""},
 		{name: "untyped_error_is_not_a_pass", err: errBoom, wantCode: 1, wantOut: "tool: boom\n"},
-		{name: "joined_takes_first_code", err: errors.Join(errBoom, exitcode.New(exitcode.Remote, errBoom), exitcode.New(exitcode.BadInput, errBoom)), wantCode: 3, wantOut: "tool: boom\nboom\nboom\n"},
+		{name: "joined_takes_first_code", err: errors.Join(errBoom, cli.New(cli.Remote, errBoom), cli.New(cli.BadInput, errBoom)), wantCode: 3, wantOut: "tool: boom\nboom\nboom\n"},
 		{name: "help_is_ok_and_silent", err: flag.ErrHelp, wantCode: 0, wantOut: ""},
 		{name: "wrapped_help_is_ok_and_silent", err: fmt.Errorf("parse flags: %w", flag.ErrHelp), wantCode: 0, wantOut: ""},
-		{name: "help_with_code_ok_is_silent", err: exitcode.New(exitcode.OK, flag.ErrHelp), wantCode: 0, wantOut: ""},
-		{name: "code_wins_over_help", err: exitcode.New(exitcode.BadInput, fmt.Errorf("parse flags: %w", flag.ErrHelp)), wantCode: 2, wantOut: ""},
+		{name: "help_with_code_ok_is_silent", err: cli.New(cli.OK, flag.ErrHelp), wantCode: 0, wantOut: ""},
+		{name: "code_wins_over_help", err: cli.New(cli.BadInput, fmt.Errorf("parse flags: %w", flag.ErrHelp)), wantCode: 2, wantOut: ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := exitcode.Code(tt.err); got != tt.wantCode {
+			if got := cli.Code(tt.err); got != tt.wantCode {
 				t.Errorf("Code() = %d, want %d", got, tt.wantCode)
 			}
 			var w bytes.Buffer
-			if got := exitcode.Report(&w, "tool", tt.err); got != tt.wantCode {
+			if got := cli.Report(&w, "tool", tt.err); got != tt.wantCode {
 				t.Errorf("Report() = %d, want %d", got, tt.wantCode)
 			}
 			if diff := cmp.Diff(w.String(), tt.wantOut); diff != "" {
@@ -100,19 +100,19 @@ func TestCodeAndReport(t *testing.T) {
 }
 
 // helperEnv names the Main scenario a re-executed test binary plays.
-const helperEnv = "EXITCODE_TEST_MAIN"
+const helperEnv = "CLI_TEST_MAIN"
 
 // TestMain lets the test binary act as a tool: with helperEnv set it runs
-// exitcode.Main (which exits) instead of the tests.
+// cli.Main (which exits) instead of the tests.
 func TestMain(m *testing.M) {
 	if scenario := os.Getenv(helperEnv); scenario != "" {
-		exitcode.Main("tool", scenarios[scenario])
+		cli.Main("tool", scenarios[scenario])
 		return
 	}
 	os.Exit(m.Run())
 }
 
-var scenarios = map[string]exitcode.RunFunc{
+var scenarios = map[string]cli.RunFunc{
 	"ok": func(_ context.Context, args []string, stdin io.Reader, stdout, _ io.Writer) error {
 		in, err := io.ReadAll(stdin)
 		if err != nil {
@@ -122,11 +122,11 @@ var scenarios = map[string]exitcode.RunFunc{
 		return nil
 	},
 	"gate_failed": func(_ context.Context, _ []string, _ io.Reader, _, _ io.Writer) error {
-		return exitcode.Errorf(exitcode.GateFailed, "cost gate failed: 2 check(s) failed")
+		return cli.Errorf(cli.GateFailed, "cost gate failed: 2 check(s) failed")
 	},
 	"reported": func(_ context.Context, _ []string, _ io.Reader, _, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "::warning title=tool::jira is down")
-		return exitcode.Reported(exitcode.Remote)
+		return cli.Reported(cli.Remote)
 	},
 	"help": func(_ context.Context, _ []string, _ io.Reader, _, stderr io.Writer) error {
 		fs := flag.NewFlagSet("tool", flag.ContinueOnError)
@@ -139,7 +139,7 @@ var scenarios = map[string]exitcode.RunFunc{
 	"signal": func(ctx context.Context, _ []string, _ io.Reader, stdout, _ io.Writer) error {
 		fmt.Fprintln(stdout, "ready")
 		<-ctx.Done()
-		return exitcode.Errorf(exitcode.Remote, "interrupted: %w", ctx.Err())
+		return cli.Errorf(cli.Remote, "interrupted: %w", ctx.Err())
 	},
 }
 

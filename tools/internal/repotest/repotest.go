@@ -1,0 +1,200 @@
+// Package repotest is what the platform's Go tests need of the repository
+// they run in: where its root is (Root, Path, Files, Cases), the template
+// rendered for one case (RenderCase), golden files (Golden), and the pinned
+// tools or installs a slow check needs (PinnedBin, Missing), and the exit
+// code a command's run returned (ExitCode).
+//
+// It is test support: import it from _test.go files only, never from a
+// tool or a library (a test in tools/ asserts that). It is not for the
+// generated service (skeleton/ is its own module and cannot import it), and
+// not a fixture store: each package keeps its own testdata/.
+package repotest
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme-platform/golden-path/tools/internal/cli"
+	"github.com/acme-platform/golden-path/tools/internal/render"
+)
+
+// Module is the module path of the repository's root go.mod.
+const Module = "github.com/acme-platform/golden-path"
+
+var root = sync.OnceValues(func() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("find repository root: %w", err)
+	}
+	for {
+		if declaresModule(filepath.Join(dir, "go.mod")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("find repository root: no go.mod of module %s above the working directory", Module)
+		}
+		dir = parent
+	}
+})
+
+// declaresModule reports whether the go.mod at path declares Module (a
+// nested module such as tools/lint's does not).
+func declaresModule(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if fields := strings.Fields(s.Text()); len(fields) == 2 && fields[0] == "module" {
+			return strings.Trim(fields[1], `"`) == Module
+		}
+	}
+	return false
+}
+
+// Root returns the absolute path of the repository's root: the nearest
+// directory above the test's working directory (its package directory) whose
+// go.mod declares Module. It is found once per test binary; failing to find
+// it fails the test.
+func Root(tb testing.TB) string {
+	tb.Helper()
+	dir, err := root()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
+// Path returns the absolute path of rel, a slash-separated path relative to
+// the repository's root: Path(t, "iac/testdata/service-plan.json").
+func Path(tb testing.TB, rel string) string {
+	tb.Helper()
+	return filepath.Join(Root(tb), filepath.FromSlash(rel))
+}
+
+// Files returns the absolute paths matching pattern (filepath.Match syntax,
+// slash-separated, relative to the repository's root), sorted. No match
+// fails the test: a glob that finds nothing would make a loop over it pass
+// without checking anything.
+func Files(tb testing.TB, pattern string) []string {
+	tb.Helper()
+	files, err := filepath.Glob(Path(tb, pattern))
+	if err != nil {
+		tb.Fatalf("glob %s: %v", pattern, err)
+	}
+	if len(files) == 0 {
+		tb.Fatalf("no files match %s in %s", pattern, Root(tb))
+	}
+	slices.Sort(files)
+	return files
+}
+
+// Cases returns the values files of every render case,
+// template/testdata/cases/*.yaml, sorted.
+func Cases(tb testing.TB) []string {
+	tb.Helper()
+	return Files(tb, "template/testdata/cases/*.yaml")
+}
+
+// RenderCase renders the repository's template (template/template.yaml) with
+// the values file valuesFile into a new t.TempDir(), as
+// `go run ./tools/scaffold --values valuesFile --out DIR` does, and returns
+// DIR: the rendered service's repository (its Terraform is DIR/iac). A
+// values file the template refuses fails the test.
+func RenderCase(tb testing.TB, valuesFile string) string {
+	tb.Helper()
+	params, err := render.LoadValues(valuesFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res, err := render.Scaffold(tb.Context(), render.Request{
+		TemplatePath: Path(tb, "template/template.yaml"),
+		Parameters:   params,
+		Source:       valuesFile,
+		OutDir:       tb.TempDir(),
+	})
+	if err != nil {
+		tb.Fatalf("render %s: %v", valuesFile, err)
+	}
+	return res.OutDir
+}
+
+// Golden compares got with the golden file at path and reports a difference
+// as (-got +want). With update (the package's -update flag) it first writes
+// got to path, creating its directory, so the comparison then passes: golden
+// files change only when asked to. A missing file fails the test with how to
+// create it.
+func Golden(tb testing.TB, path string, got []byte, update bool) {
+	tb.Helper()
+	if update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatalf("read golden: %v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(got), string(want)); diff != "" {
+		tb.Errorf("%s (-got +want):\n%s", path, diff)
+	}
+}
+
+// Missing is what a test does when something it needs is not installed:
+// in CI ($CI set) the test fails, because a skipped check is a passing check
+// nobody ran; elsewhere it is skipped. what says what is missing, fix how to
+// get it (usually `make deps`).
+func Missing(tb testing.TB, what, fix string) {
+	tb.Helper()
+	if os.Getenv("CI") != "" {
+		tb.Fatalf("%s and CI is set: %s", what, fix)
+	}
+	tb.Skipf("%s: %s (never skipped in CI)", what, fix)
+}
+
+// PinnedBin returns the binary of a pinned tool that scripts/install-deps.sh
+// (make deps) builds into .bin/ and the Makefile exports as $env, e.g.
+// PinnedBin(t, "TFLINT_BIN", "tflint"). When env is unset or names no file,
+// the test fails in CI and is skipped elsewhere (see Missing).
+func PinnedBin(tb testing.TB, env, tool string) string {
+	tb.Helper()
+	bin := os.Getenv(env)
+	what := env + " is not set"
+	if bin != "" {
+		if _, err := os.Stat(bin); err == nil {
+			return bin
+		}
+		what = env + "=" + bin + " does not exist"
+	}
+	Missing(tb, what, "run `make deps` (scripts/install-deps.sh) to build the pinned "+tool)
+	return ""
+}
+
+// ExitCode is the exit code a command's run(…) error carries: 0 for nil, the
+// Code of the first *cli.Error in its chain, and -1 for an error that carries
+// none. Unlike cli.Code, which exits 1 on such an error, -1 lets a test tell
+// an error the command forgot to classify from a gate that failed.
+func ExitCode(err error) int {
+	if err == nil {
+		return cli.OK
+	}
+	if e, ok := errors.AsType[*cli.Error](err); ok {
+		return e.Code
+	}
+	return -1
+}
