@@ -11,7 +11,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-
 	"github.com/acme-platform/golden-path/tools/internal/repotest"
 )
 
