@@ -19,12 +19,11 @@ bench() { # dir pkg pattern [extra go test flags...]
 
 (cd "$root" && go run ./tools/scaffold --values template/testdata/cases/example.yaml --out "$work/svc" 2>/dev/null)
 svc=$work/svc
+"$root/scripts/kit-workspace.sh" "$svc"
 bench "$svc" ./sqlitestore/ 'BenchmarkWriteEventsBatched|BenchmarkListEvents'
 bench "$svc" ./pubsub/ 'BenchmarkIngest' -benchtime 100000x
 bench "$svc" ./httpapi/ 'BenchmarkDatosVsPlain' -benchtime 20000x
-for extra in "$svc"/scenario "$svc"/loadgen; do
-  if [ -d "$extra" ]; then bench "$svc" "./$(basename "$extra")/" '.' ; fi
-done
+bench "$svc" ./scenario/ '.'
 
 bench "$root" ./tools/internal/render/ '.'
 bench "$root" ./tools/internal/policy/ 'BenchmarkGate|BenchmarkProcess' -benchtime 2x

@@ -14,10 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"cloud.google.com/go/pubsub/v2/pstest"
 	"github.com/google/go-cmp/cmp"
 
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/pubsub"
+	"${{ values.goModule }}/pubsub/pubsubtest"
 	"${{ values.goModule }}/simulator"
 	"${{ values.goModule }}/sqlitestore"
 )
@@ -35,23 +37,17 @@ type env struct {
 	names pubsub.Names
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts pstest with reactors (pubsubtest.Start) and opens an
+// in-memory store.
+func newEnv(t *testing.T, reactors ...pstest.ServerReactorOption) *env {
 	t.Helper()
-	ctx := t.Context()
-	local, err := pubsub.StartLocal(ctx, "test-proj")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = local.Close() })
-	names := pubsub.Names{Topic: "events", Subscription: "events-sub", DeadLetterTopic: "events-dl", DeadLetterSubscription: "events-dl-sub", AckDeadline: 10 * time.Second}
-	if err := pubsub.EnsureIngest(ctx, local.Client, names); err != nil {
-		t.Fatal(err)
-	}
+	names := pubsubtest.Names
+	local := pubsubtest.Start(t, "test-proj", names, reactors...)
 	// Ensuring twice is a no-op.
-	if err := pubsub.EnsureIngest(ctx, local.Client, names); err != nil {
+	if err := pubsub.EnsureIngest(t.Context(), local.Client, names); err != nil {
 		t.Fatalf("second EnsureIngest: %v", err)
 	}
-	store, err := sqlitestore.Open(ctx, "")
+	store, err := sqlitestore.Open(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
