@@ -57,13 +57,18 @@ bench: ## Run the benchmarks whose figures the README quotes.
 	@$(PHASE) bench scripts/bench.sh
 
 EMULATOR_OUT ?= .demo/bigquery-emulator
+KIT_MODULE   := github.com/acme-platform/golden-path/kit
 
+# go get resolves the module graph in module mode, where the kit's release tag must be fetchable: the scratch
+# render gets a replace to this checkout for the duration of go get only; the test then builds through go.work.
 .PHONY: test-bigquery-emulator
 test-bigquery-emulator: ## Opt-in: store contract suite on goccy/bigquery-emulator v0.6.6 (installs clang; cold cgo build ~40 min).
 	command -v clang++ >/dev/null || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends clang; }
 	@$(PHASE) emulator-render go run ./tools/scaffold --values $(DEMO_VALUES) --out $(EMULATOR_OUT) --force
+	cd $(EMULATOR_OUT) && rm -f go.work go.work.sum && go mod edit -replace=$(KIT_MODULE)=$(CURDIR)/kit \
+	  && go get github.com/goccy/bigquery-emulator/server@v0.6.6 github.com/goccy/bigquery-emulator/types@v0.6.6 \
+	  && go mod edit -dropreplace=$(KIT_MODULE)
 	scripts/kit-workspace.sh $(EMULATOR_OUT)
-	cd $(EMULATOR_OUT) && go get github.com/goccy/bigquery-emulator/server@v0.6.6 github.com/goccy/bigquery-emulator/types@v0.6.6
 	cd $(EMULATOR_OUT) && CGO_ENABLED=1 CC=clang CXX=clang++ $(CURDIR)/$(PHASE) emulator-test go test -tags emulator -count=1 -timeout 60m -run '^TestEmulator' ./bigquery/
 
 .PHONY: fmt
