@@ -17,6 +17,7 @@ import (
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/pubsub"
 	"${{ values.goModule }}/simulator"
+	"${{ values.goModule }}/storetest"
 )
 
 // switchReactor is a pstest reactor that fails its RPC with code while
@@ -233,17 +234,5 @@ func TestReplayPullFails(t *testing.T) {
 // storedIn returns every stored event in [since, until).
 func storedIn(t *testing.T, s flightevents.EventStore, since, until time.Time) []flightevents.Event {
 	t.Helper()
-	var all []flightevents.Event
-	f := flightevents.EventFilter{Since: since, Until: until, Limit: flightevents.MaxLimit}
-	for {
-		page, err := s.ListEvents(t.Context(), f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, page.Events...)
-		if page.Next == nil {
-			return all
-		}
-		f.After = page.Next
-	}
+	return storetest.ListAll(t, s, flightevents.EventFilter{Since: since, Until: until, Limit: flightevents.MaxLimit})
 }

@@ -22,6 +22,7 @@ import (
 	"${{ values.goModule }}/pubsub/pubsubtest"
 	"${{ values.goModule }}/simulator"
 	"${{ values.goModule }}/sqlitestore"
+	"${{ values.goModule }}/storetest"
 )
 
 var (
@@ -86,19 +87,7 @@ func (e *env) subscriber(t *testing.T, streams int) (*pubsub.Subscriber, *pubsub
 // stored returns every event in the store, newest first.
 func stored(t *testing.T, s flightevents.EventStore) []flightevents.Event {
 	t.Helper()
-	var all []flightevents.Event
-	f := flightevents.EventFilter{Since: start.Add(-time.Hour), Until: start.Add(72 * time.Hour), Limit: flightevents.MaxLimit}
-	for {
-		page, err := s.ListEvents(t.Context(), f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, page.Events...)
-		if page.Next == nil {
-			return all
-		}
-		f.After = page.Next
-	}
+	return storetest.ListAll(t, s, flightevents.EventFilter{Since: start.Add(-time.Hour), Until: start.Add(72 * time.Hour), Limit: flightevents.MaxLimit})
 }
 
 func sortedIDs(events []flightevents.Event) []string {
