@@ -167,9 +167,13 @@ func DedupOnRead(reason string) Option {
 	return func(o *options) { o.dedupOnRead = reason }
 }
 
-// Run runs the contract suite on the stores p opens.
+// Run runs the contract suite on the stores p opens. p must set Open, Code
+// and Limits (a MaxLimit of at least DefaultLimit, a DefaultWindow).
 func Run(t *testing.T, p Port, opts ...Option) {
 	t.Helper()
+	if p.Open == nil || p.Code == nil || p.Limits.DefaultLimit <= 0 || p.Limits.MaxLimit < p.Limits.DefaultLimit || p.Limits.DefaultWindow <= 0 {
+		t.Fatalf("storetest.Run: incomplete Port (Open set: %t, Code set: %t, Limits %+v)", p.Open != nil, p.Code != nil, p.Limits)
+	}
 	var o options
 	for _, opt := range opts {
 		opt(&o)
