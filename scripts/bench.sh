@@ -38,6 +38,7 @@ bench() { # label dir pkg pattern [extra go test flags...]
 
 (cd "$root" && go run ./tools/scaffold --values template/testdata/cases/example.yaml --out "$work/svc" 2>/dev/null)
 svc=$work/svc
+"$root/scripts/kit-workspace.sh" "$svc"
 rendered="the rendered example service"
 bench "$rendered" "$svc" ./sqlitestore/ 'BenchmarkWriteEventsBatched|BenchmarkListEvents'
 bench "$rendered" "$svc" ./pubsub/ 'BenchmarkIngest' -benchtime 100000x

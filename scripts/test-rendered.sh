@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test-rendered.sh CASE.yaml...: renders every case with the scaffold
 # (tools/scaffold) and checks the rendered service: no leftover template
-# syntax, gofmt clean, go vet, staticcheck, go build, go test.
+# syntax, gofmt clean, go vet, staticcheck, go build, go test. The service
+# resolves the platform kit to this checkout through a go.work
+# (scripts/kit-workspace.sh), written after the leftover-syntax check.
 # GO_TEST_FLAGS (default -count=1) and RACE_PACKAGES (packages run again with -race) are set by
 # scripts/test-stress.sh. All cases share the Go build cache, so only the first pays for dependencies.
 set -euo pipefail
@@ -24,6 +26,7 @@ for case in "$@"; do
   # .github/** is copied without templating: GitHub's own ${{ }} stays there.
   left=$(cd "$out" && grep -rlE '\$\{\{|\{%|undefined|\[object Object\]' --exclude-dir=.github --exclude-dir=.git . || true)
   if [ -n "$left" ]; then echo "case $name: leftover template syntax in: $left" >&2; exit 1; fi
+  "$root/scripts/kit-workspace.sh" "$out"
   (
     cd "$out"
     unformatted=$(gofmt -l .)

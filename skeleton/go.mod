@@ -5,6 +5,7 @@ go ${{ values.goVersion }}.0
 require (
 	cloud.google.com/go/bigquery v1.86.2
 	cloud.google.com/go/pubsub/v2 v2.9.0
+	github.com/acme-platform/golden-path/kit v0.1.0
 	github.com/danielgtaylor/huma/v2 v2.37.2
 	github.com/google/go-cmp v0.7.0
 	github.com/prometheus/client_golang v1.25.0

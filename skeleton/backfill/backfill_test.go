@@ -5,13 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme-platform/golden-path/kit/faultstore"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/backfill"
-	"${{ values.goModule }}/faultstore"
 	"${{ values.goModule }}/sqlitestore"
+	"${{ values.goModule }}/storetest"
 )
 
 var (
@@ -162,7 +163,7 @@ func TestStoreUnavailable(t *testing.T) {
 	t.Parallel()
 	t.Run("recovers", func(t *testing.T) {
 		t.Parallel()
-		fs := faultstore.New(openStore(t), 1)
+		fs := storetest.NewFaultStore(openStore(t), 1)
 		fs.Set(faultstore.Fault{Mode: faultstore.Fail, Ops: faultstore.OpWrite})
 		time.AfterFunc(100*time.Millisecond, fs.Clear)
 		got, err := backfill.Run(t.Context(), strings.NewReader(jsonl), fs, backfill.Options{Format: backfill.JSONL, Now: now, RetryWait: 40 * time.Millisecond, Retries: 6})
@@ -175,7 +176,7 @@ func TestStoreUnavailable(t *testing.T) {
 	})
 	t.Run("stays_down", func(t *testing.T) {
 		t.Parallel()
-		fs := faultstore.New(openStore(t), 1)
+		fs := storetest.NewFaultStore(openStore(t), 1)
 		fs.Set(faultstore.Fault{Mode: faultstore.Fail, Ops: faultstore.OpWrite})
 		got, err := backfill.Run(t.Context(), strings.NewReader(jsonl), fs, backfill.Options{Format: backfill.JSONL, Now: now, RetryWait: time.Millisecond, Retries: 2})
 		if flightevents.ErrorCode(err) != flightevents.EUNAVAILABLE {

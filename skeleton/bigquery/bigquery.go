@@ -246,7 +246,7 @@ func (s *Store) WriteEvents(ctx context.Context, events []flightevents.Event) (f
 // `timestamp` by @since and @until, reads only the event columns, removes
 // rows stored twice (DISTINCT) and fetches one row more than the limit to
 // know whether another page follows. It stays in the SQL subset SQLite also
-// accepts, so the bqfake server and the emulator can run it.
+// accepts, so the kit's bqfake server and the emulator can run it.
 func ListQuery(table string, f flightevents.EventFilter) (string, []bq.QueryParameter) {
 	var b strings.Builder
 	b.WriteString("SELECT DISTINCT event_id, flight_id, status, `timestamp` FROM ")

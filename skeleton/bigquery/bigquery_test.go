@@ -10,11 +10,11 @@ import (
 
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/bigquery"
-	"${{ values.goModule }}/bigquery/bqfake"
 	"${{ values.goModule }}/schema"
 	"${{ values.goModule }}/storetest"
 
 	bq "cloud.google.com/go/bigquery"
+	"github.com/acme-platform/golden-path/kit/bqfake"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/api/option"
 )

@@ -12,12 +12,12 @@ import (
 	"time"
 
 	bq "cloud.google.com/go/bigquery"
+	"github.com/acme-platform/golden-path/kit/bqfake"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/api/option"
 
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/bigquery"
-	"${{ values.goModule }}/bigquery/bqfake"
 	"${{ values.goModule }}/logging"
 	"${{ values.goModule }}/metrics"
 	"${{ values.goModule }}/simulator"

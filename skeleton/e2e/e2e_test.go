@@ -18,6 +18,7 @@ import (
 
 	"${{ values.goModule }}/httpapi"
 	"${{ values.goModule }}/pubsub"
+	"${{ values.goModule }}/pubsub/pubsubtest"
 	"${{ values.goModule }}/simulator"
 	"${{ values.goModule }}/sqlitestore"
 )
@@ -54,15 +55,8 @@ func TestPublishIngestServe(t *testing.T) {
 	began := time.Now()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 
-	local, err := pubsub.StartLocal(ctx, "e2e-proj")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = local.Close() })
 	names := pubsub.Names{Topic: "events", Subscription: "events-sub", DeadLetterTopic: "events-dead-letter", DeadLetterSubscription: "events-dead-letter-sub"}
-	if err := pubsub.EnsureIngest(ctx, local.Client, names); err != nil {
-		t.Fatal(err)
-	}
+	local := pubsubtest.Start(t, "e2e-proj", names)
 	store, err := sqlitestore.Open(ctx, "")
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/pubsub"
 	"${{ values.goModule }}/simulator"
-	"${{ values.goModule }}/sqlitestore"
+	"${{ values.goModule }}/storetest"
 )
 
 // switchReactor is a pstest reactor that fails its RPC with code while
@@ -38,26 +38,6 @@ func (r *switchReactor) React(req any) (bool, any, error) {
 	}
 	r.hits.Add(1)
 	return true, nil, status.Error(r.code, "injected by the test")
-}
-
-// newFaultEnv is newEnv on a pstest server with reactors.
-func newFaultEnv(t *testing.T, opts ...pstest.ServerReactorOption) *env {
-	t.Helper()
-	local, err := pubsub.StartLocal(t.Context(), "test-proj", opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = local.Close() })
-	names := pubsub.Names{Topic: "events", Subscription: "events-sub", DeadLetterTopic: "events-dl", DeadLetterSubscription: "events-dl-sub", AckDeadline: 10 * time.Second}
-	if err := pubsub.EnsureIngest(t.Context(), local.Client, names); err != nil {
-		t.Fatal(err)
-	}
-	store, err := sqlitestore.Open(t.Context(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	return &env{local: local, store: store, names: names}
 }
 
 // runSubscriber runs a subscriber validating against now until done
@@ -94,7 +74,7 @@ func runSubscriber(t *testing.T, e *env, now func() time.Time, done func(pubsub.
 func TestReplayAfterCauseFixed(t *testing.T) {
 	t.Parallel()
 	ackFault := &switchReactor{code: codes.PermissionDenied} // not retried by the client
-	e := newFaultEnv(t, pstest.ServerReactorOption{FuncName: "Acknowledge", Reactor: ackFault})
+	e := newEnv(t, pstest.ServerReactorOption{FuncName: "Acknowledge", Reactor: ackFault})
 
 	future := fixedNow().Add(30 * time.Hour) // beyond MaxClockSkew
 	msgs, err := simulator.Generate(simulator.Config{Count: 100, Flights: 10, Seed: 11, Start: future, Span: time.Hour})
@@ -176,7 +156,7 @@ func TestDeadLetterTopicDown(t *testing.T) {
 	t.Parallel()
 	dlFault := &switchReactor{code: codes.PermissionDenied, topic: "projects/test-proj/topics/events-dl"}
 	dlFault.on.Store(true)
-	e := newFaultEnv(t, pstest.ServerReactorOption{FuncName: "Publish", Reactor: dlFault})
+	e := newEnv(t, pstest.ServerReactorOption{FuncName: "Publish", Reactor: dlFault})
 	msgs, err := simulator.Generate(simulator.Config{Count: 200, Flights: 10, Seed: 12, Start: start, MalformedRatio: 0.1})
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +219,7 @@ func TestDeadLetterTopicDown(t *testing.T) {
 // pstest.WithErrorInjection: Replay reports it and acks nothing.
 func TestReplayPullFails(t *testing.T) {
 	t.Parallel()
-	e := newFaultEnv(t, pstest.WithErrorInjection("Pull", codes.PermissionDenied, "no pull for you"))
+	e := newEnv(t, pstest.WithErrorInjection("Pull", codes.PermissionDenied, "no pull for you"))
 	pub := pubsub.NewPublisher(e.local.Client, e.names.Topic)
 	t.Cleanup(pub.Stop)
 	stats, err := pubsub.Replay(t.Context(), e.local.Client, e.names.DeadLetterSubscription, pub, pubsub.ReplayOptions{})
@@ -254,17 +234,5 @@ func TestReplayPullFails(t *testing.T) {
 // storedIn returns every stored event in [since, until).
 func storedIn(t *testing.T, s flightevents.EventStore, since, until time.Time) []flightevents.Event {
 	t.Helper()
-	var all []flightevents.Event
-	f := flightevents.EventFilter{Since: since, Until: until, Limit: flightevents.MaxLimit}
-	for {
-		page, err := s.ListEvents(t.Context(), f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, page.Events...)
-		if page.Next == nil {
-			return all
-		}
-		f.After = page.Next
-	}
+	return storetest.ListAll(t, s, flightevents.EventFilter{Since: since, Until: until, Limit: flightevents.MaxLimit})
 }

@@ -14,12 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"cloud.google.com/go/pubsub/v2/pstest"
 	"github.com/google/go-cmp/cmp"
 
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/pubsub"
+	"${{ values.goModule }}/pubsub/pubsubtest"
 	"${{ values.goModule }}/simulator"
 	"${{ values.goModule }}/sqlitestore"
+	"${{ values.goModule }}/storetest"
 )
 
 var (
@@ -35,23 +38,17 @@ type env struct {
 	names pubsub.Names
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts pstest with reactors (pubsubtest.Start) and opens an
+// in-memory store.
+func newEnv(t *testing.T, reactors ...pstest.ServerReactorOption) *env {
 	t.Helper()
-	ctx := t.Context()
-	local, err := pubsub.StartLocal(ctx, "test-proj")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = local.Close() })
-	names := pubsub.Names{Topic: "events", Subscription: "events-sub", DeadLetterTopic: "events-dl", DeadLetterSubscription: "events-dl-sub", AckDeadline: 10 * time.Second}
-	if err := pubsub.EnsureIngest(ctx, local.Client, names); err != nil {
-		t.Fatal(err)
-	}
+	names := pubsubtest.Names
+	local := pubsubtest.Start(t, "test-proj", names, reactors...)
 	// Ensuring twice is a no-op.
-	if err := pubsub.EnsureIngest(ctx, local.Client, names); err != nil {
+	if err := pubsub.EnsureIngest(t.Context(), local.Client, names); err != nil {
 		t.Fatalf("second EnsureIngest: %v", err)
 	}
-	store, err := sqlitestore.Open(ctx, "")
+	store, err := sqlitestore.Open(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,19 +87,7 @@ func (e *env) subscriber(t *testing.T, streams int) (*pubsub.Subscriber, *pubsub
 // stored returns every event in the store, newest first.
 func stored(t *testing.T, s flightevents.EventStore) []flightevents.Event {
 	t.Helper()
-	var all []flightevents.Event
-	f := flightevents.EventFilter{Since: start.Add(-time.Hour), Until: start.Add(72 * time.Hour), Limit: flightevents.MaxLimit}
-	for {
-		page, err := s.ListEvents(t.Context(), f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, page.Events...)
-		if page.Next == nil {
-			return all
-		}
-		f.After = page.Next
-	}
+	return storetest.ListAll(t, s, flightevents.EventFilter{Since: start.Add(-time.Hour), Until: start.Add(72 * time.Hour), Limit: flightevents.MaxLimit})
 }
 
 func sortedIDs(events []flightevents.Event) []string {

@@ -16,5 +16,6 @@
 // The SIGTERM-mid-ingest scenario needs the binary, so it lives with the
 // command's tests (cmd/…/sigterm_ingest_test.go). This package has no
 // production code: it wires the real components (pstest with the real
-// client, embedded SQLite, the real HTTP handler) with faultstore.
+// client, embedded SQLite, the real HTTP handler) with the platform kit's
+// fault store (storetest.NewFaultStore).
 package scenario

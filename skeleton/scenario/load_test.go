@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme-platform/golden-path/kit/loadgen"
+
 	"${{ values.goModule }}/httpapi"
-	"${{ values.goModule }}/loadgen"
 	"${{ values.goModule }}/metrics"
 )
 

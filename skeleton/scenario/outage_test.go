@@ -11,13 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme-platform/golden-path/kit/faultstore"
 	"github.com/google/go-cmp/cmp"
 
-	"${{ values.goModule }}/faultstore"
 	"${{ values.goModule }}/httpapi"
 	"${{ values.goModule }}/pubsub"
+	"${{ values.goModule }}/pubsub/pubsubtest"
 	"${{ values.goModule }}/simulator"
 	"${{ values.goModule }}/sqlitestore"
+	"${{ values.goModule }}/storetest"
 )
 
 type outageFigures struct {
@@ -37,21 +39,14 @@ func runOutage(tb testing.TB, outage time.Duration, rate float64) outageFigures 
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(tb.Context(), outage+3*time.Minute)
 	defer cancel()
-	local, err := pubsub.StartLocal(ctx, "outage-proj")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = local.Close() })
-	names := pubsub.Names{Topic: "events", Subscription: "events-sub", DeadLetterTopic: "events-dl", DeadLetterSubscription: "events-dl-sub", AckDeadline: 10 * time.Second}
-	if err := pubsub.EnsureIngest(ctx, local.Client, names); err != nil {
-		tb.Fatal(err)
-	}
+	names := pubsubtest.Names
+	local := pubsubtest.Start(tb, "outage-proj", names)
 	inner, err := sqlitestore.Open(ctx, "")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = inner.Close() })
-	store := faultstore.New(inner, 7)
+	store := storetest.NewFaultStore(inner, 7)
 
 	api := httptest.NewServer(httpapi.NewHandler(httpapi.Deps{Store: store, Logger: quiet, Cache: httpapi.NewCache(httpapi.CacheConfig{})}, httpapi.Config{DisableRequestLog: true}))
 	tb.Cleanup(api.Close)

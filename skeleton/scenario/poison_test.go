@@ -16,6 +16,7 @@ import (
 
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/pubsub"
+	"${{ values.goModule }}/pubsub/pubsubtest"
 	"${{ values.goModule }}/simulator"
 	"${{ values.goModule }}/sqlitestore"
 )
@@ -49,15 +50,8 @@ func (sink) Publish(context.Context, []byte, map[string]string) (string, error) 
 
 func newPoisonEnv(tb testing.TB) *poisonEnv {
 	tb.Helper()
-	local, err := pubsub.StartLocal(tb.Context(), "poison-proj")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = local.Close() })
-	names := pubsub.Names{Topic: "events", Subscription: "events-sub", DeadLetterTopic: "events-dl", DeadLetterSubscription: "events-dl-sub"}
-	if err := pubsub.EnsureIngest(tb.Context(), local.Client, names); err != nil {
-		tb.Fatal(err)
-	}
+	names := pubsubtest.Names
+	local := pubsubtest.Start(tb, "poison-proj", names)
 	dl := pubsub.NewPublisher(local.Client, names.DeadLetterTopic)
 	tb.Cleanup(dl.Stop)
 	return &poisonEnv{local: local, names: names, dl: dl}

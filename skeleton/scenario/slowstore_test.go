@@ -7,12 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme-platform/golden-path/kit/faultstore"
 	"github.com/google/go-cmp/cmp"
 
-	"${{ values.goModule }}/faultstore"
 	"${{ values.goModule }}/pubsub"
+	"${{ values.goModule }}/pubsub/pubsubtest"
 	"${{ values.goModule }}/simulator"
 	"${{ values.goModule }}/sqlitestore"
+	"${{ values.goModule }}/storetest"
 )
 
 // slowWrites has a p99 of 2 s: most writes take 100–300 ms, 2 % take 2 s.
@@ -32,21 +34,14 @@ func runSlowStore(tb testing.TB, n, maxOutstanding int) slowFigures {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(tb.Context(), 5*time.Minute)
 	defer cancel()
-	local, err := pubsub.StartLocal(ctx, "slow-proj")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = local.Close() })
-	names := pubsub.Names{Topic: "events", Subscription: "events-sub", DeadLetterTopic: "events-dl", AckDeadline: 10 * time.Second}
-	if err := pubsub.EnsureIngest(ctx, local.Client, names); err != nil {
-		tb.Fatal(err)
-	}
+	names := pubsubtest.Names
+	local := pubsubtest.Start(tb, "slow-proj", names)
 	inner, err := sqlitestore.Open(ctx, "")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = inner.Close() })
-	store := faultstore.New(inner, 3)
+	store := storetest.NewFaultStore(inner, 3)
 	store.Set(faultstore.Fault{Mode: faultstore.Slow, Ops: faultstore.OpWrite, Latency: slowWrites})
 
 	msgs, err := simulator.Generate(simulator.Config{Count: n, Flights: 100, Seed: 17, Start: time.Now().Add(-3 * time.Hour), Span: 2 * time.Hour, DuplicateRatio: 0.05})

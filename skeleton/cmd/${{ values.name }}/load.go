@@ -8,8 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acme-platform/golden-path/kit/loadgen"
+
 	"${{ values.goModule }}/config"
-	"${{ values.goModule }}/loadgen"
 )
 
 // stringList is a repeatable string flag.

@@ -22,6 +22,7 @@ import (
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/httpapi"
 	"${{ values.goModule }}/pubsub"
+	"${{ values.goModule }}/pubsub/pubsubtest"
 	"${{ values.goModule }}/simulator"
 	"${{ values.goModule }}/sqlitestore"
 )
@@ -259,20 +260,13 @@ func TestServeReadsStoreFromConfig(t *testing.T) {
 // commands against pstest through PUBSUB_EMULATOR_HOST, which the Pub/Sub
 // client reads from the process environment (so this test is not parallel).
 func TestPublishAndSubscribeThroughEmulator(t *testing.T) {
-	local, err := pubsub.StartLocal(t.Context(), "emu-proj")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = local.Close() })
+	// The subscription exists before publishing.
+	local := pubsubtest.Start(t, "emu-proj", pubsub.Names{Topic: "ev", Subscription: "ev-sub", DeadLetterTopic: "ev-dead-letter"})
 	t.Setenv("PUBSUB_EMULATOR_HOST", local.Server.Addr)
 	path := filepath.Join(t.TempDir(), "events.db")
 	env := map[string]string{"GOOGLE_CLOUD_PROJECT": "emu-proj", "PUBSUB_TOPIC": "ev", "SQLITE_PATH": path, "PUBSUB_STREAMS": "16"}
 	simArgs := []string{"--count", "400", "--seed", "3", "--start", "2026-11-20T00:00:00Z", "--duplicates", "0.1", "--malformed", "0.1"}
 
-	// Create the subscription before publishing, then publish.
-	if err := pubsub.EnsureIngest(t.Context(), local.Client, pubsub.Names{Topic: "ev", Subscription: "ev-sub", DeadLetterTopic: "ev-dead-letter"}); err != nil {
-		t.Fatal(err)
-	}
 	c, out, _ := newCLI(env)
 	if err := c.run(t.Context(), append([]string{"publish", "--create"}, simArgs...)); err != nil {
 		t.Fatalf("publish: %v", err)

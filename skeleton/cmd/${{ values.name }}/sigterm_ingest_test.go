@@ -13,6 +13,7 @@ import (
 
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/pubsub"
+	"${{ values.goModule }}/pubsub/pubsubtest"
 	"${{ values.goModule }}/simulator"
 	"${{ values.goModule }}/sqlitestore"
 )
@@ -27,15 +28,8 @@ import (
 func TestSIGTERMMidIngest(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	local, err := pubsub.StartLocal(ctx, "sig-proj")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = local.Close() })
 	names := pubsub.Names{Topic: "ev", Subscription: "ev-sub", DeadLetterTopic: "ev-dead-letter", DeadLetterSubscription: "ev-dead-letter-sub", AckDeadline: 10 * time.Second}
-	if err := pubsub.EnsureIngest(ctx, local.Client, names); err != nil {
-		t.Fatal(err)
-	}
+	local := pubsubtest.Start(t, "sig-proj", names)
 	start := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Second)
 	msgs, err := simulator.Generate(simulator.Config{Count: 6000, Flights: 100, Seed: 21, Start: start, Span: 2 * time.Hour, DuplicateRatio: 0.05, MalformedRatio: 0.02})
 	if err != nil {

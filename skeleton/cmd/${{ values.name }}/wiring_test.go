@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acme-platform/golden-path/kit/bqfake"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"google.golang.org/api/option"
 
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/bigquery"
-	"${{ values.goModule }}/bigquery/bqfake"
 )
 
 // TestObservedStoreReportsBigQueryCost checks that a BigQuery store is

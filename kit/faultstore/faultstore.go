@@ -1,12 +1,28 @@
-// Package faultstore is a flightevents.EventStore decorator that injects
-// faults on command, for resilience tests: it makes chosen operations fail
-// with EUNAVAILABLE, slow down by a configurable latency distribution, or
-// hang until their context is done. The fault can be switched at any time
-// from any goroutine while the store is in use.
+// Package faultstore is an event-store decorator that injects faults on
+// command, for resilience tests: it makes chosen operations fail as
+// "unavailable", slow down by a configurable latency distribution, or hang
+// until their context is done. The fault can be switched at any time from
+// any goroutine while the store is in use.
 //
-// It is not for production wiring: nothing in cmd/ uses it. It holds no
-// data of its own; every call that is not failed or hung reaches the
-// wrapped store.
+// How a service plugs in: the kit cannot import a rendered service's module,
+// so Store is generic over the four types of the service's store port
+// (event E, filter F, page P, write result R): any type with the methods
+//
+//	WriteEvents(ctx, []E) (R, error)
+//	ListEvents(ctx, F) (P, error)
+//	Ping(ctx) error
+//	Close() error
+//
+// satisfies Port, and a *Store instantiated over the same four types has
+// exactly those methods, so it satisfies the service's own port interface
+// with no adapter code. The service names the instantiation once and says,
+// through the Unavailable function given to New, how its domain spells
+// "unavailable, retry" (for the golden-path service:
+// flightevents.Error{Code: EUNAVAILABLE}).
+//
+// It is not for production wiring: nothing in a service's cmd/ uses it. It
+// holds no data of its own; every call that is not failed or hung reaches
+// the wrapped store. It does not know what an event is.
 package faultstore
 
 import (
@@ -16,14 +32,12 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	flightevents "${{ values.goModule }}"
 )
 
 // Op is a set of store operations a fault applies to.
 type Op uint8
 
-// The operations of flightevents.EventStore a fault can target.
+// The operations of the store port a fault can target.
 const (
 	OpWrite Op = 1 << iota // WriteEvents
 	OpList                 // ListEvents
@@ -50,7 +64,7 @@ type Mode int
 // The fault modes.
 const (
 	None Mode = iota // pass every call through
-	Fail             // return EUNAVAILABLE at once, without calling the store
+	Fail             // return an Unavailable error at once, without calling the store
 	Slow             // wait a sampled latency, then call the store
 	Hang             // block until the context is done (or the fault changes)
 )
@@ -99,11 +113,28 @@ type Counts struct {
 	Timeout int64 // slowed or hung calls whose context ended first
 }
 
-// Store wraps an EventStore with a switchable fault. It is safe for
-// concurrent use; Set takes effect for calls that start after it, and
-// releases calls hung by the previous fault (they then proceed normally).
-type Store struct {
-	next flightevents.EventStore
+// Port is the store port a Store wraps and implements: E is the event
+// type, F the filter, P the page of results and R the result of a write.
+type Port[E, F, P, R any] interface {
+	WriteEvents(ctx context.Context, events []E) (R, error)
+	ListEvents(ctx context.Context, f F) (P, error)
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Unavailable builds the error a faulted call returns: message says what
+// was injected ("store write unavailable (injected fault)"); cause is nil
+// for a Fail fault and the context's error for a slowed or hung call whose
+// context ended first. The service maps it to its own "unavailable" code,
+// keeping cause in the chain so that errors.Is(err, context.Canceled) holds.
+type Unavailable func(message string, cause error) error
+
+// Store wraps a Port with a switchable fault. It is safe for concurrent
+// use; Set takes effect for calls that start after it, and releases calls
+// hung by the previous fault (they then proceed normally).
+type Store[E, F, P, R any] struct {
+	next        Port[E, F, P, R]
+	unavailable Unavailable
 
 	mu      sync.Mutex
 	fault   Fault
@@ -113,16 +144,15 @@ type Store struct {
 	calls, failed, slowed, hung, timeout atomic.Int64
 }
 
-var _ flightevents.EventStore = (*Store)(nil)
-
 // New returns a Store passing every call to next until a fault is set.
-// seed makes the latency samples reproducible.
-func New(next flightevents.EventStore, seed uint64) *Store {
-	return &Store{next: next, changed: make(chan struct{}), rng: rand.New(rand.NewPCG(seed, seed^0x5bd1e995))}
+// seed makes the latency samples reproducible; unavailable builds the
+// errors of faulted calls.
+func New[E, F, P, R any](next Port[E, F, P, R], seed uint64, unavailable Unavailable) *Store[E, F, P, R] {
+	return &Store[E, F, P, R]{next: next, unavailable: unavailable, changed: make(chan struct{}), rng: rand.New(rand.NewPCG(seed, seed^0x5bd1e995))}
 }
 
 // Set replaces the current fault.
-func (s *Store) Set(f Fault) {
+func (s *Store[E, F, P, R]) Set(f Fault) {
 	s.mu.Lock()
 	s.fault = f
 	close(s.changed)
@@ -131,23 +161,23 @@ func (s *Store) Set(f Fault) {
 }
 
 // Clear removes the fault: every call passes through again.
-func (s *Store) Clear() { s.Set(Fault{}) }
+func (s *Store[E, F, P, R]) Clear() { s.Set(Fault{}) }
 
 // Current returns the fault in force.
-func (s *Store) Current() Fault {
+func (s *Store[E, F, P, R]) Current() Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.fault
 }
 
 // Counts returns a snapshot of the call counters.
-func (s *Store) Counts() Counts {
+func (s *Store[E, F, P, R]) Counts() Counts {
 	return Counts{Calls: s.calls.Load(), Failed: s.failed.Load(), Slowed: s.slowed.Load(), Hung: s.hung.Load(), Timeout: s.timeout.Load()}
 }
 
 // inject applies the fault in force to one call of op. A nil return lets
 // the call through to the wrapped store.
-func (s *Store) inject(ctx context.Context, op Op) error {
+func (s *Store[E, F, P, R]) inject(ctx context.Context, op Op) error {
 	s.calls.Add(1)
 	s.mu.Lock()
 	f, changed := s.fault, s.changed
@@ -162,7 +192,7 @@ func (s *Store) inject(ctx context.Context, op Op) error {
 	switch f.Mode {
 	case Fail:
 		s.failed.Add(1)
-		return flightevents.Errorf(flightevents.EUNAVAILABLE, "store %s unavailable (injected fault)", op)
+		return s.unavailable(fmt.Sprintf("store %s unavailable (injected fault)", op), nil)
 	case Slow:
 		s.slowed.Add(1)
 		t := time.NewTimer(delay)
@@ -172,7 +202,7 @@ func (s *Store) inject(ctx context.Context, op Op) error {
 			return nil
 		case <-ctx.Done():
 			s.timeout.Add(1)
-			return flightevents.WrapError(flightevents.EUNAVAILABLE, fmt.Sprintf("store %s timed out (injected latency %s)", op, delay), ctx.Err())
+			return s.unavailable(fmt.Sprintf("store %s timed out (injected latency %s)", op, delay), ctx.Err())
 		}
 	case Hang:
 		s.hung.Add(1)
@@ -181,30 +211,32 @@ func (s *Store) inject(ctx context.Context, op Op) error {
 			return s.inject(ctx, op)
 		case <-ctx.Done():
 			s.timeout.Add(1)
-			return flightevents.WrapError(flightevents.EUNAVAILABLE, fmt.Sprintf("store %s timed out (injected hang)", op), ctx.Err())
+			return s.unavailable(fmt.Sprintf("store %s timed out (injected hang)", op), ctx.Err())
 		}
 	}
 	return nil
 }
 
-// WriteEvents implements flightevents.EventStore.
-func (s *Store) WriteEvents(ctx context.Context, events []flightevents.Event) (flightevents.WriteResult, error) {
+// WriteEvents implements Port.
+func (s *Store[E, F, P, R]) WriteEvents(ctx context.Context, events []E) (R, error) {
 	if err := s.inject(ctx, OpWrite); err != nil {
-		return flightevents.WriteResult{}, err
+		var zero R
+		return zero, err
 	}
 	return s.next.WriteEvents(ctx, events)
 }
 
-// ListEvents implements flightevents.EventStore.
-func (s *Store) ListEvents(ctx context.Context, f flightevents.EventFilter) (flightevents.EventPage, error) {
+// ListEvents implements Port.
+func (s *Store[E, F, P, R]) ListEvents(ctx context.Context, f F) (P, error) {
 	if err := s.inject(ctx, OpList); err != nil {
-		return flightevents.EventPage{}, err
+		var zero P
+		return zero, err
 	}
 	return s.next.ListEvents(ctx, f)
 }
 
-// Ping implements flightevents.EventStore.
-func (s *Store) Ping(ctx context.Context) error {
+// Ping implements Port.
+func (s *Store[E, F, P, R]) Ping(ctx context.Context) error {
 	if err := s.inject(ctx, OpPing); err != nil {
 		return err
 	}
@@ -212,4 +244,4 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close closes the wrapped store; it is never faulted.
-func (s *Store) Close() error { return s.next.Close() }
+func (s *Store[E, F, P, R]) Close() error { return s.next.Close() }

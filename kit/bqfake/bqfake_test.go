@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"${{ values.goModule }}/bigquery/bqfake"
+	"github.com/acme-platform/golden-path/kit/bqfake"
 
 	bq "cloud.google.com/go/bigquery"
 	"github.com/google/go-cmp/cmp"

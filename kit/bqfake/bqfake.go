@@ -26,6 +26,13 @@
 //
 // Fault knobs (Fail, RejectRows, SetInsertIDDedup) make the failure modes
 // of the real service reproducible in tests.
+//
+// It lives in the platform kit (github.com/acme-platform/golden-path/kit)
+// because it knows nothing of a service: it speaks the BigQuery REST API to
+// the real client, so every golden-path service tests its bigquery adapter
+// against the same fake and gets its fixes by a version bump. It is not a
+// BigQuery emulator for manual use nor a place for a service's schema (the
+// service's bigquery adapter owns it).
 package bqfake
 
 import (

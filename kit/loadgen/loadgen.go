@@ -1,7 +1,13 @@
 // Package loadgen drives GET /datos (or any GET path of the API) with N
 // concurrent keep-alive clients for a duration or a number of requests, and
 // reports throughput, latency quantiles and errors by status. It backs the
-// load subcommand and the load scenario tests.
+// load subcommand and the load scenario tests of every golden-path service.
+//
+// It is platform machinery in the kit (github.com/acme-platform/golden-path/kit)
+// although a service's binary links it: it knows nothing of the service's
+// module, only HTTP, so a service uses it as it is. DefaultQueries is the
+// golden path's mix over GET /datos, the route every rendered service serves;
+// a service with other routes passes its own Queries.
 //
 // It is bounded on purpose: at most MaxClients clients, MaxDuration and
 // MaxRequests per run, and loopback targets only unless AllowRemote is set,
