@@ -95,11 +95,17 @@ func TestSIGTERMMidIngest(t *testing.T) {
 		}
 		return time.Since(begin)
 	}
-	poll := func(what string, d time.Duration, cond func(n int) bool) {
-		deadline := time.Now().Add(d)
-		for !cond(len(storedIDs())) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out after %s waiting for %s (store holds %d of %d)", d, what, len(storedIDs()), len(want))
+	// poll waits for cond while ingest makes progress and fails when the
+	// store has not grown for stall: a total deadline would assume a
+	// throughput, which -race and a loaded machine divide by ten.
+	poll := func(what string, stall time.Duration, cond func(n int) bool) {
+		last, lastChange := -1, time.Now()
+		for n := len(storedIDs()); !cond(n); n = len(storedIDs()) {
+			if n != last {
+				last, lastChange = n, time.Now()
+			}
+			if time.Since(lastChange) > stall {
+				t.Fatalf("no progress for %s waiting for %s (store holds %d of %d)", stall, what, n, len(want))
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
@@ -139,7 +145,7 @@ func TestSIGTERMMidIngest(t *testing.T) {
 	// of waiting for it.
 	local.Server.SetTimeNowFunc(func() time.Time { return time.Now().Add(2 * time.Minute) })
 	second := child()
-	poll("every event after the restart", 90*time.Second, func(n int) bool { return n >= len(want) })
+	poll("every event after the restart", 30*time.Second, func(n int) bool { return n >= len(want) })
 	took = terminate(second, "second run")
 	got := slices.Sorted(func(yield func(string) bool) {
 		for id := range storedIDs() {
