@@ -321,6 +321,8 @@ func testCase(t *testing.T, bs *backstage, gh *githubFake, git, valuesFile strin
 	if status != http.StatusCreated {
 		t.Fatalf("POST /api/scaffolder/v2/tasks = %d %s, want 201", status, answer)
 	}
+	// Whatever the task got to create goes before the next case, also when this one fails.
+	t.Cleanup(func() { cleanupCase(t, bs, gh, full, name) })
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
 	events, err := bs.followTask(ctx, created.ID)
@@ -351,7 +353,6 @@ func testCase(t *testing.T, bs *backstage, gh *githubFake, git, valuesFile strin
 			}
 		}
 	}
-	t.Cleanup(func() { cleanupCase(t, bs, gh, full, name) })
 
 	// The pushed repository, cloned with real git, is what our renderer renders for the case.
 	clone := filepath.Join(t.TempDir(), "clone")
@@ -489,5 +490,7 @@ func cleanupCase(t *testing.T, bs *backstage, gh *githubFake, full, name string)
 			t.Errorf("DELETE %s:default/%s = %d %s %v", kind, name, status, raw, err)
 		}
 	}
-	gh.deleteRepo(full)
+	if err := gh.deleteRepo(full); err != nil {
+		t.Error(err)
+	}
 }

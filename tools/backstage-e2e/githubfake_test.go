@@ -342,14 +342,14 @@ func copyFile(from, to string, mode os.FileMode) error {
 
 // deleteRepo is what DELETE /repos/{owner}/{repo} would do; the test calls it between cases that publish the
 // same repository.
-func (f *githubFake) deleteRepo(full string) {
-	f.t.Helper()
+func (f *githubFake) deleteRepo(full string) error {
 	f.mu.Lock()
 	delete(f.repos, full)
 	f.mu.Unlock()
 	if err := os.RemoveAll(filepath.Join(f.gitRoot, full+".git")); err != nil {
-		f.t.Fatal(err)
+		return fmt.Errorf("delete repository %s: %w", full, err)
 	}
+	return nil
 }
 
 func (f *githubFake) runGit(dir string, args ...string) ([]byte, error) {
