@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"gopkg.in/yaml.v3"
 
 	"github.com/acme-platform/golden-path/tools/internal/render"
 	"github.com/acme-platform/golden-path/tools/internal/repotest"
@@ -182,28 +179,14 @@ func testCatalogIngests(t *testing.T, bs *backstage) {
 	waitEntity(t, bs, "component", "golden-path", func(e *entity) bool { return e.hasRelation("partOf", "system:default/golden-path") })
 }
 
-// negativeCase is a values file the task API must refuse; want lists what the refusal must name.
-type negativeCase struct {
-	Want   []string       `yaml:"want"`
-	Values map[string]any `yaml:"values"`
-}
-
 func testNegative(t *testing.T, bs *backstage) {
 	tmpl, err := render.LoadTemplate(repotest.Path(t, "template/template.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range repotest.Files(t, "template/testdata/negative/*.yaml") {
-		t.Run(strings.TrimSuffix(filepath.Base(c), ".yaml"), func(t *testing.T) {
+	for _, nc := range repotest.Negatives(t) {
+		t.Run(nc.Name, func(t *testing.T) {
 			t.Parallel()
-			raw, err := os.ReadFile(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var nc negativeCase
-			if err := yaml.Unmarshal(raw, &nc); err != nil || len(nc.Want) == 0 {
-				t.Fatalf("negative case %s needs `want:` and `values:` (%v)", c, err)
-			}
 			body := map[string]any{"templateRef": templateRef, "values": tmpl.ApplyDefaults(nc.Values),
 				"secrets": map[string]string{"USER_OAUTH_TOKEN": developerToken}}
 			status, answer, err := bs.call(t.Context(), http.MethodPost, "/api/scaffolder/v2/tasks", body, nil)
@@ -220,44 +203,6 @@ func testNegative(t *testing.T, bs *backstage) {
 			}
 		})
 	}
-}
-
-// file is what the tree comparison sees of one file.
-type file struct {
-	Executable bool
-	Content    string
-}
-
-// readTree reads every file under root except .git/.
-func readTree(t *testing.T, root string) map[string]file {
-	t.Helper()
-	tree := map[string]file{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if d.Name() == ".git" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		tree[filepath.ToSlash(rel)] = file{Executable: info.Mode()&0o111 != 0, Content: string(b)}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("read tree %s: %v", root, err)
-	}
-	return tree
 }
 
 // lastRequest returns the last recorded request with that method and path.
@@ -361,7 +306,7 @@ func testCase(t *testing.T, bs *backstage, gh *githubFake, git, valuesFile strin
 		t.Fatal(err)
 	}
 	want := repotest.RenderCase(t, valuesFile)
-	got, wantTree := readTree(t, clone), readTree(t, want)
+	got, wantTree := repotest.Tree(t, clone), repotest.Tree(t, want)
 	if len(wantTree) == 0 {
 		t.Fatal("our renderer rendered no files")
 	}
