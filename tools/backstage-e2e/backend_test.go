@@ -75,18 +75,25 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startBackstage starts `node backend.js` with the generated config and waits until its readiness endpoint
-// answers 200. The process is stopped at cleanup; its log is printed when the test failed.
-func startBackstage(t *testing.T, pg *postgres, gh *githubFake, catalogToken string) *backstage {
+// requireBackend returns the node binary once the backend's npm packages are installed; without them the
+// test fails in CI and is skipped elsewhere (repotest.Missing).
+func requireBackend(t *testing.T) string {
 	t.Helper()
-	dir := repotest.Path(t, "tools/backstage-e2e")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules/@backstage/backend-defaults")); err != nil {
+	if _, err := os.Stat(repotest.Path(t, "tools/backstage-e2e/node_modules/@backstage/backend-defaults")); err != nil {
 		repotest.Missing(t, fmt.Sprintf("the Backstage backend is not installed (%v)", err), "run `make deps` (npm ci in tools/backstage-e2e)")
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		repotest.Missing(t, "node is not on PATH", "install Node.js 20")
+		repotest.Missing(t, "node is not on PATH", "install Node.js 20 (make deps needs it too)")
 	}
+	return node
+}
+
+// startBackstage starts `node backend.js` with the generated config and waits until its readiness endpoint
+// answers 200. The process is stopped at cleanup; its log is printed when the test failed.
+func startBackstage(t *testing.T, node string, pg *postgres, gh *githubFake, catalogToken string) *backstage {
+	t.Helper()
+	dir := repotest.Path(t, "tools/backstage-e2e")
 	port := freePort(t)
 	cfg, err := json.MarshalIndent(appConfig(port, pg, gh, catalogToken), "", "  ")
 	if err != nil {

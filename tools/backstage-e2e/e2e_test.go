@@ -40,6 +40,7 @@ var (
 // ingests the platform's Location and the Template, every case is created through the task API, and every
 // negative case is refused by it.
 func TestBackstageE2E(t *testing.T) {
+	node := requireBackend(t)
 	git, err := exec.LookPath("git")
 	if err != nil {
 		repotest.Missing(t, "git is not on PATH", "install git (its http-backend serves the fake's repositories)")
@@ -51,7 +52,7 @@ func TestBackstageE2E(t *testing.T) {
 		"skeleton":          repotest.Path(t, "skeleton"),
 	})
 	pg := startPostgres(t)
-	bs := startBackstage(t, pg, gh, catalogToken)
+	bs := startBackstage(t, node, pg, gh, catalogToken)
 
 	if !t.Run("catalog_ingests_platform_location", func(t *testing.T) { testCatalogIngests(t, bs) }) {
 		return

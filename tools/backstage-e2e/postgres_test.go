@@ -24,11 +24,11 @@ type postgres struct {
 // /usr/lib/postgresql/<major>/bin), or $POSTGRES_BIN_DIR.
 func postgresBinDir(t *testing.T) string {
 	t.Helper()
-	if dir := os.Getenv("POSTGRES_BIN_DIR"); dir != "" {
-		return dir
-	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	slices.SortFunc(dirs, func(a, b string) int { return majorOf(a) - majorOf(b) })
+	if dir := os.Getenv("POSTGRES_BIN_DIR"); dir != "" {
+		dirs = []string{dir}
+	}
 	for _, d := range slices.Backward(dirs) {
 		if _, err := os.Stat(filepath.Join(d, "pg_ctl")); err == nil {
 			return d
