@@ -2,7 +2,9 @@
 # install-deps.sh: installs, once, everything `make test` needs beyond Go:
 #  - Debian chromium (headless docs-UI test of the rendered service);
 #  - shellcheck (actionlint runs it over every workflow's run: scripts);
+#  - Debian postgresql (server binaries only used by tools/backstage-e2e, which runs its own server);
 #  - the pinned npm packages of tools/render-check (the real Backstage scaffolder), when present;
+#  - the pinned npm packages of tools/backstage-e2e (a real Backstage backend), when present;
 #  - the pinned opa, tflint, staticcheck and terraform binaries in .bin/ (built from go.mod, tools/lint/go.mod
 #    and tools/terraform/go.mod).
 # Go modules and Go tools come from go.mod/go.sum through the module proxy.
@@ -13,6 +15,7 @@ cd "$(dirname "$0")/.."
 apt_pkgs=()
 command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
 command -v shellcheck >/dev/null 2>&1 || apt_pkgs+=(shellcheck)
+compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || apt_pkgs+=(postgresql)
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps: need root to apt-get install ${apt_pkgs[*]} (or install them yourself)" >&2
@@ -24,6 +27,8 @@ if [ ${#apt_pkgs[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >/dev/null
 fi
 echo "install-deps: $(chromium --version 2>/dev/null || echo 'chromium missing')"
+pg_server=$(compgen -G '/usr/lib/postgresql/*/bin/postgres' | sort -V | tail -n 1 || true)
+echo "install-deps: $( [ -n "$pg_server" ] && "$pg_server" --version || echo 'postgresql missing')"
 echo "install-deps: shellcheck $(shellcheck --version 2>/dev/null | sed -n 's/^version: //p' || echo missing)"
 
 # The opa CLI, pinned by go.mod's `tool` directive (same OPA as the gate embeds, same build cache): the
@@ -65,5 +70,14 @@ if [ -f tools/render-check/package-lock.json ]; then
     echo "install-deps: npm ci (tools/render-check)"
     (cd tools/render-check && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
     touch tools/render-check/node_modules
+  fi
+fi
+
+# The Backstage backend the e2e test starts (tools/backstage-e2e): no native modules (PostgreSQL through pg).
+if [ -f tools/backstage-e2e/package-lock.json ]; then
+  if [ ! -d tools/backstage-e2e/node_modules ] || [ tools/backstage-e2e/package-lock.json -nt tools/backstage-e2e/node_modules ]; then
+    echo "install-deps: npm ci (tools/backstage-e2e)"
+    (cd tools/backstage-e2e && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+    touch tools/backstage-e2e/node_modules
   fi
 fi

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,37 +85,6 @@ func renderBackstage(t *testing.T, values, out string) result {
 		"--template", repotest.Path(t, "template/template.yaml"), "--values", values, "--out", out)
 }
 
-// file is what the comparison sees of one rendered file.
-type file struct {
-	Executable bool
-	Content    string
-}
-
-func readTree(t *testing.T, root string) map[string]file {
-	t.Helper()
-	tree := map[string]file{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		tree[filepath.ToSlash(rel)] = file{Executable: info.Mode()&0o111 != 0, Content: string(b)}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("read tree %s: %v", root, err)
-	}
-	return tree
-}
-
 // TestRenderersAgree renders every case with both renderers and compares the trees byte for byte.
 func TestRenderersAgree(t *testing.T) {
 	requireNode(t)
@@ -131,7 +99,7 @@ func TestRenderersAgree(t *testing.T) {
 			if r := renderBackstage(t, c, bsOut); r.exit != 0 {
 				t.Fatalf("backstage render exit %d:\n%s", r.exit, r.stderr)
 			}
-			goTree, bsTree := readTree(t, goOut), readTree(t, bsOut)
+			goTree, bsTree := repotest.Tree(t, goOut), repotest.Tree(t, bsOut)
 			if len(bsTree) == 0 {
 				t.Fatal("backstage rendered no files")
 			}
@@ -165,27 +133,12 @@ func TestPlatformEntities(t *testing.T) {
 	}
 }
 
-// negativeCase is a values file both renderers must refuse; `want` lists substrings each refusal must contain.
-type negativeCase struct {
-	Want   []string       `yaml:"want"`
-	Values map[string]any `yaml:"values"`
-}
-
 // TestRenderersRefuse checks that both renderers refuse every negative case, naming the problem.
 func TestRenderersRefuse(t *testing.T) {
 	requireNode(t)
-	for _, c := range repotest.Files(t, "template/testdata/negative/*.yaml") {
-		name := strings.TrimSuffix(filepath.Base(c), ".yaml")
-		t.Run(name, func(t *testing.T) {
+	for _, nc := range repotest.Negatives(t) {
+		t.Run(nc.Name, func(t *testing.T) {
 			t.Parallel()
-			raw, err := os.ReadFile(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var nc negativeCase
-			if err := yaml.Unmarshal(raw, &nc); err != nil || len(nc.Want) == 0 {
-				t.Fatalf("negative case %s needs `want:` and `values:` (%v)", c, err)
-			}
 			values, err := yaml.Marshal(nc.Values)
 			if err != nil {
 				t.Fatal(err)

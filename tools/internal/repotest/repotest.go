@@ -1,6 +1,8 @@
 // Package repotest is what the platform's Go tests need of the repository
 // they run in: where its root is (Root, Path, Files, Cases), the template
-// rendered for one case (RenderCase), golden files (Golden), and the pinned
+// rendered for one case (RenderCase), the negative cases (Negatives), a
+// rendered or pushed tree as a comparable value (Tree), golden files
+// (Golden), and the pinned
 // tools or installs a slow check needs (PinnedBin, Missing), and the exit
 // code a command's run returned (ExitCode).
 //
@@ -14,6 +16,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +25,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
 
 	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/render"
@@ -129,6 +133,80 @@ func RenderCase(tb testing.TB, valuesFile string) string {
 		tb.Fatalf("render %s: %v", valuesFile, err)
 	}
 	return res.OutDir
+}
+
+// Negative is a case of template/testdata/negative: values the template
+// must refuse, and the field names (or other text) every refusal must
+// contain.
+type Negative struct {
+	Name   string         // the file name without .yaml
+	Want   []string       `yaml:"want"`
+	Values map[string]any `yaml:"values"`
+}
+
+// Negatives returns every negative case, sorted by name. A file without
+// `want:` or that is not YAML fails the test.
+func Negatives(tb testing.TB) []Negative {
+	tb.Helper()
+	var out []Negative
+	for _, path := range Files(tb, "template/testdata/negative/*.yaml") {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var n Negative
+		if err := yaml.Unmarshal(raw, &n); err != nil || len(n.Want) == 0 {
+			tb.Fatalf("negative case %s needs `want:` and `values:` (%v)", path, err)
+		}
+		n.Name = strings.TrimSuffix(filepath.Base(path), ".yaml")
+		out = append(out, n)
+	}
+	return out
+}
+
+// File is what a tree comparison sees of one file: its executable bit and
+// its bytes.
+type File struct {
+	Executable bool
+	Content    string
+}
+
+// Tree reads every file below root, a .git directory excepted, keyed by its
+// slash-separated path relative to root: a rendered service, or a clone of
+// what was pushed, as a value cmp.Diff can compare. Directories count only
+// through their files (git keeps no empty ones).
+func Tree(tb testing.TB, root string) map[string]File {
+	tb.Helper()
+	tree := map[string]File{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		tree[filepath.ToSlash(rel)] = File{Executable: info.Mode()&0o111 != 0, Content: string(b)}
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("read tree %s: %v", root, err)
+	}
+	return tree
 }
 
 // Golden compares got with the golden file at path and reports a difference

@@ -118,6 +118,45 @@ func TestRenderCase(t *testing.T) {
 	}
 }
 
+func TestNegatives(t *testing.T) {
+	t.Parallel()
+	negatives := repotest.Negatives(t)
+	if len(negatives) == 0 {
+		t.Fatal("no negative cases")
+	}
+	for _, n := range negatives {
+		if n.Name == "" || len(n.Want) == 0 || len(n.Values) == 0 {
+			t.Errorf("negative case %+v lacks a name, want or values", n)
+		}
+	}
+}
+
+func TestTree(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	for path, mode := range map[string]os.FileMode{"run.sh": 0o755, "docs/a.md": 0o644, ".git/HEAD": 0o644} {
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, path), []byte(path), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(root, "empty"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]repotest.File{
+		"run.sh":    {Executable: true, Content: "run.sh"},
+		"docs/a.md": {Content: "docs/a.md"},
+	}
+	if diff := cmp.Diff(repotest.Tree(t, root), want); diff != "" {
+		t.Errorf("Tree (-got +want):\n%s", diff)
+	}
+	if r := play(t, func(tb testing.TB) { repotest.Tree(tb, filepath.Join(root, "missing")) }); !strings.Contains(r.fatal, "read tree") {
+		t.Errorf("Tree of a missing directory reported %q, want a fatal read tree error", r.fatal)
+	}
+}
+
 func TestGolden(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
