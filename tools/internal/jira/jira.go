@@ -268,16 +268,16 @@ var searchFields = []string{"summary", "status"}
 // GET /rest/api/2/search/jql (the classic /search answers 410 Gone there),
 // Data Center through GET /rest/api/2/search.
 func (c *Client) FindOpen(ctx context.Context, project, label string) (Issue, bool, error) {
-	issues, err := c.search(ctx, OpenIssueJQL(project, label), searchFields)
+	issues, err := c.search(ctx, OpenIssueJQL(project, label), searchFields, 1)
 	if err != nil || len(issues) == 0 {
 		return Issue{}, false, err
 	}
 	return toIssue(issues[0]), true, nil
 }
 
-// search returns the first issue jql finds, with fields: Cloud through
+// search returns the first max issues jql finds, with fields: Cloud through
 // GET /rest/api/2/search/jql, Data Center through GET /rest/api/2/search.
-func (c *Client) search(ctx context.Context, jql string, fields []string) ([]gojira.Issue, error) {
+func (c *Client) search(ctx context.Context, jql string, fields []string, max int) ([]gojira.Issue, error) {
 	var (
 		issues []gojira.Issue
 		resp   *gojira.Response
@@ -286,10 +286,10 @@ func (c *Client) search(ctx context.Context, jql string, fields []string) ([]goj
 	)
 	if c.flavour == Cloud {
 		path = "/rest/api/2/search/jql"
-		issues, resp, err = c.api.Issue.SearchV2JQLWithContext(ctx, jql, &gojira.SearchOptionsV2{MaxResults: 1, Fields: fields})
+		issues, resp, err = c.api.Issue.SearchV2JQLWithContext(ctx, jql, &gojira.SearchOptionsV2{MaxResults: max, Fields: fields})
 	} else {
 		path = "/rest/api/2/search"
-		issues, resp, err = c.api.Issue.SearchWithContext(ctx, jql, &gojira.SearchOptions{MaxResults: 1, Fields: fields})
+		issues, resp, err = c.api.Issue.SearchWithContext(ctx, jql, &gojira.SearchOptions{MaxResults: max, Fields: fields})
 	}
 	if err != nil {
 		return nil, classify(http.MethodGet, path, resp, err)

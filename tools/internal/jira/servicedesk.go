@@ -89,7 +89,7 @@ var labelFields = []string{"summary", "status", "labels", "created"}
 // FindByLabel returns the newest issue with label (any status unless
 // openOnly), through the flavour's search endpoint as FindOpen does.
 func (c *Client) FindByLabel(ctx context.Context, project, label string, openOnly bool) (LabelledIssue, bool, error) {
-	issues, err := c.search(ctx, LabelJQL(project, label, openOnly), labelFields)
+	issues, err := c.search(ctx, LabelJQL(project, label, openOnly), labelFields, 1)
 	if err != nil || len(issues) == 0 {
 		return LabelledIssue{}, false, err
 	}

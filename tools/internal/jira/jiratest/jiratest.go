@@ -58,6 +58,7 @@ type Issue struct {
 	Comments       []string
 	Properties     map[string]json.RawMessage
 	Created        time.Time
+	Resolved       time.Time // set when a transition reaches the done category
 	// ServiceDeskID and RequestTypeID are set on issues raised as JSM requests.
 	ServiceDeskID, RequestTypeID string
 	searchesHidden               int
@@ -263,7 +264,7 @@ var (
 	reTransitions = regexp.MustCompile(`^/rest/api/2/issue/([^/]+)/transitions$`)
 	reProperty    = regexp.MustCompile(`^/rest/api/2/issue/([^/]+)/properties/([^/]+)$`)
 	reIssue       = regexp.MustCompile(`^/rest/api/2/issue/([^/]+)$`)
-	reJQL         = regexp.MustCompile(`^project = "([^"]+)" AND labels = "([^"]+)"( AND statusCategory != Done)? ORDER BY created DESC$`)
+	reJQL         = regexp.MustCompile(`^project = "([^"]+)" AND labels = "([^"]+)"( AND statusCategory != Done)?(?: AND created >= "(\d{4}-\d{2}-\d{2})")? ORDER BY created DESC$`)
 )
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -413,6 +414,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 }
 
+// jiraTime is how Jira's REST v2 writes instants.
+const jiraTime = "2006-01-02T15:04:05.000-0700"
+
 func maxResults(r *http.Request) int {
 	var n int
 	if _, err := fmt.Sscan(r.URL.Query().Get("maxResults"), &n); err != nil || n <= 0 {
@@ -442,6 +446,9 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) ([]map[string]an
 		if is.Project != m[1] || !slices.Contains(is.Labels, m[2]) || m[3] != "" && is.StatusCategory == "done" {
 			continue
 		}
+		if m[4] != "" && is.Created.UTC().Format(time.DateOnly) < m[4] {
+			continue
+		}
 		if is.searchesHidden > 0 {
 			is.searchesHidden--
 			continue
@@ -458,7 +465,18 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) ([]map[string]an
 			f["labels"] = append([]string{}, is.Labels...)
 		}
 		if slices.Contains(fields, "created") {
-			f["created"] = is.Created.Format("2006-01-02T15:04:05.000-0700")
+			f["created"] = is.Created.Format(jiraTime)
+		}
+		if slices.Contains(fields, "resolutiondate") {
+			f["resolutiondate"] = nil
+			if !is.Resolved.IsZero() {
+				f["resolutiondate"] = is.Resolved.Format(jiraTime)
+			}
+		}
+		if slices.Contains(fields, "description") {
+			var d string
+			_ = json.Unmarshal(is.Fields["description"], &d)
+			f["description"] = d
 		}
 		if len(f) > 0 {
 			item["fields"] = f
@@ -564,6 +582,9 @@ func (s *Server) transition(w http.ResponseWriter, key string, body []byte) {
 	for _, t := range s.transitions {
 		if t.ID == req.Transition.ID {
 			is.Status, is.StatusCategory = t.To, t.ToCategory
+			if t.ToCategory == "done" && is.Resolved.IsZero() {
+				is.Resolved = s.now()
+			}
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
