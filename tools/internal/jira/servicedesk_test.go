@@ -121,18 +121,7 @@ func TestFindByLabel(t *testing.T) {
 			srv.Seed(jiratest.Issue{Summary: "open", Labels: []string{"fp"}})
 			srv.Seed(jiratest.Issue{Summary: "resolved", Labels: []string{"alert", "fp"}, Status: "Resolved", StatusCategory: "done"})
 			got, found, err := newClient(t, srv, nil).FindByLabel(t.Context(), "OPS", "fp", tc.openOnly)
-			if err != nil {
-				t.Fatalf("FindByLabel: %v", err)
-			}
-			if found != tc.found {
-				t.Errorf("found = %v, want %v", found, tc.found)
-			}
-			if diff := cmp.Diff(got, tc.want); diff != "" {
-				t.Errorf("issue (-got +want):\n%s", diff)
-			}
-			if diff := cmp.Diff(decoded(t, srv.Requests()), []sent{tc.request}); diff != "" {
-				t.Errorf("requests (-got +want):\n%s", diff)
-			}
+			checkSearch(t, srv, err, got, tc.want, found, tc.found, tc.request)
 		})
 	}
 }
