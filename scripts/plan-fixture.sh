@@ -3,6 +3,8 @@
 # plans into OUTDIR (default iac/testdata):
 #   service-plan.json    the example case's service root (skeleton/iac
 #                        rendered with template/testdata/cases/example.yaml)
+#   service-plan-incident-webhook.json  the same with incident_webhook set
+#                        (alerts also notify the alert bridge's webhook)
 #   service-plan-public.json  the same with publicApi: true (a deliberate
 #                        exposure the policy gate must flag)
 #   service-plan-long-name-prod.json  the full-public case (a 63-character
@@ -10,6 +12,9 @@
 #                        tfvars (name + "-prod": 68 characters), so that
 #                        terraform itself computes every shortened identifier
 #   bootstrap-plan.json  iac/bootstrap for the same project
+#   bootstrap-alertbridge-plan.json  the same with var.alertbridge set (the
+#                        alert bridge on Cloud Run; its public exposure is
+#                        waived in iac/bootstrap/policy-waivers.yaml)
 #
 # How: the real google provider cannot be downloaded here, so a schema stub
 # provider (scripts/planfixture/stubprovider, terraform-plugin-framework) is
@@ -100,8 +105,12 @@ PY
 
 echo "plan-fixture: terraform $(terraform version -json | sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p')" >&2
 plan "$work/svc/iac" "$outdir/service-plan.json" -var-file=envs/dev.tfvars
+plan "$work/svc/iac" "$outdir/service-plan-incident-webhook.json" -var-file=envs/dev.tfvars \
+  -var 'incident_webhook={url="https://alertbridge-abc123-ew.a.run.app/v1/cloud-monitoring",username="cloud-monitoring",password_secret="projects/acme-platform/secrets/alertbridge-webhook-password"}'
 
-sed 's/^publicApi:.*/publicApi: true/' "$values" > "$work/public.yaml"
+# A public API needs its waiver's answers (the form requires them): take
+# full-public.yaml's.
+{ sed 's/^publicApi:.*/publicApi: true/' "$values"; grep -E '^publicApi(Reason|Approver|Expires|Ticket):' "$root/template/testdata/cases/full-public.yaml"; } > "$work/public.yaml"
 (cd "$root" && go run ./tools/scaffold --values "$work/public.yaml" --out "$work/svc-public" >"$work/scaffold.log" 2>&1) || { cat "$work/scaffold.log" >&2; exit 1; }
 plan "$work/svc-public/iac" "$outdir/service-plan-public.json" -var-file=envs/dev.tfvars
 
@@ -114,3 +123,18 @@ region=$(sed -n 's/^region: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' "$values")
 cp -r "$root/iac/bootstrap" "$work/bootstrap"
 plan "$work/bootstrap" "$outdir/bootstrap-plan.json" \
   -var "project_id=$project" -var "region=$region" -var github_owner=acme -var 'github_repositories=["acme/flight-events"]' 
+
+cat > "$work/bootstrap/alertbridge.auto.tfvars" <<HCL
+alertbridge = {
+  image              = "$region-docker.pkg.dev/$project/services/alertbridge@sha256:$(printf '0%.0s' $(seq 64))"
+  jira_base_url      = "https://acme.atlassian.net"
+  jira_email         = "alertbridge@acme.example"
+  jira_project       = "OPS"
+  service_desk_id    = "4"
+  request_type_id    = "27"
+  resolve_transition = "Resolve"
+  webhook_user       = "cloud-monitoring"
+}
+HCL
+plan "$work/bootstrap" "$outdir/bootstrap-alertbridge-plan.json" \
+  -var "project_id=$project" -var "region=$region" -var github_owner=acme -var 'github_repositories=["acme/flight-events"]'

@@ -1,6 +1,7 @@
 # One-time platform setup of a project: the APIs, the Terraform state bucket,
 # GitHub Actions OIDC workload identity federation (no service account keys),
-# the plan and apply service accounts, and the Artifact Registry repository.
+# the plan and apply service accounts, the Artifact Registry repository and,
+# when var.alertbridge is set, the alert bridge (alertbridge.tf).
 #
 # Run once with local state by a project owner, then move the state into the
 # bucket it created (see README.md).
@@ -24,6 +25,8 @@ locals {
     "serviceusage.googleapis.com",
     "sts.googleapis.com",
   ]
+  # The alert bridge keeps its two secrets in Secret Manager.
+  bridge_services = var.alertbridge == null ? [] : ["secretmanager.googleapis.com"]
 
   # The plan identity reads everything a service plan refreshes; it writes
   # only the state bucket (locks).
@@ -57,7 +60,7 @@ locals {
 }
 
 resource "google_project_service" "this" {
-  for_each = toset(local.services)
+  for_each = toset(concat(local.services, local.bridge_services))
 
   project            = var.project_id
   service            = each.value

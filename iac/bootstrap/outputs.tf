@@ -27,3 +27,13 @@ output "artifact_registry" {
   description = "Docker registry path images are pushed to: <region>-docker.pkg.dev/<project>/<repository>."
   value       = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.services.repository_id}"
 }
+
+output "alertbridge_webhook_url" {
+  description = "URL Cloud Monitoring's webhook_basicauth channels post to (null without the alert bridge): pass it to each service's incident_webhook.url."
+  value       = var.alertbridge == null ? null : "${google_cloud_run_v2_service.alertbridge["alertbridge"].uri}/v1/cloud-monitoring"
+}
+
+output "alertbridge_webhook_password_secret" {
+  description = "Secret Manager secret holding the webhook password (null without the alert bridge): each service's incident_webhook.password_secret."
+  value       = var.alertbridge == null ? null : "projects/${var.project_id}/secrets/${local.bridge_secrets.webhook_password}"
+}

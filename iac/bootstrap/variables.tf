@@ -108,3 +108,33 @@ variable "labels" {
     error_message = "labels must use lowercase keys starting with a letter and values of lowercase letters, digits, _ and -, at most 63 characters each."
   }
 }
+
+variable "alertbridge" {
+  type = object({
+    image              = string
+    jira_base_url      = string
+    jira_email         = string
+    jira_project       = string
+    service_desk_id    = string
+    request_type_id    = string
+    resolve_transition = string
+    webhook_user       = string
+  })
+  description = "The alert bridge (tools/alertbridge: Cloud Monitoring incidents to Jira Service Management), or null for none. image is an Artifact Registry image by digest; service_desk_id and request_type_id may both be empty (plain Jira issues). Its two Secret Manager secrets (alertbridge-jira-api-token, alertbridge-webhook-password) are created with gcloud before apply (docs/alertbridge.md), never in Terraform."
+  default     = null
+
+  validation {
+    condition = var.alertbridge == null ? true : (
+      can(regex("^[a-z0-9-]+-docker\\.pkg\\.dev/[^@]+@sha256:[0-9a-f]{64}$", var.alertbridge.image)) &&
+      can(regex("^https://[^/@]+(/.*)?$", var.alertbridge.jira_base_url)) &&
+      can(regex("^[^@\\s]+@[^@\\s]+$", var.alertbridge.jira_email)) &&
+      can(regex("^[A-Z][A-Z0-9_]{1,9}$", var.alertbridge.jira_project)) &&
+      (var.alertbridge.service_desk_id == "") == (var.alertbridge.request_type_id == "") &&
+      can(regex("^[0-9]*$", var.alertbridge.service_desk_id)) &&
+      can(regex("^[0-9]*$", var.alertbridge.request_type_id)) &&
+      var.alertbridge.resolve_transition != "" &&
+      can(regex("^[A-Za-z0-9._-]+$", var.alertbridge.webhook_user))
+    )
+    error_message = "alertbridge needs an Artifact Registry image pinned by digest, an https Jira base URL without credentials, the Jira account's e-mail, a project key, both or neither of service_desk_id and request_type_id (digits), a resolve transition and a webhook user name."
+  }
+}

@@ -17,6 +17,9 @@ locals {
   instance_name = "${var.name}${var.name_suffix}"
   resource_name = length(local.instance_name) <= 63 ? local.instance_name : "${trim(substr(local.instance_name, 0, 56), "-")}-${substr(sha1(local.instance_name), 0, 6)}"
 
+  # The alert bridge's webhook, keyed apart from the e-mail channels' addresses.
+  incident_webhooks = var.incident_webhook == null ? {} : { alertbridge = var.incident_webhook }
+
   # Label values hold at most 63 characters: the template's name always fits.
   labels = {
     service    = var.name
@@ -84,6 +87,37 @@ resource "google_monitoring_notification_channel" "email" {
   }
 }
 
+# The platform's alert bridge files every alert as a Jira incident
+# (docs/alertbridge.md of the platform). The password is read from Secret
+# Manager at plan time: Terraform marks it sensitive (never printed) but a
+# data source's result and the channel's sensitive_labels are both kept in
+# this root's state, which only the deploy identities can read. Terraform
+# 1.5 has no ephemeral values to avoid that.
+data "google_secret_manager_secret_version" "incident_webhook" {
+  for_each = local.incident_webhooks
+
+  secret  = each.value.password_secret
+  version = "latest"
+}
+
+resource "google_monitoring_notification_channel" "incident_webhook" {
+  for_each = local.incident_webhooks
+
+  project      = var.project_id
+  display_name = "${local.instance_name} incidents: alert bridge"
+  type         = "webhook_basicauth"
+  user_labels  = local.labels
+
+  labels = {
+    url      = each.value.url
+    username = each.value.username
+  }
+
+  sensitive_labels {
+    password = data.google_secret_manager_secret_version.incident_webhook[each.key].secret_data
+  }
+}
+
 module "observability" {
   source = "git::https://github.com/acme-platform/golden-path.git//iac/modules/observability?ref=${{ values.platformRef }}"
 
@@ -92,6 +126,6 @@ module "observability" {
   api_service_name      = module.service.api_service_name
   topic_name            = module.flight_events.topic_name
   subscription_name     = module.flight_events.subscription_name
-  notification_channels = [for c in google_monitoring_notification_channel.email : c.id]
+  notification_channels = [for c in merge(google_monitoring_notification_channel.email, google_monitoring_notification_channel.incident_webhook) : c.id]
   labels                = local.labels
 }

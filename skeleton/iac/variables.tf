@@ -117,6 +117,25 @@ variable "alert_emails" {
   }
 }
 
+variable "incident_webhook" {
+  type = object({
+    url             = string
+    username        = string
+    password_secret = string
+  })
+  description = "The platform's alert bridge (Jira Service Management incidents), notified by every alert policy next to the e-mail channels; null for e-mail only. url and password_secret are the platform bootstrap's alertbridge_webhook_url and alertbridge_webhook_password_secret outputs (projects/<p>/secrets/<name>); username its alertbridge.webhook_user."
+  default     = null
+
+  validation {
+    condition = var.incident_webhook == null ? true : (
+      can(regex("^https://[^/@]+/.*$", var.incident_webhook.url)) &&
+      can(regex("^[A-Za-z0-9._-]+$", var.incident_webhook.username)) &&
+      can(regex("^projects/[^/]+/secrets/[A-Za-z0-9_-]+$", var.incident_webhook.password_secret))
+    )
+    error_message = "incident_webhook needs an https url without credentials, a user name and a Secret Manager secret as projects/<project>/secrets/<name>."
+  }
+}
+
 variable "publisher_members" {
   type        = list(string)
   description = "Principals that publish flight events to the topic."

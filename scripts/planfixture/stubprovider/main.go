@@ -65,7 +65,7 @@ func (*google) Resources(context.Context) []func() resource.Resource {
 }
 
 func (*google) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{func() datasource.DataSource { return &project{} }}
+	return []func() datasource.DataSource{func() datasource.DataSource { return &project{} }, func() datasource.DataSource { return &secretVersion{} }}
 }
 
 // --- a compact description of the real provider's schemas ---------------------
@@ -138,7 +138,10 @@ var resources = map[string]res{
 	},
 	"google_bigquery_dataset_iam_member": iamMember("project", "dataset_id"),
 	"google_bigquery_table_iam_member":   iamMember("project", "dataset_id", "table_id"),
-	"google_project_iam_member":          iamMember("project"),
+	"google_project_iam_member": {
+		attrs:  iamMember("project").attrs,
+		blocks: []blk{{"condition", []attr{{"title", "s", "r", nil}, {"description", "s", "o", nil}, {"expression", "s", "r", nil}}, nil}},
+	},
 	"google_service_account": {
 		attrs: []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"account_id", "s", "r", nil}, {"display_name", "s", "o", nil}, {"description", "s", "o", nil}, {"disabled", "b", "o", false}, {"email", "s", "c", nil}, {"member", "s", "c", nil}, {"name", "s", "c", nil}, {"unique_id", "s", "c", nil}},
 	},
@@ -150,7 +153,9 @@ var resources = map[string]res{
 			{"containers", []attr{{"name", "s", "o", nil}, {"image", "s", "r", nil}, {"args", "ls", "o", nil}, {"command", "ls", "o", nil}, {"working_dir", "s", "o", nil}}, []blk{
 				{"ports", []attr{{"container_port", "n", "o", nil}, {"name", "s", "oc", nil}}, nil},
 				{"resources", []attr{{"limits", "ms", "oc", nil}, {"cpu_idle", "b", "o", nil}, {"startup_cpu_boost", "b", "o", nil}}, nil},
-				{"env", []attr{{"name", "s", "r", nil}, {"value", "s", "o", nil}}, nil},
+				{"env", []attr{{"name", "s", "r", nil}, {"value", "s", "o", nil}}, []blk{
+					{"value_source", nil, []blk{{"secret_key_ref", []attr{{"secret", "s", "r", nil}, {"version", "s", "o", nil}}, nil}}},
+				}},
 				{"startup_probe", probe, probeBlocks},
 				{"liveness_probe", probe, probeBlocks},
 			}},
@@ -158,8 +163,10 @@ var resources = map[string]res{
 	},
 	"google_cloud_run_v2_service_iam_member": iamMember("project", "location", "name"),
 	"google_monitoring_notification_channel": {
-		attrs: []attr{{"id", "s", "c", nil}, {"name", "s", "c", nil}, {"project", "s", "oc", nil}, {"display_name", "s", "o", nil}, {"type", "s", "r", nil}, {"labels", "ms", "o", nil}, {"user_labels", "ms", "o", nil}, {"enabled", "b", "o", true}, {"description", "s", "o", nil}, {"verification_status", "s", "c", nil}},
+		attrs:  []attr{{"id", "s", "c", nil}, {"name", "s", "c", nil}, {"project", "s", "oc", nil}, {"display_name", "s", "o", nil}, {"type", "s", "r", nil}, {"labels", "ms", "o", nil}, {"user_labels", "ms", "o", nil}, {"enabled", "b", "o", true}, {"description", "s", "o", nil}, {"verification_status", "s", "c", nil}},
+		blocks: []blk{{"sensitive_labels", []attr{{"auth_token", "s", "os", nil}, {"password", "s", "os", nil}, {"service_key", "s", "os", nil}}, nil}},
 	},
+
 	"google_monitoring_alert_policy": {
 		attrs: []attr{{"id", "s", "c", nil}, {"name", "s", "c", nil}, {"project", "s", "oc", nil}, {"display_name", "s", "r", nil}, {"combiner", "s", "r", nil}, {"enabled", "b", "o", true}, {"severity", "s", "o", nil}, {"notification_channels", "ls", "o", nil}, {"user_labels", "ms", "o", nil}},
 		blocks: []blk{
@@ -226,13 +233,14 @@ var resources = map[string]res{
 func attributes(as []attr) map[string]schema.Attribute {
 	out := map[string]schema.Attribute{}
 	for _, a := range as {
-		req, opt, comp := a.flags == "r", a.flags == "o" || a.flags == "oc", a.flags == "c" || a.flags == "oc"
+		// "os" is optional and sensitive (a password the plan must not show).
+		req, opt, comp, sens := a.flags == "r", a.flags == "o" || a.flags == "oc" || a.flags == "os", a.flags == "c" || a.flags == "oc", a.flags == "os"
 		if a.def != nil {
 			comp = true // the framework sets defaults on optional+computed attributes
 		}
 		switch a.kind {
 		case "s":
-			s := schema.StringAttribute{Required: req, Optional: opt, Computed: comp}
+			s := schema.StringAttribute{Required: req, Optional: opt, Computed: comp, Sensitive: sens}
 			if d, ok := a.def.(string); ok {
 				s.Default = stringdefault.StaticString(d)
 			}
@@ -326,4 +334,47 @@ func (*project) Read(ctx context.Context, req datasource.ReadRequest, resp *data
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), types.StringValue("projects/"+id.ValueString()))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("number"), types.StringValue(StubProjectNumber))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), id)...)
+}
+
+// secretVersion is data "google_secret_manager_secret_version": it answers
+// with a fixed fake payload. Like the real one, its secret_data is sensitive
+// and lands in the state of whoever reads it.
+type secretVersion struct{}
+
+func (*secretVersion) Metadata(_ context.Context, _ datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = "google_secret_manager_secret_version"
+}
+
+func (*secretVersion) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = dschema.Schema{Attributes: map[string]dschema.Attribute{
+		"id":          dschema.StringAttribute{Computed: true},
+		"project":     dschema.StringAttribute{Optional: true, Computed: true},
+		"secret":      dschema.StringAttribute{Required: true},
+		"version":     dschema.StringAttribute{Optional: true, Computed: true},
+		"name":        dschema.StringAttribute{Computed: true},
+		"secret_data": dschema.StringAttribute{Computed: true, Sensitive: true},
+	}}
+}
+
+// StubSecretData is the payload of every secret version in stub plans.
+const StubSecretData = "stub-secret-data"
+
+func (*secretVersion) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var secret, version types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("secret"), &secret)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("version"), &version)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	v := version.ValueString()
+	if v == "" {
+		v = "latest"
+	}
+	name := secret.ValueString() + "/versions/" + v
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("secret"), secret)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("version"), types.StringValue(v))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("project"), types.StringNull())...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), types.StringValue(name))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), types.StringValue(name))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("secret_data"), types.StringValue(StubSecretData))...)
 }

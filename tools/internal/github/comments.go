@@ -1,6 +1,7 @@
 // Package github is the platform's GitHub REST client, built on google/go-github: it creates or
 // updates ("upserts") a bot's pull-request comment, found by the marker line its body starts
-// with, and finds the pull request number of a GitHub Actions run.
+// with, finds the pull request number of a GitHub Actions run, and lists the successful runs of
+// a deploy workflow with the commits each shipped (deploys.go, for the DORA metrics).
 //
 // Retries are package httpretry's: refusals for load (429, 503, a 403 rate limit) are retried
 // for every request, an unsettled failure (5xx, no answer) only for the listing. A create or

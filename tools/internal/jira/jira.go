@@ -1,6 +1,7 @@
 // Package jira is the small slice of the Jira REST API v2 that the CI failure
-// notifier needs — search for an open ticket by label, create, comment,
-// transition by name, and issue properties — for Jira Cloud and Jira Data
+// notifier and the alert bridge need — search for a ticket by label, create,
+// comment, edit labels, transition by name, issue properties, and Jira Service
+// Management's create-request (servicedesk.go) — for Jira Cloud and Jira Data
 // Center alike.
 //
 // It uses github.com/andygrunwald/go-jira v1.17.0 where that library is right
@@ -267,7 +268,16 @@ var searchFields = []string{"summary", "status"}
 // GET /rest/api/2/search/jql (the classic /search answers 410 Gone there),
 // Data Center through GET /rest/api/2/search.
 func (c *Client) FindOpen(ctx context.Context, project, label string) (Issue, bool, error) {
-	jql := OpenIssueJQL(project, label)
+	issues, err := c.search(ctx, OpenIssueJQL(project, label), searchFields, 1)
+	if err != nil || len(issues) == 0 {
+		return Issue{}, false, err
+	}
+	return toIssue(issues[0]), true, nil
+}
+
+// search returns the first max issues jql finds, with fields: Cloud through
+// GET /rest/api/2/search/jql, Data Center through GET /rest/api/2/search.
+func (c *Client) search(ctx context.Context, jql string, fields []string, max int) ([]gojira.Issue, error) {
 	var (
 		issues []gojira.Issue
 		resp   *gojira.Response
@@ -276,18 +286,15 @@ func (c *Client) FindOpen(ctx context.Context, project, label string) (Issue, bo
 	)
 	if c.flavour == Cloud {
 		path = "/rest/api/2/search/jql"
-		issues, resp, err = c.api.Issue.SearchV2JQLWithContext(ctx, jql, &gojira.SearchOptionsV2{MaxResults: 1, Fields: searchFields})
+		issues, resp, err = c.api.Issue.SearchV2JQLWithContext(ctx, jql, &gojira.SearchOptionsV2{MaxResults: max, Fields: fields})
 	} else {
 		path = "/rest/api/2/search"
-		issues, resp, err = c.api.Issue.SearchWithContext(ctx, jql, &gojira.SearchOptions{MaxResults: 1, Fields: searchFields})
+		issues, resp, err = c.api.Issue.SearchWithContext(ctx, jql, &gojira.SearchOptions{MaxResults: max, Fields: fields})
 	}
 	if err != nil {
-		return Issue{}, false, classify(http.MethodGet, path, resp, err)
+		return nil, classify(http.MethodGet, path, resp, err)
 	}
-	if len(issues) == 0 {
-		return Issue{}, false, nil
-	}
-	return toIssue(issues[0]), true, nil
+	return issues, nil
 }
 
 func toIssue(gi gojira.Issue) Issue {

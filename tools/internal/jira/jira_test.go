@@ -190,19 +190,25 @@ func TestFindOpen(t *testing.T) {
 				srv.Seed(is)
 			}
 			got, found, err := newClient(t, srv, nil).FindOpen(t.Context(), "OPS", label)
-			if err != nil {
-				t.Fatalf("FindOpen: %v", err)
-			}
-			if found != tc.found {
-				t.Errorf("found = %v, want %v", found, tc.found)
-			}
-			if diff := cmp.Diff(got, tc.want); diff != "" {
-				t.Errorf("issue (-got +want):\n%s", diff)
-			}
-			if diff := cmp.Diff(decoded(t, srv.Requests()), []sent{tc.request}); diff != "" {
-				t.Errorf("requests (-got +want):\n%s", diff)
-			}
+			checkSearch(t, srv, err, got, tc.want, found, tc.found, tc.request)
 		})
+	}
+}
+
+// checkSearch compares a search's result, whether it found one, and the one request it sent.
+func checkSearch[T any](t *testing.T, srv *jiratest.Server, err error, got, want T, found, wantFound bool, request sent) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("search: %v", err)
+	}
+	if found != wantFound {
+		t.Errorf("found = %v, want %v", found, wantFound)
+	}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("issue (-got +want):\n%s", diff)
+	}
+	if diff := cmp.Diff(decoded(t, srv.Requests()), []sent{request}); diff != "" {
+		t.Errorf("requests (-got +want):\n%s", diff)
 	}
 }
 

@@ -7,8 +7,11 @@
 // classic /rest/api/2/search, 400 on Cloud for go-jira's malformed comment
 // body, eventual consistency of Cloud's search/jql (SearchLag), scripted 429 /
 // 503 answers with Retry-After, and connections dropped before or after the
-// server acted. It is not a Jira emulator: JQL is matched only in the shape
-// jira.OpenIssueJQL produces.
+// server acted. For the alert bridge it also answers Jira Service Management's
+// POST /rest/servicedeskapi/request (desks and request types registered with
+// AddServiceDesk), the edit PUT /rest/api/2/issue/{key} (labels and comment
+// "update" operations) and random refusals (SetChaos). It is not a Jira
+// emulator: JQL is matched only in the shapes jira.LabelJQL produces.
 package jiratest
 
 import (
@@ -24,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Flavours, as in package jira (kept as strings to avoid an import cycle in its tests).
@@ -53,7 +57,11 @@ type Issue struct {
 	Fields         map[string]json.RawMessage
 	Comments       []string
 	Properties     map[string]json.RawMessage
-	searchesHidden int
+	Created        time.Time
+	Resolved       time.Time // set when a transition reaches the done category
+	// ServiceDeskID and RequestTypeID are set on issues raised as JSM requests.
+	ServiceDeskID, RequestTypeID string
+	searchesHidden               int
 }
 
 // Transition is offered on every issue.
@@ -87,13 +95,22 @@ type Server struct {
 	nextID               int
 	transitions          []Transition
 	searchLag            int
+	now                  func() time.Time
+	serviceDesks         map[string]serviceDesk
+	chaos                func(method, path string) int
+}
+
+type serviceDesk struct {
+	project      string
+	requestTypes []string
 }
 
 // New starts a fake Jira of the given flavour accepting exactly these credentials.
 func New(t *testing.T, flavour string, email, apiToken, pat string) *Server {
 	t.Helper()
 	s := &Server{
-		Flavour: flavour, Email: email, APIToken: apiToken, PAT: pat, nextID: 10000,
+		Flavour: flavour, Email: email, APIToken: apiToken, PAT: pat, nextID: 10000, now: time.Now,
+		serviceDesks: map[string]serviceDesk{},
 		transitions: []Transition{
 			{ID: "11", Name: "Start Progress", To: "In Progress", ToCategory: "indeterminate"},
 			{ID: "31", Name: "Done", To: "Done", ToCategory: "done"},
@@ -118,6 +135,29 @@ func (s *Server) SetSearchLag(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.searchLag = n
+}
+
+// SetClock sets the clock that stamps created issues.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
+// AddServiceDesk registers a JSM service desk of project with its request type ids.
+func (s *Server) AddServiceDesk(id, project string, requestTypeIDs ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.serviceDesks[id] = serviceDesk{project: project, requestTypes: requestTypeIDs}
+}
+
+// SetChaos makes the server refuse requests before acting: refuse returns the
+// status to answer (429 or 503, with Retry-After: 1) or 0 to serve normally.
+// It is called under the server's lock, so it may use an unsynchronised rand.
+func (s *Server) SetChaos(refuse func(method, path string) int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chaos = refuse
 }
 
 // AddFault queues a scripted answer.
@@ -145,6 +185,7 @@ func (s *Server) Issues() []Issue {
 	for _, is := range s.issues {
 		c := *is
 		c.Comments = slices.Clone(is.Comments)
+		c.Labels = slices.Clone(is.Labels)
 		out = append(out, c)
 	}
 	return out
@@ -188,6 +229,9 @@ func (s *Server) store(is *Issue) *Issue {
 	if is.Properties == nil {
 		is.Properties = map[string]json.RawMessage{}
 	}
+	if is.Created.IsZero() {
+		is.Created = s.now()
+	}
 	s.issues = append(s.issues, is)
 	return is
 }
@@ -229,7 +273,8 @@ var (
 	reComment     = regexp.MustCompile(`^/rest/api/2/issue/([^/]+)/comment$`)
 	reTransitions = regexp.MustCompile(`^/rest/api/2/issue/([^/]+)/transitions$`)
 	reProperty    = regexp.MustCompile(`^/rest/api/2/issue/([^/]+)/properties/([^/]+)$`)
-	reJQL         = regexp.MustCompile(`^project = "([^"]+)" AND labels = "([^"]+)" AND statusCategory != Done ORDER BY created DESC$`)
+	reIssue       = regexp.MustCompile(`^/rest/api/2/issue/([^/]+)$`)
+	reJQL         = regexp.MustCompile(`^project = "([^"]+)" AND labels = "([^"]+)"( AND statusCategory != Done)?(?: AND created >= "(\d{4}-\d{2}-\d{2})")? ORDER BY created DESC$`)
 )
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -245,7 +290,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	refuse := 0
+	if fault == nil && s.chaos != nil {
+		refuse = s.chaos(r.Method, r.URL.Path)
+	}
 	s.mu.Unlock()
+
+	if refuse != 0 {
+		w.Header().Set("Retry-After", "1")
+		jiraError(w, refuse, []string{http.StatusText(refuse)}, nil)
+		return
+	}
 
 	if fault != nil && !fault.DropAfter {
 		if fault.Drop {
@@ -313,6 +368,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 		writeJSON(w, http.StatusOK, map[string]any{"issues": limit(found, maxResults(r)), "isLast": len(found) <= maxResults(r)})
 	case r.Method == http.MethodPost && p == "/rest/api/2/issue":
 		s.create(w, body)
+	case r.Method == http.MethodPost && p == "/rest/servicedeskapi/request":
+		s.createRequest(w, body)
+	case r.Method == http.MethodPut && reIssue.MatchString(p):
+		s.edit(w, reIssue.FindStringSubmatch(p)[1], body)
 	case r.Method == http.MethodPost && reComment.MatchString(p):
 		s.comment(w, reComment.FindStringSubmatch(p)[1], body)
 	case r.Method == http.MethodGet && reTransitions.MatchString(p):
@@ -365,6 +424,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 }
 
+// jiraTime is how Jira's REST v2 writes instants.
+const jiraTime = "2006-01-02T15:04:05.000-0700"
+
 func maxResults(r *http.Request) int {
 	var n int
 	if _, err := fmt.Sscan(r.URL.Query().Get("maxResults"), &n); err != nil || n <= 0 {
@@ -384,14 +446,17 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) ([]map[string]an
 	jql := r.URL.Query().Get("jql")
 	m := reJQL.FindStringSubmatch(jql)
 	if m == nil {
-		jiraError(w, http.StatusBadRequest, []string{"Error in the JQL Query: the fake understands only jira.OpenIssueJQL: " + jql}, nil)
+		jiraError(w, http.StatusBadRequest, []string{"Error in the JQL Query: the fake understands only jira.LabelJQL: " + jql}, nil)
 		return nil, false
 	}
 	fields := strings.Split(r.URL.Query().Get("fields"), ",")
 	var out []map[string]any
 	for i := len(s.issues) - 1; i >= 0; i-- { // ORDER BY created DESC
 		is := s.issues[i]
-		if is.Project != m[1] || !slices.Contains(is.Labels, m[2]) || is.StatusCategory == "done" {
+		if is.Project != m[1] || !slices.Contains(is.Labels, m[2]) || m[3] != "" && is.StatusCategory == "done" {
+			continue
+		}
+		if m[4] != "" && is.Created.UTC().Format(time.DateOnly) < m[4] {
 			continue
 		}
 		if is.searchesHidden > 0 {
@@ -405,6 +470,23 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) ([]map[string]an
 		}
 		if slices.Contains(fields, "status") {
 			f["status"] = map[string]any{"name": is.Status, "statusCategory": map[string]any{"key": is.StatusCategory}}
+		}
+		if slices.Contains(fields, "labels") {
+			f["labels"] = append([]string{}, is.Labels...)
+		}
+		if slices.Contains(fields, "created") {
+			f["created"] = is.Created.Format(jiraTime)
+		}
+		if slices.Contains(fields, "resolutiondate") {
+			f["resolutiondate"] = nil
+			if !is.Resolved.IsZero() {
+				f["resolutiondate"] = is.Resolved.Format(jiraTime)
+			}
+		}
+		if slices.Contains(fields, "description") {
+			var d string
+			_ = json.Unmarshal(is.Fields["description"], &d)
+			f["description"] = d
 		}
 		if len(f) > 0 {
 			item["fields"] = f
@@ -510,6 +592,9 @@ func (s *Server) transition(w http.ResponseWriter, key string, body []byte) {
 	for _, t := range s.transitions {
 		if t.ID == req.Transition.ID {
 			is.Status, is.StatusCategory = t.To, t.ToCategory
+			if t.ToCategory == "done" && is.Resolved.IsZero() {
+				is.Resolved = s.now()
+			}
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
@@ -524,4 +609,101 @@ func (s *Server) byKey(key string) *Issue {
 		}
 	}
 	return nil
+}
+
+// createRequest answers POST /rest/servicedeskapi/request as JSM does: 201
+// with a CustomerRequestDTO, 400 for unknown request types or fields.
+func (s *Server) createRequest(w http.ResponseWriter, body []byte) {
+	var req struct {
+		ServiceDeskID      string                     `json:"serviceDeskId"`
+		RequestTypeID      string                     `json:"requestTypeId"`
+		RequestFieldValues map[string]json.RawMessage `json:"requestFieldValues"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		jiraError(w, http.StatusBadRequest, []string{"Invalid request payload. Refer to the REST API documentation and try again."}, nil)
+		return
+	}
+	desk, ok := s.serviceDesks[req.ServiceDeskID]
+	if !ok {
+		jiraError(w, http.StatusNotFound, []string{"The service desk does not exist or you do not have permission to access it."}, nil)
+		return
+	}
+	if !slices.Contains(desk.requestTypes, req.RequestTypeID) {
+		jiraError(w, http.StatusBadRequest, []string{"The request type you are trying to use does not exist or is not part of the service desk."}, nil)
+		return
+	}
+	var summary string
+	var labels []string
+	_ = json.Unmarshal(req.RequestFieldValues["summary"], &summary)
+	_ = json.Unmarshal(req.RequestFieldValues["labels"], &labels)
+	if summary == "" {
+		jiraError(w, http.StatusBadRequest, nil, map[string]string{"summary": "Summary is required."})
+		return
+	}
+	for k := range req.RequestFieldValues {
+		if !slices.Contains([]string{"summary", "description", "labels", "priority"}, k) {
+			jiraError(w, http.StatusBadRequest, nil, map[string]string{k: "The field is not on the request type's form."})
+			return
+		}
+	}
+	is := s.store(&Issue{Project: desk.project, Summary: summary, Labels: labels, Fields: req.RequestFieldValues,
+		ServiceDeskID: req.ServiceDeskID, RequestTypeID: req.RequestTypeID})
+	is.searchesHidden = s.searchLag
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"issueId": is.ID, "issueKey": is.Key, "requestTypeId": req.RequestTypeID, "serviceDeskId": req.ServiceDeskID,
+		"createdDate":   map[string]any{"iso8601": is.Created.Format("2006-01-02T15:04:05-0700"), "epochMillis": is.Created.UnixMilli()},
+		"currentStatus": map[string]any{"status": is.Status, "statusCategory": strings.ToUpper(is.StatusCategory)},
+		"_links":        map[string]any{"web": s.URL + "/servicedesk/customer/portal/1/" + is.Key, "self": s.URL + "/rest/servicedeskapi/request/" + is.ID, "jiraRest": s.URL + "/rest/api/2/issue/" + is.ID},
+	})
+}
+
+// edit answers PUT /rest/api/2/issue/{key} with "update" operations: labels
+// add/remove and comment add; 204 on success.
+func (s *Server) edit(w http.ResponseWriter, key string, body []byte) {
+	is := s.byKey(key)
+	if is == nil {
+		jiraError(w, http.StatusNotFound, []string{"Issue does not exist or you do not have permission to see it."}, nil)
+		return
+	}
+	var req struct {
+		Update struct {
+			Labels []struct {
+				Add    string `json:"add"`
+				Remove string `json:"remove"`
+			} `json:"labels"`
+			Comment []struct {
+				Add struct {
+					Body string `json:"body"`
+				} `json:"add"`
+			} `json:"comment"`
+		} `json:"update"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		jiraError(w, http.StatusBadRequest, []string{"Invalid request payload. Refer to the REST API documentation and try again."}, nil)
+		return
+	}
+	for _, c := range req.Update.Comment {
+		if c.Add.Body == "" {
+			jiraError(w, http.StatusBadRequest, nil, map[string]string{"comment": "Comment body can not be empty!"})
+			return
+		}
+	}
+	for _, l := range req.Update.Labels {
+		if strings.ContainsAny(l.Add, " \t") {
+			jiraError(w, http.StatusBadRequest, nil, map[string]string{"labels": "The label '" + l.Add + "' contains spaces which is invalid."})
+			return
+		}
+	}
+	for _, l := range req.Update.Labels {
+		if l.Add != "" && !slices.Contains(is.Labels, l.Add) {
+			is.Labels = append(is.Labels, l.Add)
+		}
+		if l.Remove != "" {
+			is.Labels = slices.DeleteFunc(is.Labels, func(v string) bool { return v == l.Remove })
+		}
+	}
+	for _, c := range req.Update.Comment {
+		is.Comments = append(is.Comments, c.Add.Body)
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
