@@ -14,6 +14,6 @@
 // configuration, 3 the listener failed. See docs/alertbridge.md.
 package main
 
-import "github.com/acme-platform/golden-path/tools/internal/exitcode"
+import "github.com/acme-platform/golden-path/tools/internal/cli"
 
-func main() { exitcode.Main("alertbridge", run) }
+func main() { cli.Main("alertbridge", run) }

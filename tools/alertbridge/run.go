@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/acme-platform/golden-path/tools/internal/alertbridge"
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/jira"
 	"github.com/acme-platform/golden-path/tools/internal/redact"
 )
@@ -66,27 +66,27 @@ func runWith(ctx context.Context, d deps, args []string, _, stderr io.Writer) er
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return exitcode.New(exitcode.BadInput, err)
+		return cli.New(cli.BadInput, err)
 	}
 	if fs.NArg() > 0 {
-		return exitcode.Errorf(exitcode.BadInput, "unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		return cli.Errorf(cli.BadInput, "unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	prio, err := parsePriorities(*priorities)
 	if err != nil {
-		return exitcode.New(exitcode.BadInput, err)
+		return cli.New(cli.BadInput, err)
 	}
 	auth := alertbridge.Auth{Token: strings.TrimSpace(d.getenv(EnvToken)), User: strings.TrimSpace(d.getenv(EnvUser)), Password: strings.TrimSpace(d.getenv(EnvPassword))}
 	if auth.Token == "" && (auth.User == "" || auth.Password == "") {
-		return exitcode.Errorf(exitcode.BadInput, "missing webhook credentials: set %s, or %s and %s", EnvToken, EnvUser, EnvPassword)
+		return cli.Errorf(cli.BadInput, "missing webhook credentials: set %s, or %s and %s", EnvToken, EnvUser, EnvPassword)
 	}
 	fl, err := jira.ResolveFlavour(*flavour, *baseURL)
 	if err != nil {
-		return exitcode.New(exitcode.BadInput, err)
+		return cli.New(cli.BadInput, err)
 	}
 	creds := jira.CredentialsFromEnv(d.getenv)
 	client, err := jira.New(jira.Config{BaseURL: *baseURL, Flavour: fl, Credentials: creds, Transport: d.transport})
 	if err != nil {
-		return exitcode.New(exitcode.BadInput, err)
+		return cli.New(cli.BadInput, err)
 	}
 	red := redact.New(append(creds.Secrets(), auth.Secrets()...)...)
 	bridge, err := alertbridge.New(client, alertbridge.Config{
@@ -94,13 +94,13 @@ func runWith(ctx context.Context, d deps, args []string, _, stderr io.Writer) er
 		ResolveTransition: *resolve, Window: *window, RunbookURL: *runbook, Priorities: prio,
 	}, red)
 	if err != nil {
-		return exitcode.New(exitcode.BadInput, err)
+		return cli.New(cli.BadInput, err)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{ReplaceAttr: cloudLogging}))
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		return exitcode.Errorf(exitcode.Remote, "listen %s: %w", *addr, err)
+		return cli.Errorf(cli.Remote, "listen %s: %w", *addr, err)
 	}
 	h := alertbridge.Handler(bridge, auth, log)
 	srv := &http.Server{
@@ -120,14 +120,14 @@ func runWith(ctx context.Context, d deps, args []string, _, stderr io.Writer) er
 	go func() { served <- srv.Serve(ln) }()
 	select {
 	case err := <-served:
-		return exitcode.Errorf(exitcode.Remote, "serve: %w", err)
+		return cli.Errorf(cli.Remote, "serve: %w", err)
 	case <-ctx.Done():
 	}
 	// Cloud Run sends SIGTERM and allows 10 s to finish the requests in flight.
 	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 9*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {
-		return exitcode.Errorf(exitcode.Remote, "shutdown: %w", err)
+		return cli.Errorf(cli.Remote, "shutdown: %w", err)
 	}
 	return nil
 }

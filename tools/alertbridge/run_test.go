@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/httpretry"
 	"github.com/acme-platform/golden-path/tools/internal/jira/jiratest"
 )
@@ -52,8 +52,8 @@ func TestRunRejectsBadConfig(t *testing.T) {
 			t.Parallel()
 			var stderr bytes.Buffer
 			err := runWith(t.Context(), deps{getenv: env(tt.env)}, tt.args, &bytes.Buffer{}, &stderr)
-			if code := exitcode.Code(err); code != exitcode.BadInput {
-				t.Fatalf("exit code %d (%v), want %d", code, err, exitcode.BadInput)
+			if code := cli.Code(err); code != cli.BadInput {
+				t.Fatalf("exit code %d (%v), want %d", code, err, cli.BadInput)
 			}
 			if diff := cmp.Diff(err.Error(), tt.want); diff != "" {
 				t.Errorf("error (-got +want):\n%s", diff)

@@ -10,6 +10,6 @@
 // failed. Definitions and formulas: docs/dora.md.
 package main
 
-import "github.com/acme-platform/golden-path/tools/internal/exitcode"
+import "github.com/acme-platform/golden-path/tools/internal/cli"
 
-func main() { exitcode.Main("dora", run) }
+func main() { cli.Main("dora", run) }

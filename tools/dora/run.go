@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/dora"
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
 	"github.com/acme-platform/golden-path/tools/internal/github"
 	"github.com/acme-platform/golden-path/tools/internal/httpretry"
 	"github.com/acme-platform/golden-path/tools/internal/jira"
@@ -53,29 +53,29 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return exitcode.New(exitcode.BadInput, err)
+		return cli.New(cli.BadInput, err)
 	}
 	if fs.NArg() > 0 {
-		return exitcode.Errorf(exitcode.BadInput, "unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		return cli.Errorf(cli.BadInput, "unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	owner, name, ok := strings.Cut(*repo, "/")
 	if !ok || owner == "" || name == "" {
-		return exitcode.Errorf(exitcode.BadInput, "--repo must be owner/name, got %q", *repo)
+		return cli.Errorf(cli.BadInput, "--repo must be owner/name, got %q", *repo)
 	}
 	if *days < 1 || *days > 366 {
-		return exitcode.Errorf(exitcode.BadInput, "--days must be between 1 and 366, got %d", *days)
+		return cli.Errorf(cli.BadInput, "--days must be between 1 and 366, got %d", *days)
 	}
 	if *project == "" {
-		return exitcode.Errorf(exitcode.BadInput, "missing --jira-project")
+		return cli.Errorf(cli.BadInput, "missing --jira-project")
 	}
 	if *format != dora.Text && *format != dora.JSON && *format != dora.Markdown {
-		return exitcode.Errorf(exitcode.BadInput, "unknown --format %q (want text, json or markdown)", *format)
+		return cli.Errorf(cli.BadInput, "unknown --format %q (want text, json or markdown)", *format)
 	}
 	end := d.now().UTC().Truncate(24 * time.Hour)
 	if *endFlag != "" {
 		t, err := time.Parse(time.DateOnly, *endFlag)
 		if err != nil {
-			return exitcode.Errorf(exitcode.BadInput, "--end %q is not YYYY-MM-DD", *endFlag)
+			return cli.Errorf(cli.BadInput, "--end %q is not YYYY-MM-DD", *endFlag)
 		}
 		end = t
 	}
@@ -85,22 +85,22 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 	token := strings.TrimSpace(d.getenv("GITHUB_TOKEN"))
 	gh, err := github.New(github.Config{BaseURL: *apiURL, Owner: owner, Repo: name, Token: token, Retry: retry})
 	if err != nil {
-		return exitcode.New(exitcode.BadInput, err)
+		return cli.New(cli.BadInput, err)
 	}
 	fl, err := jira.ResolveFlavour(*jiraFlavour, *jiraBase)
 	if err != nil {
-		return exitcode.New(exitcode.BadInput, err)
+		return cli.New(cli.BadInput, err)
 	}
 	creds := jira.CredentialsFromEnv(d.getenv)
 	jc, err := jira.New(jira.Config{BaseURL: *jiraBase, Flavour: fl, Credentials: creds, Transport: retry})
 	if err != nil {
-		return exitcode.New(exitcode.BadInput, err)
+		return cli.New(cli.BadInput, err)
 	}
 	red := redact.New(append(creds.Secrets(), token)...)
 
 	h, err := dora.Collect(ctx, gh, jc, dora.Source{Workflow: *workflow, Branch: *branch, Project: *project, FailureLabel: *failureLabel, IncidentLabel: *incidentLabel}, start, end)
 	if err != nil {
-		return exitcode.New(exitcode.Remote, errors.New(red.String(err.Error())))
+		return cli.New(cli.Remote, errors.New(red.String(err.Error())))
 	}
 	report := dora.Compute(h, start, end)
 	if *out != "" {
@@ -109,7 +109,7 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 			return err
 		}
 		if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
-			return exitcode.Errorf(exitcode.BadInput, "write %s: %w", *out, err)
+			return cli.Errorf(cli.BadInput, "write %s: %w", *out, err)
 		}
 	}
 	if err := dora.Write(stdout, report, *format); err != nil {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acme-platform/golden-path/tools/internal/exitcode"
+	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/jira/jiratest"
 )
 
@@ -41,8 +41,8 @@ func TestRunRejectsBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			err := runWith(t.Context(), deps{getenv: env(tt.env), now: time.Now}, tt.args, &bytes.Buffer{}, &bytes.Buffer{})
-			if code := exitcode.Code(err); code != exitcode.BadInput {
-				t.Fatalf("exit code %d (%v), want %d", code, err, exitcode.BadInput)
+			if code := cli.Code(err); code != cli.BadInput {
+				t.Fatalf("exit code %d (%v), want %d", code, err, cli.BadInput)
 			}
 			if diff := cmp.Diff(err.Error(), tt.want); diff != "" {
 				t.Errorf("error (-got +want):\n%s", diff)
@@ -89,7 +89,7 @@ func TestRunWritesTheReport(t *testing.T) {
 	}
 	runs.Store(http.StatusUnauthorized) // a refusal no retry changes
 	err = runWith(t.Context(), deps{getenv: env(goodEnv), now: time.Now}, args, &bytes.Buffer{}, &bytes.Buffer{})
-	if code := exitcode.Code(err); code != exitcode.Remote {
-		t.Errorf("exit code %d (%v), want %d", code, err, exitcode.Remote)
+	if code := cli.Code(err); code != cli.Remote {
+		t.Errorf("exit code %d (%v), want %d", code, err, cli.Remote)
 	}
 }
