@@ -7,7 +7,8 @@
 #   2. cost gate on a synthetic Infracost diff with the rendered service's cost policy;
 #   3. the pull-request comment it would upsert (--post --dry-run);
 #   4. deploy: runs only if both gates passed;
-#   5. the Jira request jiranotify would send for the failed job (open --dry-run, no credentials).
+#   5. the Jira request jiranotify would send for the failed job (open --dry-run, no credentials);
+#   6. a production alert's open and closed notifications through tools/alertbridge to a Jira fake.
 # No network: the tools are built from this tree, the service is rendered from the example case.
 # Exit 0 when the chain ran and every tool answered with a decision (0 or 1); 2+ from a tool
 # (bad input, evaluation error) fails the rehearsal.
@@ -72,13 +73,24 @@ section "5. Jira (main-branch run): jiranotify $jira_cmd --job gates --dry-run"
 key=$(sed -nE 's/^[[:space:]]*jira\/project-key:[[:space:]]*"?([A-Z][A-Z0-9]{1,9})"?[[:space:]]*$/\1/p' "$svc/catalog-info.yaml" | head -n 1)
 if [ -z "$key" ]; then
   echo ">>> jira: no jira/project-key annotation in the rendered catalog-info.yaml: nothing is sent"
-  exit 0
+else
+  # A simulated main-branch run of the generated service; no credentials, so nothing is searched or written.
+  ctx=(--base-url https://acme.atlassian.net --project "$key" --repository acme/flight-events
+    --server-url https://github.com --run-id 9876543210 --run-attempt 1 --sha 3f5e2a1c0b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f
+    --branch main --event push --workflow ci --workflow-file .github/workflows/ci.yml --actor octocat)
+  jira_rc=0
+  env -i PATH="$PATH" HOME="$HOME" "$work/bin/jiranotify" "$jira_cmd" --dry-run --job gates "${ctx[@]}" < /dev/null 2>&1 || jira_rc=$?
+  [ "$jira_rc" -eq 0 ] || { echo "rehearsal: jiranotify dry run failed (exit $jira_rc)" >&2; exit "$jira_rc"; }
+  echo ">>> jira: request printed above, not sent"
 fi
-# A simulated main-branch run of the generated service; no credentials, so nothing is searched or written.
-ctx=(--base-url https://acme.atlassian.net --project "$key" --repository acme/flight-events
-  --server-url https://github.com --run-id 9876543210 --run-attempt 1 --sha 3f5e2a1c0b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f
-  --branch main --event push --workflow ci --workflow-file .github/workflows/ci.yml --actor octocat)
-jira_rc=0
-env -i PATH="$PATH" HOME="$HOME" "$work/bin/jiranotify" "$jira_cmd" --dry-run --job gates "${ctx[@]}" < /dev/null 2>&1 || jira_rc=$?
-[ "$jira_rc" -eq 0 ] || { echo "rehearsal: jiranotify dry run failed (exit $jira_rc)" >&2; exit "$jira_rc"; }
-echo ">>> jira: request printed above, not sent"
+
+section "6. production alert → incident → resolve (tools/alertbridge against the Jira fake)"
+# The bridge's handler receives Cloud Monitoring's documented open and closed notifications and talks to
+# the httptest fake of Jira's REST API; the test passes only if the requests it sent are exactly the
+# committed ones, which are summarized here.
+go test -count=1 -v -run '^TestDocumentedPayloads$/^open_then_closed$' ./tools/internal/alertbridge/ > "$work/bridge.log" 2>&1 \
+  && grep -q -- '--- PASS: TestDocumentedPayloads/open_then_closed' "$work/bridge.log" \
+  || { cat "$work/bridge.log" >&2; echo "rehearsal: the alert bridge chain did not run or failed" >&2; exit 1; }
+jq -r '.[] | "\(.delivery) → HTTP \(.status) \(.response.action // "") \(.response.key // "")", (.jira[] | "    \(.method) \(.path)\(if .body.transition then " (transition \(.body.transition.id))" else "" end)")' \
+  tools/internal/alertbridge/testdata/open_then_closed.golden.json
+echo ">>> alert bridge: one incident opened in the service desk, commented with its duration and resolved when closed"
