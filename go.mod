@@ -132,3 +132,8 @@ require (
 )
 
 tool github.com/open-policy-agent/opa
+
+ignore (
+	./tools/backstage-e2e/node_modules
+	./tools/render-check/node_modules
+)
