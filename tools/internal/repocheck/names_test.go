@@ -109,8 +109,8 @@ func identifierAttrs(typ string) []string {
 // calls and writes their harness (terraform evaluates it). Every resource type
 // must be classified in identifierRules, every identifier and label must be
 // known at plan time and the name known in every module: nothing passes
-// unchecked. onlyNeeded: see repocheck.HarnessOptions.
-func serviceHarness(t *testing.T, repo, iacDir string, onlyNeeded bool) *repocheck.Harness {
+// unchecked. varying: see repocheck.HarnessOptions.
+func serviceHarness(t *testing.T, repo, iacDir string, varying ...string) *repocheck.Harness {
 	t.Helper()
 	tree, err := repocheck.LoadTree(iacDir, repocheck.RepoResolver(repo))
 	if err != nil {
@@ -127,7 +127,7 @@ func serviceHarness(t *testing.T, repo, iacDir string, onlyNeeded bool) *repoche
 			}
 		}
 	}
-	h, err := repocheck.WriteHarness(tree, repocheck.HarnessOptions{Attrs: identifierAttrs, OnlyNeeded: onlyNeeded})
+	h, err := repocheck.WriteHarness(tree, repocheck.HarnessOptions{Attrs: identifierAttrs, Varying: varying})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +276,7 @@ func TestServiceIdentifiersEveryCase(t *testing.T) {
 		t.Run(strings.ReplaceAll(name, "-", "_"), func(t *testing.T) {
 			t.Parallel()
 			iacDir := renderCaseIaC(t, repo, c)
-			h := serviceHarness(t, repo, iacDir, false)
+			h := serviceHarness(t, repo, iacDir)
 			envs := map[string]map[string]any{}
 			for _, env := range dirs(t, filepath.Join(iacDir, "envs", "*.tfvars")) {
 				envs[strings.TrimSuffix(filepath.Base(env), ".tfvars")] = readTfvars(t, env)
@@ -342,7 +342,7 @@ func TestServiceIdentifiersAnyTemplateName(t *testing.T) {
 	iacDir := renderCaseIaC(t, repo, filepath.Join(repo, "template", "testdata", "cases", "example.yaml"))
 	// The validations of the variables that do not depend on the name are
 	// those TestServiceIdentifiersEveryCase checks with the same values.
-	h := serviceHarness(t, repo, iacDir, true)
+	h := serviceHarness(t, repo, iacDir, "name", "name_suffix")
 	base := readTfvars(t, filepath.Join(iacDir, "envs", "prod.tfvars"))
 
 	names := templateNames()
@@ -469,7 +469,7 @@ func TestLongNamePlanFixture(t *testing.T) {
 		}
 	}
 
-	values, err := serviceHarness(t, repo, iacDir, false).EvalCases(t.Context(), bin, map[string]map[string]any{"prod": vars})
+	values, err := serviceHarness(t, repo, iacDir).EvalCases(t.Context(), bin, map[string]map[string]any{"prod": vars})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,8 +81,9 @@ type Variable struct {
 	Description string
 	Default     hclsyntax.Expression // nil when the variable is required
 	Validations int
-	Range       hcl.Range // the block's header
-	Block       hcl.Range // the whole block, for copying it verbatim
+	Range       hcl.Range   // the block's header
+	Block       hcl.Range   // the whole block, for copying it verbatim
+	Checks      []hcl.Range // its validation blocks
 }
 
 // Required reports whether a caller must set the variable.
@@ -196,6 +197,7 @@ func (m *Module) collect(body *hclsyntax.Body, src []byte) error {
 					return fmt.Errorf("%s: validation of variable %q has no condition", rangeString(nb.DefRange()), v.Name)
 				}
 				v.Validations++
+				v.Checks = append(v.Checks, nb.Range())
 			}
 			if _, dup := m.Variables[v.Name]; dup {
 				return fmt.Errorf("%s: variable %q declared twice", rangeString(v.Range), v.Name)

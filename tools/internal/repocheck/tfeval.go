@@ -43,18 +43,19 @@ func LoadTree(dir string, resolve Resolver) (*Tree, error) {
 }
 
 // Harness is an output-only copy of a Tree that terraform plans without any
-// provider: per module, its variables that are known at plan time (verbatim,
-// with their validations, so terraform checks them), its locals that depend
-// only on those, its module calls with the arguments known at plan time, and
-// one output, values, that maps "<address>.<attribute>" (module.x.type.name,
-// instances as [key] or [index]) to the value of each requested resource
-// attribute. Everything else — resource and data source attributes, module
-// outputs — is unknown at plan time: a requested attribute or a variable that
-// depends on one is left out and listed in Unknown or UnknownVars, never
-// guessed.
+// provider but its builtin one: per module, its variables known at plan time
+// (verbatim, with their validations, so terraform checks them), its locals
+// (references to resource and data source attributes, module outputs and
+// unknown variables replaced by an unknown string), its module calls with
+// the arguments it can copy, and one output, values, that maps
+// "<address>.<attribute>" (module.x.type.name, instances as [key] or
+// [index]) to the value of each requested resource attribute. A requested
+// attribute that refers to a resource, a data source or a module output
+// directly is left out and listed in Unknown; one that terraform finds
+// unknown fails EvalCases: nothing is guessed.
 type Harness struct {
-	// Dir holds the harness modules; Eval runs terraform in a new directory
-	// under it.
+	// Dir holds the harness modules; EvalCases runs terraform in a new
+	// directory under it.
 	Dir string
 	// Unknown lists the requested attributes that are not known at plan time
 	// ("address.attr: why") and those the resource lacks.
@@ -71,10 +72,13 @@ type Harness struct {
 type HarnessOptions struct {
 	// Attrs names the attributes to evaluate for a resource type (nil: none).
 	Attrs func(resourceType string) []string
-	// OnlyNeeded keeps, in the called modules, only the variables (with their
-	// validations) and locals the evaluated attributes depend on: a smaller
-	// harness for many variable sets that differ in a few variables.
-	OnlyNeeded bool
+	// Varying, when set, names the root variables in which the variable sets
+	// given to EvalCases differ, for a smaller harness: the called modules
+	// keep only the variables and locals the evaluated attributes depend on,
+	// and only the variables whose value depends on Varying keep their
+	// validations (the others give every set the result of one: check them
+	// with a harness without Varying).
+	Varying []string
 }
 
 // WriteHarness writes the harness of t next to the root module, in
@@ -96,6 +100,12 @@ func WriteHarness(t *Tree, o HarnessOptions) (*Harness, error) {
 	}
 	slices.Sort(h.rootVars)
 	rootScope := newHarnessScope(t.Root, true, nil)
+	if len(o.Varying) > 0 {
+		rootScope.checked = map[string]bool{}
+		for _, name := range o.Varying {
+			rootScope.checked[name] = true
+		}
+	}
 	var calls strings.Builder
 	var outputs []string
 	for _, name := range slices.Sorted(maps.Keys(t.Callees)) {
@@ -107,8 +117,12 @@ func WriteHarness(t *Tree, o HarnessOptions) (*Harness, error) {
 			known[v.Name] = passed && rootScope.known(arg.Expr) || !passed && v.Default != nil
 		}
 		s := newHarnessScope(callee, false, known)
-		if o.OnlyNeeded {
+		if len(o.Varying) > 0 {
 			s.keepOnlyNeeded(attrs, nil)
+			s.checked = map[string]bool{}
+			for name, arg := range call.Args {
+				s.checked[name] = rootScope.dependsOn(arg.Expr, o.Varying, map[string]bool{})
+			}
 		}
 		for _, v := range slices.Sorted(maps.Keys(callee.Variables)) {
 			if arg, passed := call.Args[v]; passed && known[v] && s.keeps(s.keepVars, v) {
@@ -140,7 +154,7 @@ func (h *Harness) writeModule(dir, where string, s *harnessScope, attrs func(str
 		if !s.keeps(s.keepVars, name) {
 			continue
 		}
-		b.WriteString(m.Source(m.Variables[name].Block))
+		b.WriteString(s.variable(name))
 		b.WriteString("\n\n")
 	}
 	b.WriteString("variable \"harness_unknown\" {\n  type = string\n}\n\nlocals {\n")
@@ -211,17 +225,60 @@ func (h *Harness) attrValue(s *harnessScope, r *Resource, attr, prefix string) (
 	return fmt.Sprintf("{ %q = %s }", address+"."+attr, expr), true
 }
 
-// harnessScope decides which expressions of a module are known at plan time
-// without providers: those that refer only to known variables, to locals
-// that are known in turn, and (in the root, whose harness sits next to it)
-// to path.
+// harnessScope decides which expressions of a module the harness can copy:
+// those that refer only to known variables, to locals and (in the root, whose
+// harness sits next to it) to path. Every local is copied, its references to
+// what is unknown at plan time replaced by an unknown value (see rewrite), so
+// terraform knows what a plan knows of it (the keys of a map of resource
+// names, say).
 type harnessScope struct {
 	m    *Module
 	path bool
 	vars map[string]bool
-	// keepVars and keepLocals, when not nil, are what the harness keeps
-	// (HarnessOptions.OnlyNeeded).
-	keepVars, keepLocals map[string]bool
+	// keepVars and keepLocals, when not nil, are what the harness keeps,
+	// and checked the variables that keep their validations
+	// (HarnessOptions.Varying).
+	keepVars, keepLocals, checked map[string]bool
+}
+
+// variable returns the source of a variable block, without its validation
+// blocks unless the scope checks it.
+func (s *harnessScope) variable(name string) string {
+	v := s.m.Variables[name]
+	src := []byte(s.m.Source(v.Block))
+	if s.checked == nil || s.checked[name] {
+		return string(src)
+	}
+	for i := len(v.Checks) - 1; i >= 0; i-- {
+		start, end := v.Checks[i].Start.Byte-v.Block.Start.Byte, v.Checks[i].End.Byte-v.Block.Start.Byte
+		src = append(src[:start:start], src[end:]...)
+	}
+	return string(src)
+}
+
+// dependsOn reports whether expr refers to one of the variables names,
+// directly or through locals.
+func (s *harnessScope) dependsOn(expr hcl.Expression, names []string, seen map[string]bool) bool {
+	for _, tr := range expr.Variables() {
+		name := ""
+		if len(tr) > 1 {
+			name, _ = traverseName(tr[1])
+		}
+		switch tr.RootName() {
+		case "var":
+			if slices.Contains(names, name) {
+				return true
+			}
+		case "local":
+			if a, ok := s.m.Locals[name]; ok && !seen[name] {
+				seen[name] = true
+				if s.dependsOn(a.Expr, names, seen) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (s *harnessScope) keeps(keep map[string]bool, name string) bool {
@@ -295,21 +352,12 @@ func (s *harnessScope) knownTraversal(tr hcl.Traversal, extra ...string) bool {
 	case root == "var":
 		return s.vars[name]
 	case root == "local":
-		return s.local(name)
+		return true // every local is in the harness; an undeclared one is terraform's error
 	case root == "path":
 		return s.path
 	default: // resources, data sources, modules; each/count where not bound
 		return slices.Contains(extra, root)
 	}
-}
-
-// local reports whether the module declares the local: every local is in
-// the harness, its references to what is unknown at plan time replaced by an
-// unknown value (see rewrite), so terraform knows what a plan knows of it
-// (the keys of a map of resource names, say).
-func (s *harnessScope) local(name string) bool {
-	_, ok := s.m.Locals[name]
-	return ok
 }
 
 // rewrite returns the source of expr with every reference the scope does not

@@ -288,3 +288,37 @@ func TestTerraformCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestHarnessErrors: what terraform cannot evaluate fails the evaluation,
+// never passes as an empty result.
+func TestHarnessErrors(t *testing.T) {
+	t.Parallel()
+	bin := terraformBin(t)
+	tests := []struct {
+		name   string
+		src    string
+		inputs map[string]any
+		want   string
+	}{
+		{name: "undeclared_input", src: `variable "a" { type = string }`, inputs: map[string]any{"a": "x", "b": "y"}, want: `"b" is not a variable of the root`},
+		{name: "missing_required", src: "variable \"a\" {\n  type = string\n}\n\nvariable \"b\" {\n  type = string\n}\n", inputs: map[string]any{"a": "x"}, want: `The argument "b" is required`},
+		{name: "wrong_type", src: `variable "a" { type = number }`, inputs: map[string]any{"a": "x"}, want: "Invalid value for input variable"},
+		{name: "unknown_function", src: "locals {\n  a = nosuch(1)\n}\n", want: "Call to unknown function"},
+		{name: "undeclared_local", src: "locals {\n  a = local.b\n}\n", want: "Reference to undeclared local value"},
+		{name: "cycle", src: "locals {\n  a = local.b\n  b = local.a\n}\n", want: "Cycle"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := writeHarness(t, tt.src, "", nil)
+			inputs := tt.inputs
+			if inputs == nil {
+				inputs = map[string]any{}
+			}
+			_, err := h.EvalCases(t.Context(), bin, map[string]map[string]any{"c": inputs})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("EvalCases error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
