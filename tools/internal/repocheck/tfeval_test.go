@@ -282,7 +282,7 @@ func TestTerraformCommand(t *testing.T) {
 	if cmd.Dir != "/w" {
 		t.Errorf("dir = %q, want /w", cmd.Dir)
 	}
-	for _, want := range []string{"CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE=/dev/null", "TF_INPUT=0", "TF_DATA_DIR=" + filepath.Join("/w", ".terraform")} {
+	for _, want := range []string{"CHECKPOINT_DISABLE=1", "TF_CLI_CONFIG_FILE=/dev/null", "TF_INPUT=0", "TF_DATA_DIR=" + filepath.Join("/w", ".terraform"), "GOGC=400"} {
 		if !slices.Contains(cmd.Env, want) {
 			t.Errorf("env has no %s", want)
 		}
