@@ -202,27 +202,31 @@ func (h *Harness) attrValue(s *harnessScope, r *Resource, attr, prefix string) (
 		return "", false
 	}
 	expr := s.m.Source(a.Expr.Range())
-	if fe, ok := r.Body.Attributes["for_each"]; ok {
-		if !s.known(fe.Expr) || !s.known(a.Expr, "each") {
+	// An instanced resource becomes a for expression whose variable is named
+	// each (or count), so the attribute's expression is copied as it is.
+	for _, meta := range instancing {
+		m, ok := r.Body.Attributes[meta.arg]
+		if !ok {
+			continue
+		}
+		if !s.known(m.Expr) || !s.known(a.Expr, meta.variable) {
 			h.Unknown = append(h.Unknown, fmt.Sprintf("%s%s[?].%s: not known at plan time", prefix, address, attr))
 			return "", false
 		}
-		return fmt.Sprintf("{ for each in [for k, v in %s : { key = k, value = v }] : \"%s[${jsonencode(each.key)}].%s\" => %s }",
-			s.m.Source(fe.Expr.Range()), address, attr, expr), true
-	}
-	if c, ok := r.Body.Attributes["count"]; ok {
-		if !s.known(c.Expr) || !s.known(a.Expr, "count") {
-			h.Unknown = append(h.Unknown, fmt.Sprintf("%s%s[?].%s: not known at plan time", prefix, address, attr))
-			return "", false
-		}
-		return fmt.Sprintf("{ for count in [for i in range(%s) : { index = i }] : \"%s[${count.index}].%s\" => %s }",
-			s.m.Source(c.Expr.Range()), address, attr, expr), true
+		return fmt.Sprintf(meta.format, s.m.Source(m.Expr.Range()), address, attr, expr), true
 	}
 	if !s.known(a.Expr) {
 		h.Unknown = append(h.Unknown, fmt.Sprintf("%s%s.%s: not known at plan time", prefix, address, attr))
 		return "", false
 	}
 	return fmt.Sprintf("{ %q = %s }", address+"."+attr, expr), true
+}
+
+// instancing is how for_each and count instances are written: the format
+// takes the meta-argument, the address, the attribute and its expression.
+var instancing = []struct{ arg, variable, format string }{
+	{"for_each", "each", "{ for each in [for k, v in %s : { key = k, value = v }] : \"%s[${jsonencode(each.key)}].%s\" => %s }"},
+	{"count", "count", "{ for count in [for i in range(%s) : { index = i }] : \"%s[${count.index}].%s\" => %s }"},
 }
 
 // harnessScope decides which expressions of a module the harness can copy:
