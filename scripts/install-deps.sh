@@ -41,7 +41,7 @@ fi
 echo "install-deps: $(.bin/opa version | head -n 1 | sed 's/Version: /opa /')"
 
 # tflint with its bundled terraform ruleset, pinned by the `tool` directive of the nested module
-# tools/lint (so the root module's `go test ./...` never builds it): tfcheck lints every Terraform root.
+# tools/lint (so the root module's `go test ./...` never builds it): repocheck lints every Terraform root.
 if [ ! -x .bin/tflint ] || [ tools/lint/go.mod -nt .bin/tflint ]; then
   echo "install-deps: go build tflint (tools/lint/go.mod tool)"
   (cd tools/lint && go build -o ../../.bin/tflint github.com/terraform-linters/tflint)
@@ -56,8 +56,8 @@ if [ ! -x .bin/staticcheck ] || [ tools/lint/go.mod -nt .bin/staticcheck ]; then
 fi
 echo "install-deps: $(.bin/staticcheck -version)"
 
-# terraform v1.5.7 (the last MPL release), pinned by the nested module tools/terraform: tfcheck runs
-# `terraform fmt -check` and plans output-only roots to cross-check its evaluation of the name locals.
+# terraform v1.5.7 (the last MPL release), pinned by the nested module tools/terraform: repocheck runs
+# `terraform fmt -check` and plans output-only roots that evaluate the Terraform's names, labels and validations.
 # The real google provider is never downloaded (no registry access).
 if [ ! -x .bin/terraform ] || [ tools/terraform/go.mod -nt .bin/terraform ]; then
   echo "install-deps: go build terraform (tools/terraform/go.mod tool)"

@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme-platform/golden-path/tools/internal/repotest"
-	"github.com/acme-platform/golden-path/tools/internal/tfcheck"
+	"github.com/acme-platform/golden-path/tools/internal/repocheck"
 )
 
 func readUsage(t *testing.T, svc string) *usageFile {
@@ -46,12 +46,12 @@ func planResources(t *testing.T, root string) []planResource {
 // it calls, by address ("[*]" for a resource with count or for_each) with their type.
 func terraformAddresses(t *testing.T, root, iacDir string) map[string]string {
 	t.Helper()
-	m, err := tfcheck.LoadModule(iacDir)
+	m, err := repocheck.LoadModule(iacDir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]string{}
-	add := func(prefix string, m *tfcheck.Module) {
+	add := func(prefix string, m *repocheck.Module) {
 		for _, r := range m.Resources {
 			if r.Mode != "resource" {
 				continue
@@ -64,13 +64,13 @@ func terraformAddresses(t *testing.T, root, iacDir string) map[string]string {
 		}
 	}
 	add("", m)
-	resolve := tfcheck.RepoResolver(root)
+	resolve := repocheck.RepoResolver(root)
 	for _, c := range m.ModuleCalls {
 		dir, err := resolve(iacDir, c.Source)
 		if err != nil {
 			t.Fatalf("module %s: %v", c.Name, err)
 		}
-		callee, err := tfcheck.LoadModule(dir)
+		callee, err := repocheck.LoadModule(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

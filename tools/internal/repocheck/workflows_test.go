@@ -1,4 +1,4 @@
-package workflowcheck_test
+package repocheck_test
 
 import (
 	"os"
@@ -13,7 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/acme-platform/golden-path/tools/internal/render"
-	"github.com/acme-platform/golden-path/tools/internal/workflowcheck"
+	"github.com/acme-platform/golden-path/tools/internal/repocheck"
 )
 
 const platformRepo = "acme-platform/golden-path"
@@ -21,10 +21,10 @@ const platformRepo = "acme-platform/golden-path"
 // root is the platform repository (this module's root).
 var root = filepath.Join("..", "..", "..")
 
-func options() workflowcheck.Options {
-	return workflowcheck.Options{
+func options() repocheck.WorkflowOptions {
+	return repocheck.WorkflowOptions{
 		TrustedWorkflows: platformRepo + "/.github/workflows/",
-		Resolve:          workflowcheck.PlatformResolver(root, platformRepo),
+		Resolve:          repocheck.PlatformWorkflowResolver(root, platformRepo),
 	}
 }
 
@@ -50,15 +50,15 @@ func checkFiles(t *testing.T, files []string) {
 		t.Fatal("no workflow files")
 	}
 	for _, f := range files {
-		w, err := workflowcheck.ParseFile(f)
+		w, err := repocheck.ParseWorkflowFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, finding := range workflowcheck.Check(w, options()) {
+		for _, finding := range repocheck.CheckWorkflow(w, options()) {
 			t.Errorf("%s", finding)
 		}
 	}
-	problems, err := workflowcheck.Lint(files, shellcheck(t))
+	problems, err := repocheck.Actionlint(files, shellcheck(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func checkFiles(t *testing.T, files []string) {
 
 func TestPlatformWorkflows(t *testing.T) {
 	t.Parallel()
-	files, err := workflowcheck.Files(filepath.Join(root, ".github", "workflows"))
+	files, err := repocheck.WorkflowFiles(filepath.Join(root, ".github", "workflows"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestRenderedCaseWorkflows(t *testing.T) {
 				t.Errorf("rendered service has no dependabot config: %v", err)
 			}
 			checkDockerfile(t, out)
-			files, err := workflowcheck.Files(filepath.Join(out, ".github", "workflows"))
+			files, err := repocheck.WorkflowFiles(filepath.Join(out, ".github", "workflows"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -191,7 +191,7 @@ func TestSkeletonPlatformRef(t *testing.T) {
 	if want == "" {
 		t.Fatal("template.yaml: no string default for platformRef")
 	}
-	files, err := workflowcheck.Files(filepath.Join(root, "skeleton", ".github", "workflows"))
+	files, err := repocheck.WorkflowFiles(filepath.Join(root, "skeleton", ".github", "workflows"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,43 +222,43 @@ func TestBadFixtures(t *testing.T) {
 	t.Parallel()
 	type hit struct {
 		Job  string
-		Rule workflowcheck.Rule
+		Rule repocheck.Rule
 	}
 	tests := []struct {
 		file string
 		want []hit
 	}{
-		{"unpinned.yml", []hit{{"test", workflowcheck.PinnedUses}, {"test", workflowcheck.PinnedUses}}},
-		{"no-top-permissions.yml", []hit{{"-", workflowcheck.TopPermissions}}},
-		{"top-write.yml", []hit{{"-", workflowcheck.TopPermissions}}},
-		{"job-permissions.yml", []hit{{"test", workflowcheck.JobPermissions}}},
-		{"id-token-unused.yml", []hit{{"test", workflowcheck.IDToken}}},
-		{"id-token-missing.yml", []hit{{"plan", workflowcheck.IDToken}}},
-		{"pull-requests-write.yml", []hit{{"test", workflowcheck.PullRequestsWrite}}},
-		{"persist-credentials.yml", []hit{{"test", workflowcheck.PersistCredentials}}},
-		{"pipefail.yml", []hit{{"test", workflowcheck.Pipefail}}},
-		{"pull-request-target.yml", []hit{{"-", workflowcheck.PullRequestTarget}}},
-		{"expression-in-run.yml", []hit{{"greet", workflowcheck.ExpressionInRun}}},
-		{"deploy-no-gates.yml", []hit{{"deploy", workflowcheck.DeployGates}, {"deploy", workflowcheck.DeployGates}}},
-		{"deploy-always.yml", []hit{{"deploy", workflowcheck.DeployGates}}},
-		{"deploy-unprotected.yml", []hit{{"apply", workflowcheck.DeployProtection}, {"apply", workflowcheck.DeployProtection}, {"apply", workflowcheck.DeployProtection}}},
-		{"deploy-by-tag.yml", []hit{{"deploy", workflowcheck.DeployByDigest}}},
-		{"terraform-wrapper.yml", []hit{{"plan", workflowcheck.TerraformWrapper}}},
-		{"secrets-inherit.yml", []hit{{"build", workflowcheck.SecretsScope}}},
-		{"jira-secrets-leak.yml", []hit{{"test", workflowcheck.SecretsScope}}},
-		{"caller-inputs.yml", []hit{{"notify", workflowcheck.CallerInputs}, {"notify", workflowcheck.CallerInputs}, {"notify", workflowcheck.CallerInputs}}},
+		{"unpinned.yml", []hit{{"test", repocheck.PinnedUses}, {"test", repocheck.PinnedUses}}},
+		{"no-top-permissions.yml", []hit{{"-", repocheck.TopPermissions}}},
+		{"top-write.yml", []hit{{"-", repocheck.TopPermissions}}},
+		{"job-permissions.yml", []hit{{"test", repocheck.JobPermissions}}},
+		{"id-token-unused.yml", []hit{{"test", repocheck.IDToken}}},
+		{"id-token-missing.yml", []hit{{"plan", repocheck.IDToken}}},
+		{"pull-requests-write.yml", []hit{{"test", repocheck.PullRequestsWrite}}},
+		{"persist-credentials.yml", []hit{{"test", repocheck.PersistCredentials}}},
+		{"pipefail.yml", []hit{{"test", repocheck.Pipefail}}},
+		{"pull-request-target.yml", []hit{{"-", repocheck.PullRequestTarget}}},
+		{"expression-in-run.yml", []hit{{"greet", repocheck.ExpressionInRun}}},
+		{"deploy-no-gates.yml", []hit{{"deploy", repocheck.DeployGates}, {"deploy", repocheck.DeployGates}}},
+		{"deploy-always.yml", []hit{{"deploy", repocheck.DeployGates}}},
+		{"deploy-unprotected.yml", []hit{{"apply", repocheck.DeployProtection}, {"apply", repocheck.DeployProtection}, {"apply", repocheck.DeployProtection}}},
+		{"deploy-by-tag.yml", []hit{{"deploy", repocheck.DeployByDigest}}},
+		{"terraform-wrapper.yml", []hit{{"plan", repocheck.TerraformWrapper}}},
+		{"secrets-inherit.yml", []hit{{"build", repocheck.SecretsScope}}},
+		{"jira-secrets-leak.yml", []hit{{"test", repocheck.SecretsScope}}},
+		{"caller-inputs.yml", []hit{{"notify", repocheck.CallerInputs}, {"notify", repocheck.CallerInputs}, {"notify", repocheck.CallerInputs}}},
 		{"actionlint.yml", nil},
 	}
 	for _, tc := range tests {
 		name := strings.ReplaceAll(strings.TrimSuffix(tc.file, ".yml"), "-", "_")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			w, err := workflowcheck.ParseFile(filepath.Join("testdata", "bad", tc.file))
+			w, err := repocheck.ParseWorkflowFile(filepath.Join("testdata", "bad", tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
 			var got []hit
-			for _, f := range workflowcheck.Check(w, options()) {
+			for _, f := range repocheck.CheckWorkflow(w, options()) {
 				if !strings.Contains(f.String(), tc.file) || f.Msg == "" {
 					t.Errorf("finding does not name its file: %s", f)
 				}
@@ -278,21 +278,21 @@ func TestBadFixturesCoverEveryRule(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tripped := map[workflowcheck.Rule]bool{}
+	tripped := map[repocheck.Rule]bool{}
 	for _, f := range files {
-		w, err := workflowcheck.ParseFile(f)
+		w, err := repocheck.ParseWorkflowFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, finding := range workflowcheck.Check(w, options()) {
+		for _, finding := range repocheck.CheckWorkflow(w, options()) {
 			tripped[finding.Rule] = true
 		}
 	}
-	for _, r := range []workflowcheck.Rule{
-		workflowcheck.PinnedUses, workflowcheck.TopPermissions, workflowcheck.JobPermissions, workflowcheck.IDToken,
-		workflowcheck.PullRequestsWrite, workflowcheck.PersistCredentials, workflowcheck.Pipefail, workflowcheck.PullRequestTarget,
-		workflowcheck.ExpressionInRun, workflowcheck.DeployGates, workflowcheck.DeployProtection, workflowcheck.DeployByDigest,
-		workflowcheck.TerraformWrapper, workflowcheck.SecretsScope, workflowcheck.CallerInputs,
+	for _, r := range []repocheck.Rule{
+		repocheck.PinnedUses, repocheck.TopPermissions, repocheck.JobPermissions, repocheck.IDToken,
+		repocheck.PullRequestsWrite, repocheck.PersistCredentials, repocheck.Pipefail, repocheck.PullRequestTarget,
+		repocheck.ExpressionInRun, repocheck.DeployGates, repocheck.DeployProtection, repocheck.DeployByDigest,
+		repocheck.TerraformWrapper, repocheck.SecretsScope, repocheck.CallerInputs,
 	} {
 		if !tripped[r] {
 			t.Errorf("rule %s: no fixture under testdata/bad trips it", r)
@@ -305,7 +305,7 @@ func TestBadFixturesCoverEveryRule(t *testing.T) {
 func TestActionlintFindsProblems(t *testing.T) {
 	t.Parallel()
 	sc := shellcheck(t)
-	got, err := workflowcheck.Lint([]string{filepath.Join("testdata", "bad", "actionlint.yml")}, sc)
+	got, err := repocheck.Actionlint([]string{filepath.Join("testdata", "bad", "actionlint.yml")}, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,7 +333,7 @@ func TestParseErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := workflowcheck.Parse("x.yml", []byte(tc.data))
+			_, err := repocheck.ParseWorkflow("x.yml", []byte(tc.data))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Parse error = %v, want it to contain %q", err, tc.want)
 			}

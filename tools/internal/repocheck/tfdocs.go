@@ -1,4 +1,4 @@
-package tfcheck
+package repocheck
 
 import (
 	"bytes"
@@ -91,7 +91,7 @@ func CheckReadme(path string, readme []byte, m *Module) []Finding {
 			missing = append(missing, "output "+o.Name)
 		}
 	}
-	msg := "inputs/outputs tables are out of date (regenerate: go test ./tools/internal/tfcheck -update)"
+	msg := "inputs/outputs tables are out of date (regenerate: go test ./tools/internal/repocheck -update)"
 	if len(missing) > 0 {
 		msg += "; missing " + strings.Join(missing, ", ")
 	}

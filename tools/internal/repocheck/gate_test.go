@@ -1,4 +1,4 @@
-package tfcheck_test
+package repocheck_test
 
 import (
 	"bytes"

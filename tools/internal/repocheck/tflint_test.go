@@ -1,16 +1,17 @@
-package tfcheck_test
+package repocheck_test
 
 import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/acme-platform/golden-path/tools/internal/render"
-	"github.com/acme-platform/golden-path/tools/internal/tfcheck"
+	"github.com/acme-platform/golden-path/tools/internal/repocheck"
 )
 
 // pinnedBin is the binary of a pinned tool that scripts/install-deps.sh
@@ -98,7 +99,7 @@ func TestTflint(t *testing.T) {
 	for _, tt := range targets {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fs, err := tfcheck.RunTflint(tfcheck.TflintCommand(t.Context(), bin, config, tt.dir, tt.varFiles...))
+			fs, err := repocheck.RunTflint(repocheck.TflintCommand(t.Context(), bin, config, tt.dir, tt.varFiles...))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,8 +108,9 @@ func TestTflint(t *testing.T) {
 	}
 }
 
-// TestTflintFindsIssues proves the configuration is live: a module with an
-// untyped, unused variable and a deprecated interpolation is reported, rule by rule.
+// TestTflintFindsIssues proves the configuration is live: a one-file module
+// with an untyped, undocumented, unused variable, an undocumented output and
+// a deprecated interpolation is reported, rule by rule.
 func TestTflintFindsIssues(t *testing.T) {
 	t.Parallel()
 	bin := tflintBin(t)
@@ -133,7 +135,7 @@ output "name" {
 	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fs, err := tfcheck.RunTflint(tfcheck.TflintCommand(t.Context(), bin, config, dir))
+	fs, err := repocheck.RunTflint(repocheck.TflintCommand(t.Context(), bin, config, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,9 +143,102 @@ output "name" {
 	for _, f := range fs {
 		got = append(got, filepath.Base(f.File)+":"+f.Msg[strings.LastIndex(f.Msg, "(")+1:len(f.Msg)-1])
 	}
-	want := []string{"main.tf:terraform_typed_variables", "main.tf:terraform_unused_declarations", "main.tf:terraform_deprecated_interpolation"}
+	want := []string{
+		"main.tf:terraform_documented_variables", "main.tf:terraform_typed_variables", "main.tf:terraform_unused_declarations",
+		"main.tf:terraform_standard_module_structure",                                           // variables.tf missing
+		"main.tf:terraform_documented_variables", "main.tf:terraform_standard_module_structure", // var.name outside variables.tf
+		"main.tf:terraform_documented_outputs", "main.tf:terraform_standard_module_structure", // output outside outputs.tf
+		"main.tf:terraform_deprecated_interpolation",
+	}
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Errorf("rules reported (-got +want):\n%s", diff)
+	}
+}
+
+// TestTflintRules proves that each rule handed over to tflint (.tflint.hcl)
+// fires on a module that breaks it, and that the compliant module passes:
+// the checks tfcheck's own lint made before tflint took them over.
+func TestTflintRules(t *testing.T) {
+	t.Parallel()
+	bin := tflintBin(t)
+	config := tflintConfig(t, repoRoot(t))
+	tests := []struct {
+		name  string
+		patch map[string]string // file → content; "" deletes the file
+		want  []string          // rules reported, by file
+	}{
+		{name: "compliant_module", want: []string{}},
+		{
+			name:  "variable_without_type_or_description",
+			patch: map[string]string{"variables.tf": "variable \"name\" {}\n\nvariable \"labels\" {\n  type        = map(string)\n  description = \"Labels.\"\n  default     = {}\n}\n"},
+			want:  []string{"variables.tf:terraform_documented_variables", "variables.tf:terraform_typed_variables"},
+		},
+		{
+			name:  "output_without_description",
+			patch: map[string]string{"outputs.tf": "output \"topic\" {\n  value = google_pubsub_topic.t.id\n}\n"},
+			want:  []string{"outputs.tf:terraform_documented_outputs"},
+		},
+		{
+			name:  "missing_versions_file",
+			patch: map[string]string{"versions.tf": ""},
+			want:  []string{"main.tf:terraform_required_providers", "main.tf:terraform_required_version"},
+		},
+		{
+			name:  "provider_without_version",
+			patch: map[string]string{"versions.tf": strings.Replace(goodVersions, `      version = ">= 6.14.0, < 7.0.0"`+"\n", "", 1)},
+			want:  []string{"versions.tf:terraform_required_providers"},
+		},
+		{
+			name:  "provider_without_source",
+			patch: map[string]string{"versions.tf": strings.Replace(goodVersions, `      source  = "hashicorp/google"`+"\n", "", 1)},
+			want:  []string{"versions.tf:terraform_required_providers"},
+		},
+		{
+			name:  "missing_main_tf",
+			patch: map[string]string{"main.tf": "", "topic.tf": goodMain},
+			want:  []string{"main.tf:terraform_standard_module_structure"},
+		},
+		{
+			name:  "variable_outside_variables_tf",
+			patch: map[string]string{"main.tf": goodMain + "\nvariable \"extra\" {\n  type        = string\n  description = \"Extra.\"\n  default     = \"\"\n}\n\nlocals {\n  extra = var.extra\n}\n"},
+			want:  []string{"main.tf:terraform_standard_module_structure", "main.tf:terraform_unused_declarations"},
+		},
+		{
+			name:  "name_not_snake_case",
+			patch: map[string]string{"outputs.tf": strings.Replace(goodOutputs, `output "topic"`, `output "TopicID"`, 1)},
+			want:  []string{"outputs.tf:terraform_naming_convention"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			files := patchedModule(tt.patch)
+			fs, err := repocheck.RunTflint(repocheck.TflintCommand(t.Context(), bin, config, writeModule(t, t.TempDir(), "m", files)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []string{}
+			for _, f := range fs {
+				got = append(got, filepath.Base(f.File)+":"+f.Msg[strings.LastIndex(f.Msg, "(")+1:len(f.Msg)-1])
+			}
+			slices.Sort(got)
+			if diff := cmp.Diff(got, tt.want); diff != "" {
+				t.Errorf("rules reported (-got +want):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestTflintRejectsInvalidRequiredVersion: a required_version that is not a
+// version constraint stops tflint (terraform's loader), never passes.
+func TestTflintRejectsInvalidRequiredVersion(t *testing.T) {
+	t.Parallel()
+	bin := tflintBin(t)
+	files := goodModule()
+	files["versions.tf"] = strings.Replace(goodVersions, `">= 1.5.0"`, `"one point five"`, 1)
+	_, err := repocheck.RunTflint(repocheck.TflintCommand(t.Context(), bin, tflintConfig(t, repoRoot(t)), writeModule(t, t.TempDir(), "m", files)))
+	if !errors.Is(err, repocheck.ErrTflint) {
+		t.Fatalf("invalid required_version: error = %v, want ErrTflint", err)
 	}
 }
 
@@ -160,8 +255,8 @@ func TestTflintFailsClosed(t *testing.T) {
 	if err := os.WriteFile(config, []byte("plugin \"terraform\" {\n  enabled = true\n  preset  = \"recommended\"\n}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := tfcheck.RunTflint(tfcheck.TflintCommand(t.Context(), bin, config, dir))
-	if !errors.Is(err, tfcheck.ErrTflint) {
+	_, err := repocheck.RunTflint(repocheck.TflintCommand(t.Context(), bin, config, dir))
+	if !errors.Is(err, repocheck.ErrTflint) {
 		t.Fatalf("unparsable module: error = %v, want ErrTflint", err)
 	}
 }
@@ -180,7 +275,7 @@ func TestTflintCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cmd := tfcheck.TflintCommand(t.Context(), "/bin/tflint", "/r/.tflint.hcl", "/r/iac/modules/x", tt.varFiles...)
+			cmd := repocheck.TflintCommand(t.Context(), "/bin/tflint", "/r/.tflint.hcl", "/r/iac/modules/x", tt.varFiles...)
 			if diff := cmp.Diff(cmd.Args, tt.want); diff != "" {
 				t.Errorf("argv (-got +want):\n%s", diff)
 			}
@@ -213,9 +308,9 @@ func TestParseTflint(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fs, err := tfcheck.ParseTflint([]byte(tt.out))
+			fs, err := repocheck.ParseTflint([]byte(tt.out))
 			if tt.wantErr != "" {
-				if !errors.Is(err, tfcheck.ErrTflint) || !strings.Contains(err.Error(), tt.wantErr) {
+				if !errors.Is(err, repocheck.ErrTflint) || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want ErrTflint containing %q", err, tt.wantErr)
 				}
 				return

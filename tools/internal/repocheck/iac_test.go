@@ -1,4 +1,4 @@
-package tfcheck_test
+package repocheck_test
 
 import (
 	"encoding/json"
@@ -19,12 +19,12 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/acme-platform/golden-path/tools/internal/render"
-	"github.com/acme-platform/golden-path/tools/internal/tfcheck"
+	"github.com/acme-platform/golden-path/tools/internal/repocheck"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated inputs/outputs tables of the iac READMEs")
 
-// repoRoot is the platform repository's root (this package is tools/internal/tfcheck).
+// repoRoot is the platform repository's root (this package is tools/internal/repocheck).
 func repoRoot(t *testing.T) string {
 	t.Helper()
 	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
@@ -102,32 +102,20 @@ func dirs(t *testing.T, pattern string) []string {
 	return ds
 }
 
-func reportFindings(t *testing.T, what string, fs []tfcheck.Finding) {
+func reportFindings(t *testing.T, what string, fs []repocheck.Finding) {
 	t.Helper()
 	for _, f := range fs {
 		t.Errorf("%s: %s", what, f)
 	}
 }
 
-func loadModule(t *testing.T, dir string) *tfcheck.Module {
+func loadModule(t *testing.T, dir string) *repocheck.Module {
 	t.Helper()
-	m, err := tfcheck.LoadModule(dir)
+	m, err := repocheck.LoadModule(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
-}
-
-func TestIaCFormatting(t *testing.T) {
-	t.Parallel()
-	root := repoRoot(t)
-	for _, dir := range []string{filepath.Join(root, "iac"), renderServiceIaC(t, root)} {
-		fs, err := tfcheck.CheckFormatDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		reportFindings(t, "format", fs)
-	}
 }
 
 func TestSharedModules(t *testing.T) {
@@ -145,8 +133,8 @@ func TestSharedModules(t *testing.T) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
 			m := loadModule(t, dir)
-			reportFindings(t, "lint", tfcheck.Lint(m, tfcheck.SharedModule))
-			reportFindings(t, "calls", tfcheck.CheckCalls(m, tfcheck.RepoResolver(root)))
+			reportFindings(t, "lint", repocheck.LintModule(m, repocheck.SharedModule))
+			reportFindings(t, "calls", repocheck.CheckCalls(m, repocheck.RepoResolver(root)))
 			for _, v := range m.Variables {
 				if v.Name != "deletion_protection" && v.Name != "public" && v.Validations == 0 && !strings.HasPrefix(m.Source(v.Type.Range()), "bool") {
 					t.Errorf("variable %q of %s has no validation block", v.Name, filepath.Base(dir))
@@ -162,14 +150,14 @@ func TestSharedModules(t *testing.T) {
 
 // checkReadme compares a README's generated tables with the module, or
 // rewrites them under -update.
-func checkReadme(t *testing.T, path string, m *tfcheck.Module) {
+func checkReadme(t *testing.T, path string, m *repocheck.Module) {
 	t.Helper()
 	readme, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("module README: %v", err)
 	}
 	if *update {
-		updated, err := tfcheck.UpdateReadme(readme, m)
+		updated, err := repocheck.UpdateReadme(readme, m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +166,7 @@ func checkReadme(t *testing.T, path string, m *tfcheck.Module) {
 		}
 		return
 	}
-	reportFindings(t, "readme", tfcheck.CheckReadme(path, readme, m))
+	reportFindings(t, "readme", repocheck.CheckReadme(path, readme, m))
 }
 
 func TestRootModules(t *testing.T) {
@@ -190,8 +178,8 @@ func TestRootModules(t *testing.T) {
 		t.Run(strings.ReplaceAll(rel, string(filepath.Separator), "_"), func(t *testing.T) {
 			t.Parallel()
 			m := loadModule(t, dir)
-			reportFindings(t, "lint", tfcheck.Lint(m, tfcheck.RootModule))
-			reportFindings(t, "calls", tfcheck.CheckCalls(m, tfcheck.RepoResolver(root)))
+			reportFindings(t, "lint", repocheck.LintModule(m, repocheck.RootModule))
+			reportFindings(t, "calls", repocheck.CheckCalls(m, repocheck.RepoResolver(root)))
 			if filepath.Base(dir) == "bootstrap" {
 				checkReadme(t, filepath.Join(dir, "README.md"), m)
 			}
@@ -204,8 +192,8 @@ func TestRenderedServiceRoot(t *testing.T) {
 	root := repoRoot(t)
 	dir := renderServiceIaC(t, root)
 	m := loadModule(t, dir)
-	reportFindings(t, "lint", tfcheck.Lint(m, tfcheck.RootModule))
-	reportFindings(t, "calls", tfcheck.CheckCalls(m, tfcheck.RepoResolver(root)))
+	reportFindings(t, "lint", repocheck.LintModule(m, repocheck.RootModule))
+	reportFindings(t, "calls", repocheck.CheckCalls(m, repocheck.RepoResolver(root)))
 
 	values := exampleValues(t, root)
 	ref, _ := values["platformRef"].(string)
@@ -216,7 +204,7 @@ func TestRenderedServiceRoot(t *testing.T) {
 	slices.Sort(sources)
 	want := []string{}
 	for _, c := range []struct{ call, module string }{{"event_store", "event-store"}, {"flight_events", "flight-events"}, {"observability", "observability"}, {"service", "service"}} {
-		want = append(want, c.call+" "+tfcheck.PlatformGitSource+"iac/modules/"+c.module+"?ref="+ref)
+		want = append(want, c.call+" "+repocheck.PlatformGitSource+"iac/modules/"+c.module+"?ref="+ref)
 	}
 	if diff := cmp.Diff(sources, want); diff != "" {
 		t.Errorf("module sources (-got +want):\n%s", diff)
@@ -351,7 +339,7 @@ func checkSchema(t *testing.T, path string) {
 }
 
 // body returns the nested block body at path (block types) of a resource.
-func body(t *testing.T, m *tfcheck.Module, address string, path ...string) *hclsyntax.Body {
+func body(t *testing.T, m *repocheck.Module, address string, path ...string) *hclsyntax.Body {
 	t.Helper()
 	for _, r := range m.Resources {
 		if r.Address() != address {
@@ -375,7 +363,7 @@ func body(t *testing.T, m *tfcheck.Module, address string, path ...string) *hcls
 }
 
 // attr returns an attribute's source text.
-func attr(t *testing.T, m *tfcheck.Module, b *hclsyntax.Body, name string) string {
+func attr(t *testing.T, m *repocheck.Module, b *hclsyntax.Body, name string) string {
 	t.Helper()
 	a, ok := b.Attributes[name]
 	if !ok {
@@ -556,7 +544,7 @@ func TestBootstrap(t *testing.T) {
 }
 
 // TestTerraformFmt runs the real formatter (the pinned terraform, see
-// terraformBin) next to the hclwrite.Format check above.
+// terraformBin) over iac/ and the rendered service root.
 func TestTerraformFmt(t *testing.T) {
 	t.Parallel()
 	bin := terraformBin(t)
@@ -567,5 +555,33 @@ func TestTerraformFmt(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("terraform fmt -check %s: %v\n%s", dir, err, out)
 		}
+	}
+}
+
+// TestTerraformFmtFindsIssues proves the formatter check is live: terraform
+// fmt -check fails on misaligned equals signs and on tab indentation, and
+// passes canonical code.
+func TestTerraformFmtFindsIssues(t *testing.T) {
+	t.Parallel()
+	bin := terraformBin(t)
+	tests := []struct {
+		name string
+		src  string
+		want bool // formatted as terraform fmt wants
+	}{
+		{name: "canonical", src: goodMain, want: true},
+		{name: "misaligned_equals", src: "resource \"google_pubsub_topic\" \"t\" {\n  name = var.name\n  labels = var.labels\n}\n"},
+		{name: "tab_indentation", src: "locals {\n\ta = 1\n}\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := writeModule(t, t.TempDir(), "m", map[string]string{"main.tf": tt.src})
+			cmd := repocheck.TerraformCommand(t.Context(), bin, dir, "fmt", "-check", "-recursive", dir)
+			out, err := cmd.CombinedOutput()
+			if got := err == nil; got != tt.want {
+				t.Errorf("terraform fmt -check passes = %t, want %t (%v)\n%s", got, tt.want, err, out)
+			}
+		})
 	}
 }

@@ -1,4 +1,4 @@
-package workflowcheck
+package repocheck
 
 import "testing"
 

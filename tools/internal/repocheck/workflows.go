@@ -1,22 +1,10 @@
-// Package workflowcheck checks GitHub Actions workflow files for the security
-// properties the platform promises and actionlint does not check: SHA-pinned
-// actions with a version comment, read-only or empty top-level permissions and
-// per-job grants, id-token: write only where Google Cloud auth happens,
-// pull-requests: write only where the PR comment is posted, persist-credentials:
-// false, pipefail wherever a run: pipes, no pull_request_target, no ${{ }}
-// expression inside run: (untrusted data reaches scripts through env only),
-// deploys that need both gates behind a protected, non-cancelling job, Jira
-// secrets only in the notification job, and callers that pass exactly the
-// inputs their reusable workflow declares.
-//
-// It also drives actionlint (github.com/rhysd/actionlint) with shellcheck.
-// It is not a general workflow linter: the rules encode this platform's
-// conventions (see the Rule constants) and the names of its gate tools.
-package workflowcheck
+package repocheck
 
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -72,8 +60,8 @@ type Step struct {
 	Shell       string
 }
 
-// Parse reads one workflow file's YAML.
-func Parse(file string, data []byte) (*Workflow, error) {
+// ParseWorkflow reads one workflow file's YAML.
+func ParseWorkflow(file string, data []byte) (*Workflow, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", file, err)
@@ -256,4 +244,51 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// WorkflowFiles lists the *.yml and *.yaml files of a workflows directory.
+func WorkflowFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list workflows: %w", err)
+	}
+	var files []string
+	for _, e := range entries {
+		if !e.IsDir() && (strings.HasSuffix(e.Name(), ".yml") || strings.HasSuffix(e.Name(), ".yaml")) {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	return files, nil
+}
+
+// ParseWorkflowFile reads and parses one workflow file.
+func ParseWorkflowFile(path string) (*Workflow, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read workflow: %w", err)
+	}
+	return ParseWorkflow(path, data)
+}
+
+// PlatformWorkflowResolver resolves calls of the platform's reusable workflows, local
+// (./.github/workflows/x.yml) or remote (<repo>/.github/workflows/x.yml@ref),
+// to the files under platformRoot/.github/workflows. The ref is not checked out:
+// the calls are checked against the workflows as they are in this tree.
+func PlatformWorkflowResolver(platformRoot, repo string) func(string) (*Workflow, bool) {
+	return func(uses string) (*Workflow, bool) {
+		var rel string
+		switch {
+		case strings.HasPrefix(uses, "./.github/workflows/"):
+			rel = strings.TrimPrefix(uses, "./")
+		case strings.HasPrefix(uses, repo+"/.github/workflows/"):
+			rel, _, _ = strings.Cut(strings.TrimPrefix(uses, repo+"/"), "@")
+		default:
+			return nil, false
+		}
+		w, err := ParseWorkflowFile(filepath.Join(platformRoot, filepath.FromSlash(rel)))
+		if err != nil {
+			return nil, false
+		}
+		return w, true
+	}
 }

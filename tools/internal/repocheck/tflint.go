@@ -1,4 +1,4 @@
-package tfcheck
+package repocheck
 
 import (
 	"bytes"

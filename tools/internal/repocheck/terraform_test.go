@@ -1,4 +1,4 @@
-package tfcheck_test
+package repocheck_test
 
 import (
 	"github.com/hashicorp/hcl/v2"
@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acme-platform/golden-path/tools/internal/tfcheck"
+	"github.com/acme-platform/golden-path/tools/internal/repocheck"
 )
 
 // writeModule writes files into a new directory under root and returns it.
@@ -67,8 +67,21 @@ func goodModule() map[string]string {
 	return map[string]string{"main.tf": goodMain, "variables.tf": goodVariables, "outputs.tf": goodOutputs, "versions.tf": goodVersions}
 }
 
+// patchedModule is goodModule with files replaced ("" deletes the file).
+func patchedModule(patch map[string]string) map[string]string {
+	files := goodModule()
+	for f, src := range patch {
+		if src == "" {
+			delete(files, f)
+		} else {
+			files[f] = src
+		}
+	}
+	return files
+}
+
 // messages keeps only the message of each finding, for stable comparisons.
-func messages(fs []tfcheck.Finding) []string {
+func messages(fs []repocheck.Finding) []string {
 	out := []string{}
 	for _, f := range fs {
 		out = append(out, f.Msg)
@@ -76,7 +89,9 @@ func messages(fs []tfcheck.Finding) []string {
 	return out
 }
 
-func TestLint(t *testing.T) {
+// TestLintModule covers the rules tflint has no rule for; TestTflintRules
+// covers those handed over to tflint.
+func TestLintModule(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name  string
@@ -85,33 +100,14 @@ func TestLint(t *testing.T) {
 	}{
 		{name: "compliant_module", want: []string{}},
 		{
-			name:  "variable_without_type_or_description",
-			patch: map[string]string{"variables.tf": "variable \"name\" {}\n"},
-			want:  []string{`variable "name" has no description`, `variable "name" has no type`},
-		},
-		{
-			name:  "output_without_description",
-			patch: map[string]string{"outputs.tf": "output \"topic\" {\n  value = 1\n}\n"},
-			want:  []string{`output "topic" has no description`},
-		},
-		{
 			name:  "missing_versions_file",
 			patch: map[string]string{"versions.tf": ""},
-			want: []string{
-				"missing (modules use main.tf, variables.tf, outputs.tf, versions.tf)",
-				`provider "google" is used but not in required_providers`,
-				"terraform { required_version } is not set",
-			},
+			want:  []string{"missing (modules keep terraform { required_version, required_providers } in versions.tf)"},
 		},
 		{
 			name:  "provider_without_upper_bound",
 			patch: map[string]string{"versions.tf": strings.Replace(goodVersions, `">= 6.14.0, < 7.0.0"`, `">= 6.14.0"`, 1)},
 			want:  []string{`provider "google": version ">= 6.14.0" is not a range with lower and upper bounds`},
-		},
-		{
-			name:  "provider_without_version",
-			patch: map[string]string{"versions.tf": strings.Replace(goodVersions, `      version = ">= 6.14.0, < 7.0.0"`+"\n", "", 1)},
-			want:  []string{`provider "google": no version constraint`},
 		},
 		{
 			name:  "pessimistic_constraint_is_a_range",
@@ -147,7 +143,7 @@ resource "google_cloud_run_v2_service" "s" {
 		{
 			name:  "unknown_resource_type",
 			patch: map[string]string{"main.tf": goodMain + "\nresource \"google_compute_instance\" \"vm\" {\n  name = var.name\n}\n"},
-			want:  []string{"google_compute_instance.vm: resource type unknown to the label check: classify it in tfcheck.LabelAttr or tfcheck.Unlabelled"},
+			want:  []string{"google_compute_instance.vm: resource type unknown to the label check: classify it in repocheck.LabelAttr or repocheck.Unlabelled"},
 		},
 		{
 			name:  "shared_module_with_backend",
@@ -158,20 +154,13 @@ resource "google_cloud_run_v2_service" "s" {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			files := goodModule()
-			for f, src := range tt.patch {
-				if src == "" {
-					delete(files, f)
-				} else {
-					files[f] = src
-				}
-			}
-			m, err := tfcheck.LoadModule(writeModule(t, t.TempDir(), "m", files))
+			files := patchedModule(tt.patch)
+			m, err := repocheck.LoadModule(writeModule(t, t.TempDir(), "m", files))
 			if err != nil {
 				t.Fatalf("LoadModule: %v", err)
 			}
-			if diff := cmp.Diff(messages(tfcheck.Lint(m, tfcheck.SharedModule)), tt.want); diff != "" {
-				t.Errorf("Lint (-got +want):\n%s", diff)
+			if diff := cmp.Diff(messages(repocheck.LintModule(m, repocheck.SharedModule)), tt.want); diff != "" {
+				t.Errorf("LintModule (-got +want):\n%s", diff)
 			}
 		})
 	}
@@ -180,47 +169,18 @@ resource "google_cloud_run_v2_service" "s" {
 func TestLoadModuleSyntaxError(t *testing.T) {
 	t.Parallel()
 	dir := writeModule(t, t.TempDir(), "m", map[string]string{"main.tf": "resource \"x\" {\n"})
-	_, err := tfcheck.LoadModule(dir)
+	_, err := repocheck.LoadModule(dir)
 	if err == nil || !strings.Contains(err.Error(), "main.tf:") {
 		t.Fatalf("LoadModule error = %v, want a parse error naming main.tf", err)
 	}
-	if _, err := tfcheck.LoadModule(t.TempDir()); err == nil {
+	if _, err := repocheck.LoadModule(t.TempDir()); err == nil {
 		t.Fatal("LoadModule on an empty directory: want an error")
-	}
-}
-
-func TestCheckFormat(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		src  string
-		want []string
-	}{
-		{name: "canonical", src: goodMain, want: []string{}},
-		{
-			name: "misaligned_equals",
-			src:  "resource \"google_pubsub_topic\" \"t\" {\n  name = var.name\n  labels = var.labels\n}\n",
-			want: []string{`not canonically formatted (terraform fmt): have "  name = var.name", want "  name   = var.name"`},
-		},
-		{
-			name: "tab_indentation",
-			src:  "locals {\n\ta = 1\n}\n",
-			want: []string{`not canonically formatted (terraform fmt): have "\ta = 1", want "  a = 1"`},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if diff := cmp.Diff(messages(tfcheck.CheckFormat("x.tf", []byte(tt.src))), tt.want); diff != "" {
-				t.Errorf("CheckFormat (-got +want):\n%s", diff)
-			}
-		})
 	}
 }
 
 func TestCheckCalls(t *testing.T) {
 	t.Parallel()
-	const pinned = tfcheck.PlatformGitSource + "iac/modules/topic?ref=v1.2.3"
+	const pinned = repocheck.PlatformGitSource + "iac/modules/topic?ref=v1.2.3"
 	tests := []struct {
 		name string
 		main string
@@ -238,13 +198,13 @@ func TestCheckCalls(t *testing.T) {
 		},
 		{
 			name: "unpinned_git_source",
-			main: "module \"t\" {\n  source = \"" + tfcheck.PlatformGitSource + "iac/modules/topic\"\n  name   = \"x\"\n}\n",
-			want: []string{`module "t": source "` + tfcheck.PlatformGitSource + `iac/modules/topic" is not pinned with ?ref=<tag or commit>`},
+			main: "module \"t\" {\n  source = \"" + repocheck.PlatformGitSource + "iac/modules/topic\"\n  name   = \"x\"\n}\n",
+			want: []string{`module "t": source "` + repocheck.PlatformGitSource + `iac/modules/topic" is not pinned with ?ref=<tag or commit>`},
 		},
 		{
 			name: "registry_source",
 			main: "module \"t\" {\n  source = \"terraform-google-modules/pubsub/google\"\n}\n",
-			want: []string{`module "t": source "terraform-google-modules/pubsub/google" is neither a local path nor ` + tfcheck.PlatformGitSource + `…`},
+			want: []string{`module "t": source "terraform-google-modules/pubsub/google" is neither a local path nor ` + repocheck.PlatformGitSource + `…`},
 		},
 		{
 			name: "undeclared_argument_and_missing_required",
@@ -264,11 +224,11 @@ func TestCheckCalls(t *testing.T) {
 			// ../topic (local) and iac/modules/topic (git) name the same directory.
 			writeModule(t, root, "iac/modules/topic", goodModule())
 			caller := writeModule(t, root, "iac/modules/caller", map[string]string{"main.tf": tt.main})
-			m, err := tfcheck.LoadModule(caller)
+			m, err := repocheck.LoadModule(caller)
 			if err != nil {
 				t.Fatalf("LoadModule: %v", err)
 			}
-			got := messages(tfcheck.CheckCalls(m, tfcheck.RepoResolver(root)))
+			got := messages(repocheck.CheckCalls(m, repocheck.RepoResolver(root)))
 			for i := range got {
 				got[i] = strings.ReplaceAll(got[i], filepath.Join(caller, "../topic"), "DIR")
 			}
@@ -281,11 +241,11 @@ func TestCheckCalls(t *testing.T) {
 
 func TestReadme(t *testing.T) {
 	t.Parallel()
-	m, err := tfcheck.LoadModule(writeModule(t, t.TempDir(), "m", goodModule()))
+	m, err := repocheck.LoadModule(writeModule(t, t.TempDir(), "m", goodModule()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	current, err := tfcheck.UpdateReadme([]byte("# m\n\n"+tfcheck.DocsBegin+"\n"+tfcheck.DocsEnd+"\n"), m)
+	current, err := repocheck.UpdateReadme([]byte("# m\n\n"+repocheck.DocsBegin+"\n"+repocheck.DocsEnd+"\n"), m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +258,7 @@ func TestReadme(t *testing.T) {
 		"| Name | Description |\n" +
 		"|------|-------------|\n" +
 		"| `topic` | Topic ID. |\n"
-	if diff := cmp.Diff(tfcheck.Docs(m), wantDocs); diff != "" {
+	if diff := cmp.Diff(repocheck.Docs(m), wantDocs); diff != "" {
 		t.Errorf("Docs (-got +want):\n%s", diff)
 	}
 	tests := []struct {
@@ -310,23 +270,23 @@ func TestReadme(t *testing.T) {
 		{
 			name:   "missing_input_row",
 			readme: strings.Replace(string(current), "| `labels` | Labels. | `map(string)` | `{}` | no |\n", "", 1),
-			want:   []string{"inputs/outputs tables are out of date (regenerate: go test ./tools/internal/tfcheck -update); missing input labels"},
+			want:   []string{"inputs/outputs tables are out of date (regenerate: go test ./tools/internal/repocheck -update); missing input labels"},
 		},
 		{
 			name:   "stale_description",
 			readme: strings.Replace(string(current), "Topic ID.", "Topic.", 1),
-			want:   []string{"inputs/outputs tables are out of date (regenerate: go test ./tools/internal/tfcheck -update)"},
+			want:   []string{"inputs/outputs tables are out of date (regenerate: go test ./tools/internal/repocheck -update)"},
 		},
 		{
 			name:   "no_markers",
 			readme: "# m\n",
-			want:   []string{"update readme: want " + tfcheck.DocsBegin + " … " + tfcheck.DocsEnd + " markers in that order"},
+			want:   []string{"update readme: want " + repocheck.DocsBegin + " … " + repocheck.DocsEnd + " markers in that order"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if diff := cmp.Diff(messages(tfcheck.CheckReadme("README.md", []byte(tt.readme), m)), tt.want); diff != "" {
+			if diff := cmp.Diff(messages(repocheck.CheckReadme("README.md", []byte(tt.readme), m)), tt.want); diff != "" {
 				t.Errorf("CheckReadme (-got +want):\n%s", diff)
 			}
 		})

@@ -1,4 +1,4 @@
-package tfcheck_test
+package repocheck_test
 
 import (
 	"encoding/json"
@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	tfjson "github.com/hashicorp/terraform-json"
 
-	"github.com/acme-platform/golden-path/tools/internal/tfcheck"
+	"github.com/acme-platform/golden-path/tools/internal/repocheck"
 )
 
 // TestPlanFixtures checks that the committed plans (made by
@@ -71,7 +71,7 @@ func TestPlanFixtures(t *testing.T) {
 				if call.Source != c.Source {
 					t.Errorf("module %q source = %q in the fixture, %q in the root", name, call.Source, c.Source)
 				}
-				dir, err := tfcheck.RepoResolver(root)(m.Dir, c.Source)
+				dir, err := repocheck.RepoResolver(root)(m.Dir, c.Source)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -86,7 +86,7 @@ func TestPlanFixtures(t *testing.T) {
 
 // compareModule compares the resources, variables and outputs a plan's
 // configuration records for one module with the parsed module.
-func compareModule(t *testing.T, where string, cfg *tfjson.ConfigModule, m *tfcheck.Module) {
+func compareModule(t *testing.T, where string, cfg *tfjson.ConfigModule, m *repocheck.Module) {
 	t.Helper()
 	var got, want []string
 	for _, r := range cfg.Resources {
@@ -131,8 +131,8 @@ func TestServicePlanValues(t *testing.T) {
 		a, _ := rc.Change.After.(map[string]any)
 		after[rc.Address] = a
 		if rc.Mode == tfjson.ManagedResourceMode {
-			if _, ok := tfcheck.LabelAttr[rc.Type]; ok && rc.Type != "google_monitoring_dashboard" {
-				labels, _ := a[tfcheck.LabelAttr[rc.Type]].(map[string]any)
+			if _, ok := repocheck.LabelAttr[rc.Type]; ok && rc.Type != "google_monitoring_dashboard" {
+				labels, _ := a[repocheck.LabelAttr[rc.Type]].(map[string]any)
 				for _, key := range []string{"service", "env", "owner", "managed-by"} {
 					if _, ok := labels[key]; !ok {
 						t.Errorf("%s: label %q missing", rc.Address, key)

@@ -1,6 +1,7 @@
-package tfcheck_test
+package repocheck_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -14,9 +15,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 
-	"github.com/acme-platform/golden-path/tools/internal/tfcheck"
+	"github.com/acme-platform/golden-path/tools/internal/repocheck"
 )
 
 // gcpRule is a GCP naming rule for one attribute: a pattern and a maximum
@@ -94,36 +95,55 @@ var identifierRules = map[string]map[string]gcpRule{
 	"google_artifact_registry_repository_iam_member": nil,
 }
 
-// scopeTree is the rendered service root and the modules it calls,
-// evaluated for one tfvars file.
-type scopeTree struct {
-	where  []string // "root", "module.service", …
-	scopes []*tfcheck.Scope
-}
-
-// loadedTree holds the parsed modules of a rendered root, so that many
-// variable sets can be evaluated without parsing again.
-type loadedTree struct {
-	root    *tfcheck.Module
-	callees map[string]*tfcheck.Module
-}
-
-func loadTree(t *testing.T, repo, iacDir string) loadedTree {
-	t.Helper()
-	m := loadModule(t, iacDir)
-	lt := loadedTree{root: m, callees: map[string]*tfcheck.Module{}}
-	for name, c := range m.ModuleCalls {
-		dir, err := tfcheck.RepoResolver(repo)(m.Dir, c.Source)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lt.callees[name] = loadModule(t, dir)
+// identifierAttrs are the attributes the harness evaluates for a resource
+// type: those identifierRules checks, and its labels.
+func identifierAttrs(typ string) []string {
+	attrs := slices.Sorted(maps.Keys(identifierRules[typ]))
+	if a := repocheck.LabelAttr[typ]; a != "" && a != "dashboard_json" {
+		attrs = append(attrs, a)
 	}
-	return lt
+	return attrs
 }
 
-// readTfvars decodes a tfvars file (literal values only).
-func readTfvars(t *testing.T, path string) map[string]cty.Value {
+// serviceHarness loads a rendered service root and the platform modules it
+// calls and writes their harness (terraform evaluates it). Every resource type
+// must be classified in identifierRules, every identifier and label must be
+// known at plan time and the name known in every module: nothing passes
+// unchecked. varying: see repocheck.HarnessOptions.
+func serviceHarness(t *testing.T, repo, iacDir string, varying ...string) *repocheck.Harness {
+	t.Helper()
+	tree, err := repocheck.LoadTree(iacDir, repocheck.RepoResolver(repo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	modules := map[string]*repocheck.Module{"root": tree.Root}
+	for name, m := range tree.Callees {
+		modules["module."+name] = m
+	}
+	for where, m := range modules {
+		for _, r := range m.Resources {
+			if _, classified := identifierRules[r.Type]; r.Mode == "resource" && !classified {
+				t.Errorf("%s: resource type %s is not classified in identifierRules", where, r.Type)
+			}
+		}
+	}
+	h, err := repocheck.WriteHarness(tree, repocheck.HarnessOptions{Attrs: identifierAttrs, Varying: varying})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range h.Unknown {
+		t.Errorf("%s: identifiers and labels must be known at plan time", u)
+	}
+	for where, vars := range h.UnknownVars {
+		if slices.Contains(vars, "name") {
+			t.Errorf("%s: var.name is unknown, so its validation and the names derived from it are unchecked", where)
+		}
+	}
+	return h
+}
+
+// readTfvars decodes a tfvars file (literal values only) into JSON values.
+func readTfvars(t *testing.T, path string) map[string]any {
 	t.Helper()
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -137,165 +157,83 @@ func readTfvars(t *testing.T, path string) map[string]cty.Value {
 	if diags.HasErrors() {
 		t.Fatalf("%s: %v", path, diags)
 	}
-	vars := map[string]cty.Value{}
+	vars := map[string]any{}
 	for name, a := range attrs {
 		v, diags := a.Expr.Value(nil)
 		if diags.HasErrors() {
 			t.Fatalf("%s %s: %v", path, name, diags)
 		}
-		vars[name] = v
+		js, err := ctyjson.Marshal(v, v.Type())
+		if err != nil {
+			t.Fatalf("%s %s: %v", path, name, err)
+		}
+		var value any
+		if err := json.Unmarshal(js, &value); err != nil {
+			t.Fatal(err)
+		}
+		vars[name] = value
 	}
 	return vars
 }
 
-// evaluate binds the root's variables and each module call's inputs.
-func (lt loadedTree) evaluate(vars map[string]cty.Value) (scopeTree, error) {
-	rootScope, err := tfcheck.NewScope(lt.root, lt.root.Dir, vars)
-	if err != nil {
-		return scopeTree{}, err
-	}
-	tree := scopeTree{where: []string{"root"}, scopes: []*tfcheck.Scope{rootScope}}
-	names := make([]string, 0, len(lt.callees))
-	for name := range lt.callees {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		inputs, err := rootScope.ModuleInputs(lt.root.ModuleCalls[name])
-		if err != nil {
-			return scopeTree{}, err
+// resourceType is the type in a plan address: module.x.type.name["key"].
+func resourceType(address string) string {
+	for {
+		rest, ok := strings.CutPrefix(address, "module.")
+		if !ok {
+			break
 		}
-		s, err := tfcheck.NewScope(lt.callees[name], lt.root.Dir, inputs)
-		if err != nil {
-			return scopeTree{}, err
-		}
-		tree.where = append(tree.where, "module."+name)
-		tree.scopes = append(tree.scopes, s)
+		_, address, _ = strings.Cut(rest, ".")
 	}
-	return tree, nil
+	typ, _, _ := strings.Cut(address, ".")
+	return typ
 }
 
-// identifier is one evaluated, checked attribute of a resource instance.
-type identifier struct {
-	address, attr, value string
-}
-
-// checkTree evaluates every variable validation (terraform plan's first
-// gate) and every identifier and label of every resource instance against
-// the GCP rules. Unknown identifiers, unclassified resource types and
-// evaluation errors are problems too: nothing passes unchecked.
-//
-// cache, when not nil, remembers validation results by module, variable and
-// value, for callers that evaluate many variable sets.
-func checkTree(tree scopeTree, cache map[string][]tfcheck.Finding) (ids []identifier, problems []string) {
-	for i, s := range tree.scopes {
-		where := tree.where[i]
-		for _, name := range slices.Sorted(maps.Keys(s.Module.Variables)) {
-			key := s.Module.Dir + " " + name + " " + s.Vars[name].GoString()
-			findings, cached := cache[key]
-			if !cached {
-				findings, _ = s.CheckVariable(name)
-				if cache != nil {
-					cache[key] = findings
-				}
-			}
-			for _, f := range findings {
-				problems = append(problems, where+": "+f.Msg)
-			}
-		}
-		if name, ok := s.Vars["name"]; ok && !name.IsWhollyKnown() {
-			problems = append(problems, where+": var.name is unknown, so its validation and the names derived from it are unchecked")
-		}
-		for _, r := range s.Module.Resources {
-			if r.Mode != "resource" {
+// checkValues checks the values terraform evaluated for one variable set
+// against the GCP rules, and returns the identifiers ("address.attr" →
+// value; labels are checked, not returned).
+func checkValues(values map[string]json.RawMessage) (ids map[string]string, problems []string) {
+	ids = map[string]string{}
+	for _, key := range slices.Sorted(maps.Keys(values)) {
+		address, attr := key[:strings.LastIndex(key, ".")], key[strings.LastIndex(key, ".")+1:]
+		typ := resourceType(address)
+		if attr == repocheck.LabelAttr[typ] {
+			var labels map[string]any
+			if err := json.Unmarshal(values[key], &labels); err != nil || labels == nil {
+				problems = append(problems, fmt.Sprintf("%s = %s: not a known map at plan time", key, values[key]))
 				continue
 			}
-			rules, classified := identifierRules[r.Type]
-			if !classified {
-				problems = append(problems, fmt.Sprintf("%s: resource type %s is not classified in identifierRules", where, r.Type))
-				continue
-			}
-			instances, err := s.Instances(r.Body.Attributes)
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("%s %s: %v", where, r.Address(), err))
-				continue
-			}
-			labelAttr := tfcheck.LabelAttr[r.Type]
-			for _, inst := range instances {
-				// The plan's address of the instance.
-				address := r.Address() + inst.Key
-				if where != "root" {
-					address = where + "." + address
+			for _, k := range slices.Sorted(maps.Keys(labels)) {
+				if err := labelKeyRule.check(k); err != nil {
+					problems = append(problems, fmt.Sprintf("%s: %v", key, err))
 				}
-				attrs := make([]string, 0, len(rules))
-				for attr := range rules {
-					attrs = append(attrs, attr)
-				}
-				slices.Sort(attrs)
-				for _, attr := range attrs {
-					a, ok := r.Body.Attributes[attr]
-					if !ok {
-						problems = append(problems, fmt.Sprintf("%s: no %s attribute", address, attr))
-						continue
-					}
-					v, diags := s.Eval(a.Expr, inst.Extra)
-					switch {
-					case diags.HasErrors():
-						problems = append(problems, fmt.Sprintf("%s.%s: %s", address, attr, diags.Error()))
-					case !v.IsWhollyKnown() || v.IsNull() || v.Type() != cty.String:
-						problems = append(problems, fmt.Sprintf("%s.%s = %#v: not a known string at plan time", address, attr, v))
-					default:
-						if err := rules[attr].check(v.AsString()); err != nil {
-							problems = append(problems, fmt.Sprintf("%s.%s: %v", address, attr, err))
-						}
-						ids = append(ids, identifier{address: address, attr: attr, value: v.AsString()})
-					}
-				}
-				if labelAttr == "" || labelAttr == "dashboard_json" {
+				v, ok := labels[k].(string)
+				if !ok {
+					problems = append(problems, fmt.Sprintf("%s[%q] is not a string", key, k))
 					continue
 				}
-				problems = append(problems, checkLabels(s, r, inst, address, labelAttr)...)
+				if err := labelValueRule.check(v); err != nil {
+					problems = append(problems, fmt.Sprintf("%s[%q]: %v", key, k, err))
+				}
 			}
-		}
-	}
-	return ids, problems
-}
-
-func checkLabels(s *tfcheck.Scope, r *tfcheck.Resource, inst tfcheck.Instance, address, attr string) []string {
-	a, ok := r.Body.Attributes[attr]
-	if !ok {
-		return []string{fmt.Sprintf("%s: no %s", address, attr)}
-	}
-	v, diags := s.Eval(a.Expr, inst.Extra)
-	if diags.HasErrors() {
-		return []string{fmt.Sprintf("%s.%s: %s", address, attr, diags.Error())}
-	}
-	if !v.IsWhollyKnown() || v.IsNull() || !(v.Type().IsMapType() || v.Type().IsObjectType()) {
-		return []string{fmt.Sprintf("%s.%s = %#v: not a known map at plan time", address, attr, v)}
-	}
-	var out []string
-	for it := v.ElementIterator(); it.Next(); {
-		k, e := it.Element()
-		if err := labelKeyRule.check(k.AsString()); err != nil {
-			out = append(out, fmt.Sprintf("%s.%s: %v", address, attr, err))
-		}
-		if e.Type() != cty.String || e.IsNull() {
-			out = append(out, fmt.Sprintf("%s.%s[%q] is not a string", address, attr, k.AsString()))
 			continue
 		}
-		if err := labelValueRule.check(e.AsString()); err != nil {
-			out = append(out, fmt.Sprintf("%s.%s[%q]: %v", address, attr, k.AsString(), err))
+		rule, ok := identifierRules[typ][attr]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("%s: no rule for %s", key, attr))
+			continue
 		}
+		var v *string
+		if err := json.Unmarshal(values[key], &v); err != nil || v == nil {
+			problems = append(problems, fmt.Sprintf("%s = %s: not a known string at plan time", key, values[key]))
+			continue
+		}
+		if err := rule.check(*v); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", key, err))
+		}
+		ids[key] = *v
 	}
-	return out
-}
-
-func identifierMap(ids []identifier) map[string]string {
-	out := map[string]string{}
-	for _, id := range ids {
-		out[id.address+"."+id.attr] = id.value
-	}
-	return out
+	return ids, problems
 }
 
 // stableNames are the dev identifiers of two cases, by template case.
@@ -324,34 +262,39 @@ var stableNames = map[string]map[string]string{
 }
 
 // TestServiceIdentifiersEveryCase renders every template case (the
-// full-public one has a 63-character name, the template's maximum) and
-// evaluates its Terraform for each environment: every variable validation
-// passes and every derived identifier and label meets its GCP rule. Dev and
-// prod share the project, so no identifier of one may equal the other's.
+// full-public one has a 63-character name, the template's maximum) and has
+// terraform evaluate its Terraform for each environment (one plan per case):
+// every variable validation passes and every derived identifier and label
+// meets its GCP rule. Dev and prod share the project, so no identifier of one
+// may equal the other's.
 func TestServiceIdentifiersEveryCase(t *testing.T) {
 	t.Parallel()
+	bin := terraformBin(t)
 	repo := repoRoot(t)
 	for _, c := range dirs(t, filepath.Join(repo, "template", "testdata", "cases", "*.yaml")) {
 		name := strings.TrimSuffix(filepath.Base(c), ".yaml")
 		t.Run(strings.ReplaceAll(name, "-", "_"), func(t *testing.T) {
 			t.Parallel()
 			iacDir := renderCaseIaC(t, repo, c)
-			lt := loadTree(t, repo, iacDir)
-			byEnv := map[string]map[string]string{}
+			h := serviceHarness(t, repo, iacDir)
+			envs := map[string]map[string]any{}
 			for _, env := range dirs(t, filepath.Join(iacDir, "envs", "*.tfvars")) {
-				envName := strings.TrimSuffix(filepath.Base(env), ".tfvars")
-				tree, err := lt.evaluate(readTfvars(t, env))
-				if err != nil {
-					t.Fatalf("%s: %v", envName, err)
-				}
-				ids, problems := checkTree(tree, nil)
+				envs[strings.TrimSuffix(filepath.Base(env), ".tfvars")] = readTfvars(t, env)
+			}
+			values, err := h.EvalCases(t.Context(), bin, envs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byEnv := map[string]map[string]string{}
+			for envName := range envs {
+				ids, problems := checkValues(values[envName])
 				for _, p := range problems {
 					t.Errorf("%s: %s", envName, p)
 				}
 				if len(ids) < 20 {
 					t.Errorf("%s: only %d identifiers checked", envName, len(ids))
 				}
-				byEnv[envName] = identifierMap(ids)
+				byEnv[envName] = ids
 			}
 			dev, prod := byEnv["dev"], byEnv["prod"]
 			if dev == nil || prod == nil {
@@ -385,19 +328,29 @@ func TestServiceIdentifiersEveryCase(t *testing.T) {
 // templateName matches what the template's name parameter accepts.
 var templateName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 
-// TestServiceIdentifiersAnyTemplateName evaluates the example case's root
-// with names the template accepts at its edges (1 character, trailing and
-// doubled hyphens, the goog prefix Pub/Sub reserves, every length up to
-// 63 with hyphens where truncation cuts) and with random ones: all pass.
-// Names that share a long prefix must still get distinct identifiers.
+// TestServiceIdentifiersAnyTemplateName has terraform evaluate the example
+// case's root with names the template accepts at its edges (1 character,
+// trailing and doubled hyphens, the goog prefix Pub/Sub reserves, every
+// length up to 63 with hyphens where truncation cuts) and with random ones,
+// every name of a suffix in one plan: all validations pass and every
+// identifier and label meets its rule. Names that share a long prefix must
+// still get distinct identifiers.
 func TestServiceIdentifiersAnyTemplateName(t *testing.T) {
 	t.Parallel()
+	bin := terraformBin(t)
 	repo := repoRoot(t)
 	iacDir := renderCaseIaC(t, repo, filepath.Join(repo, "template", "testdata", "cases", "example.yaml"))
-	lt := loadTree(t, repo, iacDir)
+	// The validations of the variables that do not depend on the name are
+	// those TestServiceIdentifiersEveryCase checks with the same values.
+	h := serviceHarness(t, repo, iacDir, "name", "name_suffix")
 	base := readTfvars(t, filepath.Join(iacDir, "envs", "prod.tfvars"))
 
 	names := templateNames()
+	for _, name := range names {
+		if !templateName.MatchString(name) || len(name) > 63 {
+			t.Fatalf("test name %q is not one the template accepts", name)
+		}
+	}
 
 	tests := []struct {
 		name   string
@@ -410,41 +363,39 @@ func TestServiceIdentifiersAnyTemplateName(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			cases := map[string]map[string]any{}
+			for _, name := range names {
+				vars := maps.Clone(base)
+				vars["name"] = name
+				vars["name_suffix"] = tt.suffix
+				cases[name] = vars
+			}
+			values, err := h.EvalCases(t.Context(), bin, cases)
+			if err != nil {
+				t.Fatal(err)
+			}
 			// owner of each identifier value, per attribute kind
 			owners := map[string]string{}
-			cache := map[string][]tfcheck.Finding{}
 			for _, name := range names {
-				if !templateName.MatchString(name) || len(name) > 63 {
-					t.Fatalf("test name %q is not one the template accepts", name)
-				}
-				vars := map[string]cty.Value{}
-				for k, v := range base {
-					vars[k] = v
-				}
-				vars["name"] = cty.StringVal(name)
-				vars["name_suffix"] = cty.StringVal(tt.suffix)
-				tree, err := lt.evaluate(vars)
-				if err != nil {
-					t.Fatalf("name %q: %v", name, err)
-				}
-				ids, problems := checkTree(tree, cache)
+				ids, problems := checkValues(values[name])
 				for _, p := range problems {
 					t.Errorf("name %q: %s", name, p)
 				}
-				for _, id := range ids {
-					if !strings.Contains(id.address, "google_service_account.") && !strings.Contains(id.address, "google_cloud_run_v2_service.") &&
-						!strings.Contains(id.address, "google_pubsub_") && !strings.Contains(id.address, "google_kms_") && id.attr != "service_id" {
+				for _, key := range slices.Sorted(maps.Keys(ids)) {
+					address, attr := key[:strings.LastIndex(key, ".")], key[strings.LastIndex(key, ".")+1:]
+					if !strings.Contains(address, "google_service_account.") && !strings.Contains(address, "google_cloud_run_v2_service.") &&
+						!strings.Contains(address, "google_pubsub_") && !strings.Contains(address, "google_kms_") && attr != "service_id" {
 						continue
 					}
-					if id.attr != "name" && id.attr != "account_id" && id.attr != "service_id" {
+					if attr != "name" && attr != "account_id" && attr != "service_id" {
 						continue
 					}
-					kind := id.address[strings.LastIndex(id.address, ".google_")+1:] + "." + id.attr
-					key := kind + "=" + id.value
-					if other, dup := owners[key]; dup && other != name {
-						t.Errorf("%s %q is derived from both %q and %q", kind, id.value, other, name)
+					kind := address[strings.LastIndex(address, ".google_")+1:] + "." + attr
+					k := kind + "=" + ids[key]
+					if other, dup := owners[k]; dup && other != name {
+						t.Errorf("%s %q is derived from both %q and %q", kind, ids[key], other, name)
 					}
-					owners[key] = name
+					owners[k] = name
 				}
 			}
 			if len(owners) < 8*len(names) {
@@ -454,24 +405,26 @@ func TestServiceIdentifiersAnyTemplateName(t *testing.T) {
 	}
 }
 
-// TestLongNamePlanFixture cross-checks the evaluation above with terraform
-// itself: scripts/plan-fixture.sh plans the full-public case (63-character
-// name) with its prod tfvars (68 characters with the suffix) with terraform
-// and the schema stub provider. Every identifier and label in that plan meets
-// its GCP rule, and each one evaluated here from the HCL equals the
-// planned value, so the shortening rule and the functions used to evaluate
-// it (sha1, substr, trim …) agree with terraform's.
+// TestLongNamePlanFixture cross-checks the harness with a real plan:
+// scripts/plan-fixture.sh plans the full-public case (63-character name)
+// with its prod tfvars (68 characters with the suffix) with terraform and the
+// schema stub provider. Every identifier and label in that plan meets its GCP
+// rule, and each one the harness evaluates from the current HCL equals the
+// planned value: the fixture is current and the harness computes what a plan
+// computes.
 func TestLongNamePlanFixture(t *testing.T) {
 	t.Parallel()
+	bin := terraformBin(t)
 	repo := repoRoot(t)
 	doc := readPlanDoc(t, "service-plan-long-name-prod.json")
 	iacDir := renderCaseIaC(t, repo, filepath.Join(repo, "template", "testdata", "cases", "full-public.yaml"))
 	vars := readTfvars(t, filepath.Join(iacDir, "envs", "prod.tfvars"))
+	fullName, _ := vars["name"].(string)
 
 	planned, _ := doc["variables"].(map[string]any)
 	nameVar, _ := planned["name"].(map[string]any)
-	if got, want := nameVar["value"], vars["name"].AsString(); got != want || len(want) != 63 {
-		t.Fatalf("fixture planned name %v, want the full-public case's 63-character %q: regenerate with scripts/plan-fixture.sh", got, want)
+	if got := nameVar["value"]; got != fullName || len(fullName) != 63 {
+		t.Fatalf("fixture planned name %v, want the full-public case's 63-character %q: regenerate with scripts/plan-fixture.sh", got, fullName)
 	}
 
 	after := map[string]map[string]any{}
@@ -497,7 +450,7 @@ func TestLongNamePlanFixture(t *testing.T) {
 				t.Errorf("%s.%s: %v", rc["address"], attr, err)
 			}
 		}
-		if attr := tfcheck.LabelAttr[typ]; attr != "" && attr != "dashboard_json" {
+		if attr := repocheck.LabelAttr[typ]; attr != "" && attr != "dashboard_json" {
 			labels, ok := a[attr].(map[string]any)
 			if !ok {
 				t.Errorf("%s.%s = %v: not a known map in the plan", rc["address"], attr, a[attr])
@@ -510,31 +463,32 @@ func TestLongNamePlanFixture(t *testing.T) {
 					t.Errorf("%s.%s[%q]: %v", rc["address"], attr, k, err)
 				}
 			}
-			if labels["service"] != vars["name"].AsString() {
-				t.Errorf("%s.%s service = %v, want the full name %q", rc["address"], attr, labels["service"], vars["name"].AsString())
+			if labels["service"] != fullName {
+				t.Errorf("%s.%s service = %v, want the full name %q", rc["address"], attr, labels["service"], fullName)
 			}
 		}
 	}
 
-	tree, err := loadTree(t, repo, iacDir).evaluate(vars)
+	values, err := serviceHarness(t, repo, iacDir).EvalCases(t.Context(), bin, map[string]map[string]any{"prod": vars})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids, problems := checkTree(tree, nil)
+	ids, problems := checkValues(values["prod"])
 	for _, p := range problems {
 		t.Error(p)
 	}
 	shortened := 0
-	for _, id := range ids {
-		a, ok := after[id.address]
+	for _, key := range slices.Sorted(maps.Keys(ids)) {
+		address, attr := key[:strings.LastIndex(key, ".")], key[strings.LastIndex(key, ".")+1:]
+		a, ok := after[address]
 		if !ok {
-			t.Errorf("%s is not in the fixture: regenerate with scripts/plan-fixture.sh", id.address)
+			t.Errorf("%s is not in the fixture: regenerate with scripts/plan-fixture.sh", address)
 			continue
 		}
-		if diff := cmp.Diff(id.value, a[id.attr]); diff != "" {
-			t.Errorf("%s.%s evaluated here vs planned by terraform (-got +want):\n%s", id.address, id.attr, diff)
+		if diff := cmp.Diff(ids[key], a[attr]); diff != "" {
+			t.Errorf("%s evaluated by the harness vs planned by terraform (-got +want):\n%s", key, diff)
 		}
-		if (id.attr == "name" || id.attr == "account_id") && !strings.HasPrefix(id.value, vars["name"].AsString()) {
+		if (attr == "name" || attr == "account_id") && !strings.HasPrefix(ids[key], fullName) {
 			shortened++
 		}
 	}

@@ -1,4 +1,4 @@
-package workflowcheck
+package repocheck
 
 import (
 	"fmt"
@@ -7,10 +7,10 @@ import (
 	"strings"
 )
 
-// Rule names a security property. Findings carry one.
+// Rule names a security property. WorkflowFindings carry one.
 type Rule string
 
-// The rules Check applies.
+// The rules CheckWorkflow applies.
 const (
 	PinnedUses         Rule = "pinned-uses"         // third-party uses: @<40 hex> # vX.Y.Z; platform workflows @vX.Y.Z
 	TopPermissions     Rule = "top-permissions"     // permissions: {} or read-only at the top
@@ -29,8 +29,8 @@ const (
 	CallerInputs       Rule = "caller-inputs"       // a reusable workflow call passes exactly its declared inputs/secrets
 )
 
-// Finding is one violated rule, located by file and job.
-type Finding struct {
+// WorkflowFinding is one violated rule, located by file and job.
+type WorkflowFinding struct {
 	File string
 	Job  string
 	Line int
@@ -38,12 +38,12 @@ type Finding struct {
 	Msg  string
 }
 
-func (f Finding) String() string {
+func (f WorkflowFinding) String() string {
 	return fmt.Sprintf("%s:%d: job %s: %s: %s", f.File, f.Line, f.Job, f.Rule, f.Msg)
 }
 
-// Options configure Check.
-type Options struct {
+// WorkflowOptions configure CheckWorkflow.
+type WorkflowOptions struct {
 	// TrustedWorkflows is the prefix of reusable workflows that may be pinned to an
 	// exact release tag (vX.Y.Z) instead of a SHA: the platform's own, whose tag the
 	// template chooses. Empty: every uses: needs a SHA.
@@ -86,8 +86,8 @@ func stepFeatures(s *Step) features {
 	}
 }
 
-// Check applies every rule to w and returns the findings in file order.
-func Check(w *Workflow, o Options) []Finding {
+// CheckWorkflow applies every rule to w and returns the findings in file order.
+func CheckWorkflow(w *Workflow, o WorkflowOptions) []WorkflowFinding {
 	c := &checker{w: w, o: o, feat: map[string]features{}, called: map[string]*Workflow{}}
 	c.run()
 	return c.out
@@ -95,10 +95,10 @@ func Check(w *Workflow, o Options) []Finding {
 
 type checker struct {
 	w      *Workflow
-	o      Options
+	o      WorkflowOptions
 	feat   map[string]features
 	called map[string]*Workflow
-	out    []Finding
+	out    []WorkflowFinding
 }
 
 func (c *checker) add(j *Job, line int, r Rule, format string, args ...any) {
@@ -106,7 +106,7 @@ func (c *checker) add(j *Job, line int, r Rule, format string, args ...any) {
 	if j != nil {
 		id = j.ID
 	}
-	c.out = append(c.out, Finding{File: c.w.File, Job: id, Line: line, Rule: r, Msg: fmt.Sprintf(format, args...)})
+	c.out = append(c.out, WorkflowFinding{File: c.w.File, Job: id, Line: line, Rule: r, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (c *checker) run() {

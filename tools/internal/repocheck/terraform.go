@@ -1,4 +1,4 @@
-package tfcheck
+package repocheck
 
 import (
 	"fmt"
@@ -10,6 +10,48 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// Finding is one problem, located at a file and line.
+type Finding struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (f Finding) String() string {
+	if f.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", f.File, f.Line, f.Msg)
+	}
+	return fmt.Sprintf("%s: %s", f.File, f.Msg)
+}
+
+func at(r hcl.Range, format string, args ...any) Finding {
+	return Finding{File: r.Filename, Line: r.Start.Line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// SortFindings orders findings by file, line and message.
+func SortFindings(fs []Finding) {
+	sort.Slice(fs, func(i, j int) bool {
+		if fs[i].File != fs[j].File {
+			return fs[i].File < fs[j].File
+		}
+		if fs[i].Line != fs[j].Line {
+			return fs[i].Line < fs[j].Line
+		}
+		return fs[i].Msg < fs[j].Msg
+	})
+}
+
+// Kind says which rules a module follows.
+type Kind int
+
+const (
+	// SharedModule is a reusable module: CFT files, README, no backend, no
+	// provider configuration.
+	SharedModule Kind = iota
+	// RootModule is a deployable root (bootstrap, examples, a service).
+	RootModule
 )
 
 // Module is the parsed content of one Terraform module directory.
@@ -39,15 +81,9 @@ type Variable struct {
 	Description string
 	Default     hclsyntax.Expression // nil when the variable is required
 	Validations int
-	Rules       []ValidationRule // the validation blocks, in order
-	Range       hcl.Range
-}
-
-// ValidationRule is a variable's validation block.
-type ValidationRule struct {
-	Condition    hclsyntax.Expression
-	ErrorMessage string
-	Range        hcl.Range
+	Range       hcl.Range   // the block's header
+	Block       hcl.Range   // the whole block, for copying it verbatim
+	Checks      []hcl.Range // its validation blocks
 }
 
 // Required reports whether a caller must set the variable.
@@ -143,7 +179,7 @@ func (m *Module) collect(body *hclsyntax.Body, src []byte) error {
 	for _, b := range body.Blocks {
 		switch b.Type {
 		case "variable":
-			v := &Variable{Name: b.Labels[0], Range: b.DefRange()}
+			v := &Variable{Name: b.Labels[0], Range: b.DefRange(), Block: b.Range()}
 			if a, ok := b.Body.Attributes["type"]; ok {
 				v.Type = a.Expr
 			}
@@ -154,20 +190,14 @@ func (m *Module) collect(body *hclsyntax.Body, src []byte) error {
 				v.Description = literalString(a.Expr)
 			}
 			for _, nb := range b.Body.Blocks {
-				if nb.Type == "validation" {
-					v.Validations++
-					rule := ValidationRule{Range: nb.DefRange()}
-					if a, ok := nb.Body.Attributes["condition"]; ok {
-						rule.Condition = a.Expr
-					}
-					if a, ok := nb.Body.Attributes["error_message"]; ok {
-						rule.ErrorMessage = literalString(a.Expr)
-					}
-					if rule.Condition == nil {
-						return fmt.Errorf("%s: validation of variable %q has no condition", rangeString(rule.Range), v.Name)
-					}
-					v.Rules = append(v.Rules, rule)
+				if nb.Type != "validation" {
+					continue
 				}
+				if _, ok := nb.Body.Attributes["condition"]; !ok {
+					return fmt.Errorf("%s: validation of variable %q has no condition", rangeString(nb.DefRange()), v.Name)
+				}
+				v.Validations++
+				v.Checks = append(v.Checks, nb.Range())
 			}
 			if _, dup := m.Variables[v.Name]; dup {
 				return fmt.Errorf("%s: variable %q declared twice", rangeString(v.Range), v.Name)
@@ -272,4 +302,128 @@ func (m *Module) References() []hcl.Traversal {
 
 func rangeString(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line)
+}
+
+// Resolver finds the directory of a module call's source, relative to the
+// calling module's directory.
+type Resolver func(callerDir, source string) (string, error)
+
+// PlatformGitSource is how services reference the platform's modules.
+const PlatformGitSource = "git::https://github.com/acme-platform/golden-path.git//"
+
+// RepoResolver resolves local paths and this platform's pinned git source
+// (PlatformGitSource + "iac/modules/<name>?ref=<ref>") against repoRoot. A
+// git source without ?ref= is an error: services pin the platform.
+func RepoResolver(repoRoot string) Resolver {
+	return func(callerDir, source string) (string, error) {
+		switch {
+		case strings.HasPrefix(source, "./"), strings.HasPrefix(source, "../"):
+			return filepath.Join(callerDir, source), nil
+		case strings.HasPrefix(source, PlatformGitSource):
+			path, query, _ := strings.Cut(strings.TrimPrefix(source, PlatformGitSource), "?")
+			ref, ok := strings.CutPrefix(query, "ref=")
+			if !ok || ref == "" || strings.Contains(ref, "${") {
+				return "", fmt.Errorf("source %q is not pinned with ?ref=<tag or commit>", source)
+			}
+			return filepath.Join(repoRoot, filepath.FromSlash(path)), nil
+		default:
+			return "", fmt.Errorf("source %q is neither a local path nor %s…", source, PlatformGitSource)
+		}
+	}
+}
+
+// CheckCalls checks m's module calls against the called modules: only
+// declared variables are passed, every required variable is passed, and
+// every module.<call>.<output> reference names a declared output.
+func CheckCalls(m *Module, resolve Resolver) []Finding {
+	var out []Finding
+	callees := map[string]*Module{}
+	calls := make([]*ModuleCall, 0, len(m.ModuleCalls))
+	for _, c := range m.ModuleCalls {
+		calls = append(calls, c)
+	}
+	sort.Slice(calls, func(i, j int) bool { return calls[i].Name < calls[j].Name })
+	for _, c := range calls {
+		dir, err := resolve(m.Dir, c.Source)
+		if err != nil {
+			out = append(out, at(c.Range, "module %q: %v", c.Name, err))
+			continue
+		}
+		callee, err := LoadModule(dir)
+		if err != nil {
+			out = append(out, at(c.Range, "module %q: %v", c.Name, err))
+			continue
+		}
+		callees[c.Name] = callee
+		for name, a := range c.Args {
+			if _, ok := callee.Variables[name]; !ok {
+				out = append(out, at(a.SrcRange, "module %q: argument %q is not a variable of %s", c.Name, name, dir))
+			}
+		}
+		for _, v := range sortedVariables(callee) {
+			if _, ok := c.Args[v.Name]; v.Required() && !ok {
+				out = append(out, at(c.Range, "module %q: required variable %q is not set", c.Name, v.Name))
+			}
+		}
+	}
+	for _, t := range m.References() {
+		if t.RootName() != "module" || len(t) < 2 {
+			continue
+		}
+		name, ok := traverseName(t[1])
+		if !ok {
+			continue
+		}
+		c, ok := m.ModuleCalls[name]
+		if !ok {
+			out = append(out, at(t.SourceRange(), "reference to undeclared module %q", name))
+			continue
+		}
+		callee, ok := callees[c.Name]
+		if !ok || len(t) < 3 {
+			continue
+		}
+		output, ok := traverseName(t[2])
+		if !ok {
+			continue
+		}
+		if _, ok := callee.Outputs[output]; !ok {
+			out = append(out, at(t.SourceRange(), "module %q has no output %q", name, output))
+		}
+	}
+	SortFindings(out)
+	return out
+}
+
+func traverseName(s hcl.Traverser) (string, bool) {
+	if a, ok := s.(hcl.TraverseAttr); ok {
+		return a.Name, true
+	}
+	return "", false
+}
+
+func sortedVariables(m *Module) []*Variable {
+	vs := make([]*Variable, 0, len(m.Variables))
+	for _, v := range m.Variables {
+		vs = append(vs, v)
+	}
+	sort.Slice(vs, func(i, j int) bool { return rangeLess(vs[i].Range, vs[j].Range) })
+	return vs
+}
+
+func sortedOutputs(m *Module) []*Output {
+	outs := make([]*Output, 0, len(m.Outputs))
+	for _, o := range m.Outputs {
+		outs = append(outs, o)
+	}
+	sort.Slice(outs, func(i, j int) bool { return rangeLess(outs[i].Range, outs[j].Range) })
+	return outs
+}
+
+// rangeLess orders declarations as they appear: by file, then line.
+func rangeLess(a, b hcl.Range) bool {
+	if a.Filename != b.Filename {
+		return a.Filename < b.Filename
+	}
+	return a.Start.Byte < b.Start.Byte
 }
