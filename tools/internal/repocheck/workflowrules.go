@@ -82,7 +82,7 @@ func stepFeatures(s *Step) features {
 		deploy:     strings.HasPrefix(s.Uses, "google-github-actions/deploy-cloudrun@") || strings.Contains(s.Run, "terraform apply") || strings.Contains(s.Run, "gcloud run deploy"),
 		policyGate: strings.Contains(s.Run, "policygate"),
 		costGate:   strings.Contains(s.Run, "costgate"),
-		jira:       strings.Contains(s.Run, "jiranotify"),
+		jira:       strings.Contains(s.Run, "jiranotify") || strings.Contains(s.Run, "tools/dora"),
 	}
 }
 
@@ -178,7 +178,7 @@ func (c *checker) job(j *Job) {
 		c.add(j, j.Line, SecretsScope, "secrets: inherit hands every secret to the called workflow; pass the ones it declares")
 	}
 	if strings.Contains(j.Raw, "secrets.JIRA_") && !f.jira {
-		c.add(j, j.Line, SecretsScope, "Jira secrets in a job that does not notify Jira")
+		c.add(j, j.Line, SecretsScope, "Jira secrets in a job that does not call Jira (jiranotify, dora)")
 	}
 	if j.Uses != "" {
 		c.pin(j, j.Line, j.Uses, j.UsesComment)
