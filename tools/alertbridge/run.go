@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -62,14 +61,8 @@ func runWith(ctx context.Context, d deps, args []string, _, stderr io.Writer) er
 		runbook    = fs.String("runbook-url", "", "runbook linked from every ticket (the service's docs/)")
 		priorities = fs.String("priorities", "critical=Highest,error=High,warning=Medium", "severity=priority pairs, comma-separated")
 	)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return cli.New(cli.BadInput, err)
-	}
-	if fs.NArg() > 0 {
-		return cli.Errorf(cli.BadInput, "unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	if err := cli.Parse(fs, args); err != nil {
+		return err
 	}
 	prio, err := parsePriorities(*priorities)
 	if err != nil {

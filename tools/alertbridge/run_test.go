@@ -37,7 +37,7 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		want string
 	}{
 		{"unknown_flag", append(base, "--nope"), goodEnv, "flag provided but not defined: -nope"},
-		{"extra_argument", append(base, "serve"), goodEnv, "unexpected arguments: serve"},
+		{"extra_argument", append(base, "serve"), goodEnv, "unexpected arguments: serve (see --help)"},
 		{"no_webhook_credentials", base, map[string]string{"JIRA_EMAIL": email, "JIRA_API_TOKEN": apiToken},
 			"missing webhook credentials: set ALERTBRIDGE_TOKEN, or ALERTBRIDGE_USER and ALERTBRIDGE_PASSWORD"},
 		{"basic_without_password", base, map[string]string{"JIRA_EMAIL": email, "JIRA_API_TOKEN": apiToken, EnvUser: "cm"},

@@ -49,14 +49,8 @@ func runWith(ctx context.Context, d deps, args []string, stdout, stderr io.Write
 		format        = fs.String("format", dora.Text, "output: text, json or markdown")
 		out           = fs.String("out", "", "also write the JSON report to this file (for a dashboard or Backstage)")
 	)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return cli.New(cli.BadInput, err)
-	}
-	if fs.NArg() > 0 {
-		return cli.Errorf(cli.BadInput, "unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	if err := cli.Parse(fs, args); err != nil {
+		return err
 	}
 	owner, name, ok := strings.Cut(*repo, "/")
 	if !ok || owner == "" || name == "" {

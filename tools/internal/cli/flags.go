@@ -1,6 +1,10 @@
 package cli
 
-import "strings"
+import (
+	"errors"
+	"flag"
+	"strings"
+)
 
 // Strings is a flag.Value for a flag that may be repeated: each occurrence
 // appends its value, in command-line order. Register it with
@@ -15,3 +19,20 @@ func (s *Strings) String() string { return strings.Join(*s, ",") }
 
 // Set appends v; it never fails.
 func (s *Strings) Set(v string) error { *s = append(*s, v); return nil }
+
+// Parse parses args with fs and refuses positional arguments, the way every
+// command without positional arguments does: a bad flag or a stray argument
+// is a BadInput error naming it; -h/--help returns flag.ErrHelp unchanged
+// (fs has printed its usage; the caller decides the exit code).
+func Parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return New(BadInput, err)
+	}
+	if fs.NArg() > 0 {
+		return Errorf(BadInput, "unexpected arguments: %s (see --help)", strings.Join(fs.Args(), " "))
+	}
+	return nil
+}
