@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acme-platform/golden-path/tools/internal/repotest"
 	"github.com/acme-platform/golden-path/tools/internal/repocheck"
+	"github.com/acme-platform/golden-path/tools/internal/repotest"
 )
 
 func readUsage(t *testing.T, svc string) *usageFile {
