@@ -349,7 +349,7 @@ func datosKey(in *listInput) string {
 		b.WriteString(in.Until.UTC().Format(time.RFC3339Nano))
 	}
 	b.WriteByte('|')
-	b.WriteString(strconv.Itoa(in.Limit))
+	b.WriteString(strconv.Itoa(int(in.Limit)))
 	b.WriteByte('|')
 	if in.after != nil {
 		b.WriteString(in.after.String())
