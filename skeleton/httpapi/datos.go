@@ -162,12 +162,29 @@ func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, erro
 	if err != nil {
 		return nil, deps.httpError(ctx, "list events", err)
 	}
+	if res.result == metrics.CacheStale {
+		deps.Logger.WarnContext(ctx, "list events: store unavailable; serving a stale response",
+			"age_seconds", int(res.age/time.Second), "error", res.cause.Error())
+	}
+	return datosResponse(page, res, cacheControl(deps.CacheMaxAge), in.IfNoneMatch), nil
+}
+
+// cacheControl is the Cache-Control header of /datos responses.
+func cacheControl(maxAge time.Duration) string {
+	return "private, max-age=" + strconv.Itoa(int(maxAge/time.Second))
+}
+
+// datosResponse is the response of GET /datos for page, obtained as res
+// says, to a request with the If-None-Match header ifNoneMatch: 200 with
+// the page, or 304 when the ETag matches, with Age on pages from memory and
+// Warning on stale ones. Both the Huma route and the fast path send it.
+func datosResponse(page *datosPage, res lookup, cacheControl, ifNoneMatch string) *listOutput {
 	out := &listOutput{
 		Status:        http.StatusOK,
 		ContentType:   "application/json",
 		ContentLength: page.contentLength,
 		ETag:          page.etag,
-		CacheControl:  "private, max-age=" + strconv.Itoa(int(deps.CacheMaxAge/time.Second)),
+		CacheControl:  cacheControl,
 		Link:          page.link,
 		Body:          page.body,
 	}
@@ -177,16 +194,14 @@ func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, erro
 	}
 	if res.result == metrics.CacheStale {
 		out.Warning = staleWarning
-		deps.Logger.WarnContext(ctx, "list events: store unavailable; serving a stale response",
-			"age_seconds", int(res.age/time.Second), "error", res.cause.Error())
 	}
-	if etagMatches(in.IfNoneMatch, out.ETag) {
+	if etagMatches(ifNoneMatch, out.ETag) {
 		out.Status = http.StatusNotModified
 		out.ContentType = ""
 		out.ContentLength = ""
 		out.Body = nil
 	}
-	return out, nil
+	return out
 }
 
 // loadDatos queries the store and serialises the page.
