@@ -166,7 +166,8 @@ func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, erro
 		deps.Logger.WarnContext(ctx, "list events: store unavailable; serving a stale response",
 			"age_seconds", int(res.age/time.Second), "error", res.cause.Error())
 	}
-	return datosResponse(page, res, cacheControl(deps.CacheMaxAge), in.IfNoneMatch), nil
+	out := datosResponse(page, res, cacheControl(deps.CacheMaxAge), in.IfNoneMatch)
+	return &out, nil
 }
 
 // cacheControl is the Cache-Control header of /datos responses.
@@ -178,8 +179,8 @@ func cacheControl(maxAge time.Duration) string {
 // says, to a request with the If-None-Match header ifNoneMatch: 200 with
 // the page, or 304 when the ETag matches, with Age on pages from memory and
 // Warning on stale ones. Both the Huma route and the fast path send it.
-func datosResponse(page *datosPage, res lookup, cacheControl, ifNoneMatch string) *listOutput {
-	out := &listOutput{
+func datosResponse(page *datosPage, res lookup, cacheControl, ifNoneMatch string) listOutput {
+	out := listOutput{
 		Status:        http.StatusOK,
 		ContentType:   "application/json",
 		ContentLength: page.contentLength,

@@ -35,7 +35,8 @@ func fastDatos(next http.Handler, deps Deps) http.Handler {
 			return
 		}
 		r.Pattern = datosPattern
-		writeListOutput(w, datosResponse(page, lookup{result: metrics.CacheHit, age: age}, maxAge, r.Header.Get("If-None-Match")))
+		out := datosResponse(page, lookup{result: metrics.CacheHit, age: age}, maxAge, r.Header.Get("If-None-Match"))
+		writeListOutput(w, &out)
 	})
 }
 
