@@ -151,7 +151,11 @@ func (c *Cache) dropped(_ string, e *cacheEntry) {
 // entry is returned as CacheStale. The error is load's, or ctx's when the
 // caller's context ends first.
 func (c *Cache) get(ctx context.Context, key string, load func(context.Context) (*datosPage, error)) (*datosPage, lookup, error) {
-	if page, age, ok := c.fresh(key); ok {
+	now := c.cfg.Now()
+	c.mu.Lock()
+	page, age, ok := c.fresh(key, now)
+	c.mu.Unlock()
+	if ok {
 		c.cfg.Metrics.CacheRequest(metrics.CacheHit)
 		return page, lookup{result: metrics.CacheHit, age: age}, nil
 	}
@@ -190,17 +194,9 @@ func (c *Cache) get(ctx context.Context, key string, load func(context.Context) 
 	return nil, res, r.Err
 }
 
-// fresh returns the entry for key while it is younger than TTL, marking
-// it recently used.
-func (c *Cache) fresh(key string) (*datosPage, time.Duration, bool) {
-	now := c.cfg.Now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.freshLocked(key, now)
-}
-
-// freshLocked is fresh for a caller holding c.mu.
-func (c *Cache) freshLocked(key string, now time.Time) (*datosPage, time.Duration, bool) {
+// fresh returns the entry for key while it is younger than TTL at now,
+// marking it recently used. The caller holds c.mu.
+func (c *Cache) fresh(key string, now time.Time) (*datosPage, time.Duration, bool) {
 	e, ok := c.lru.Peek(key)
 	if !ok {
 		return nil, 0, false
@@ -315,7 +311,7 @@ func (c *Cache) freshRaw(raw string) (*datosPage, time.Duration, bool) {
 	var page *datosPage
 	var age time.Duration
 	if ok {
-		page, age, ok = c.freshLocked(key, now)
+		page, age, ok = c.fresh(key, now)
 	}
 	c.mu.Unlock()
 	if ok {
