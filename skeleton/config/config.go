@@ -65,6 +65,21 @@ type Config struct {
 	// ShutdownTimeout is the whole drain budget after SIGTERM
 	// (SHUTDOWN_TIMEOUT, default 8s: Cloud Run kills 10 s after SIGTERM).
 	ShutdownTimeout time.Duration
+
+	// DatosCache turns the GET /datos response cache on (DATOS_CACHE: on
+	// or off, also true/false and 1/0; default on). Its TTL
+	// (DATOS_CACHE_TTL, 10ms to 1m), MaxStale (DATOS_CACHE_MAX_STALE, 1s
+	// to 1h) and MaxBytes (DATOS_CACHE_MAX_BYTES, 1 MiB to 4 GiB) are zero
+	// when unset: the cache's own defaults (httpapi.DefaultCache*) apply.
+	DatosCache         bool
+	DatosCacheTTL      time.Duration
+	DatosCacheMaxStale time.Duration
+	DatosCacheMaxBytes int64
+	// PricePerTiB is the USD price of a TiB scanned by BigQuery, used to
+	// price the dry run of every uncached /datos query
+	// (BIGQUERY_PRICE_PER_TIB, 0 to 1000); zero when unset, which the
+	// cost report reads as bigquery.DefaultPricePerTiB.
+	PricePerTiB float64
 }
 
 // Addr is Host:Port.
@@ -107,6 +122,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.Location = r.str("BIGQUERY_LOCATION", c.Region)
 	c.LogLevel = r.level("LOG_LEVEL", slog.LevelInfo)
 	c.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 8*time.Second, time.Second, 10*time.Second)
+	c.DatosCache = r.onOff("DATOS_CACHE", true)
+	c.DatosCacheTTL = r.duration("DATOS_CACHE_TTL", 0, 10*time.Millisecond, time.Minute)
+	c.DatosCacheMaxStale = r.duration("DATOS_CACHE_MAX_STALE", 0, time.Second, time.Hour)
+	c.DatosCacheMaxBytes = r.int64Range("DATOS_CACHE_MAX_BYTES", 0, 1<<20, 4<<30)
+	c.PricePerTiB = r.floatRange("BIGQUERY_PRICE_PER_TIB", 0, 0, 1000)
 	if err := errors.Join(r.errs...); err != nil {
 		return Config{}, fmt.Errorf("read config from environment: %w", err)
 	}
@@ -126,16 +146,47 @@ func (r *reader) str(key, def string) string {
 }
 
 func (r *reader) intRange(key string, def, lo, hi int) int {
+	return int(r.int64Range(key, int64(def), int64(lo), int64(hi)))
+}
+
+func (r *reader) int64Range(key string, def, lo, hi int64) int64 {
 	v := strings.TrimSpace(r.getenv(key))
 	if v == "" {
 		return def
 	}
-	n, err := strconv.Atoi(v)
+	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < lo || n > hi {
 		r.errs = append(r.errs, fmt.Errorf("%s=%q: want an integer from %d to %d", key, v, lo, hi))
 		return def
 	}
 	return n
+}
+
+func (r *reader) floatRange(key string, def, lo, hi float64) float64 {
+	v := strings.TrimSpace(r.getenv(key))
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f >= lo && f <= hi) { // NaN is out of every range
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a number from %g to %g", key, v, lo, hi))
+		return def
+	}
+	return f
+}
+
+func (r *reader) onOff(key string, def bool) bool {
+	switch v := strings.ToLower(strings.TrimSpace(r.getenv(key))); v {
+	case "":
+		return def
+	case "on", "true", "1":
+		return true
+	case "off", "false", "0":
+		return false
+	default:
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want on or off", key, v))
+		return def
+	}
 }
 
 func (r *reader) duration(key string, def, lo, hi time.Duration) time.Duration {

@@ -33,6 +33,7 @@ func local() config.Config {
 		Location:               config.DefaultRegion,
 		LogLevel:               slog.LevelInfo,
 		ShutdownTimeout:        8 * time.Second,
+		DatosCache:             true,
 	}
 }
 
@@ -71,6 +72,21 @@ func TestFromEnv(t *testing.T) {
 				c.Store, c.Dataset, c.Table, c.Region, c.Location, c.SQLitePath, c.LogLevel = config.StoreBigQuery, "d", "t", "us-central1", "us-central1", "/tmp/x.db", slog.LevelDebug
 			},
 		},
+		{
+			name: "datos_cache_tuning_and_price",
+			env: map[string]string{
+				"DATOS_CACHE": "ON", "DATOS_CACHE_TTL": "500ms", "DATOS_CACHE_MAX_STALE": "1m",
+				"DATOS_CACHE_MAX_BYTES": "1048576", "BIGQUERY_PRICE_PER_TIB": "5",
+			},
+			want: func(c *config.Config) {
+				c.DatosCacheTTL, c.DatosCacheMaxStale, c.DatosCacheMaxBytes, c.PricePerTiB = 500*time.Millisecond, time.Minute, 1<<20, 5
+			},
+		},
+		{name: "datos_cache_off", env: map[string]string{"DATOS_CACHE": "off"}, want: func(c *config.Config) { c.DatosCache = false }},
+		{name: "datos_cache_false", env: map[string]string{"DATOS_CACHE": "false"}, want: func(c *config.Config) { c.DatosCache = false }},
+		{name: "datos_cache_0", env: map[string]string{"DATOS_CACHE": "0"}, want: func(c *config.Config) { c.DatosCache = false }},
+		{name: "datos_cache_1", env: map[string]string{"DATOS_CACHE": "1"}, want: func(*config.Config) {}},
+		{name: "free_bigquery", env: map[string]string{"BIGQUERY_PRICE_PER_TIB": "0"}, want: func(*config.Config) {}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,6 +118,16 @@ func TestFromEnvErrors(t *testing.T) {
 		{name: "shutdown_beyond_cloud_run_budget", env: map[string]string{"SHUTDOWN_TIMEOUT": "30s"}, want: []string{"SHUTDOWN_TIMEOUT"}},
 		{name: "bad_log_level", env: map[string]string{"LOG_LEVEL": "loud"}, want: []string{"LOG_LEVEL"}},
 		{name: "all_reported_at_once", env: map[string]string{"PORT": "x", "STORE": "y"}, want: []string{"PORT", "STORE"}},
+		{name: "datos_cache_neither_on_nor_off", env: map[string]string{"DATOS_CACHE": "maybe"}, want: []string{`DATOS_CACHE="maybe"`, "on or off"}},
+		{name: "datos_cache_ttl_not_a_duration", env: map[string]string{"DATOS_CACHE_TTL": "2"}, want: []string{`DATOS_CACHE_TTL="2"`}},
+		{name: "datos_cache_ttl_too_long", env: map[string]string{"DATOS_CACHE_TTL": "2m"}, want: []string{`DATOS_CACHE_TTL="2m"`, "10ms to 1m0s"}},
+		{name: "datos_cache_max_stale_too_short", env: map[string]string{"DATOS_CACHE_MAX_STALE": "10ms"}, want: []string{`DATOS_CACHE_MAX_STALE="10ms"`}},
+		{name: "datos_cache_max_bytes_too_small", env: map[string]string{"DATOS_CACHE_MAX_BYTES": "1024"}, want: []string{`DATOS_CACHE_MAX_BYTES="1024"`, "1048576 to 4294967296"}},
+		{name: "datos_cache_max_bytes_not_a_number", env: map[string]string{"DATOS_CACHE_MAX_BYTES": "64MiB"}, want: []string{`DATOS_CACHE_MAX_BYTES="64MiB"`}},
+		{name: "price_not_a_number", env: map[string]string{"BIGQUERY_PRICE_PER_TIB": "abc"}, want: []string{`BIGQUERY_PRICE_PER_TIB="abc"`, "0 to 1000"}},
+		{name: "price_negative", env: map[string]string{"BIGQUERY_PRICE_PER_TIB": "-1"}, want: []string{`BIGQUERY_PRICE_PER_TIB="-1"`}},
+		{name: "price_absurd", env: map[string]string{"BIGQUERY_PRICE_PER_TIB": "1e9"}, want: []string{`BIGQUERY_PRICE_PER_TIB="1e9"`}},
+		{name: "price_nan", env: map[string]string{"BIGQUERY_PRICE_PER_TIB": "NaN"}, want: []string{`BIGQUERY_PRICE_PER_TIB="NaN"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

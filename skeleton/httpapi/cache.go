@@ -1,14 +1,17 @@
 package httpapi
 
 import (
-	"container/list"
 	"context"
 	"fmt"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"golang.org/x/sync/singleflight"
 
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/metrics"
@@ -27,7 +30,7 @@ const (
 const staleWarning = `110 - "Response is Stale"`
 
 // entryOverhead approximates the memory of an entry besides its strings
-// and body: the list element, map slot and page struct.
+// and body: the LRU's list element and map slot and the page struct.
 const entryOverhead = 256
 
 // CacheConfig shapes a Cache. Zero values take the defaults.
@@ -55,20 +58,22 @@ type CacheConfig struct {
 
 // Cache is the /datos response cache: pre-serialised response bodies
 // keyed by the normalised query, fresh for a short TTL, bounded in memory
-// (LRU), with request coalescing (N concurrent identical requests make one
-// store query) and stale entries served while the store is unavailable.
-// It is safe for concurrent use. Pass it in Deps.Cache.
+// (least recently used evicted first, hashicorp/golang-lru), with request
+// coalescing (N concurrent identical requests make one store query,
+// x/sync/singleflight) and stale entries served while the store is
+// unavailable. It is safe for concurrent use. Pass it in Deps.Cache.
 type Cache struct {
-	cfg CacheConfig
+	cfg     CacheConfig
+	queries singleflight.Group // store queries in flight, by key
+	waiting atomic.Int64       // requests waiting for them (for tests)
 
-	mu      sync.Mutex
-	lru     *list.List // of *cacheEntry, most recently used first
-	entries map[string]*list.Element
+	mu  sync.Mutex
+	lru *simplelru.LRU[string, *cacheEntry]
 	// raw maps query strings, exactly as requests spelled them, to the
-	// entries they were validated and answered with (see freshRaw).
-	raw   map[string]*list.Element
+	// keys of the entries they were validated and answered with (see
+	// freshRaw).
+	raw   map[string]string
 	bytes int64
-	calls map[string]*cacheCall // store queries in flight
 }
 
 // datosPage is one /datos 200 response, ready to send.
@@ -81,7 +86,6 @@ type datosPage struct {
 }
 
 type cacheEntry struct {
-	key  string
 	page *datosPage
 	size int64
 	raws []string // query strings bound to this entry, at most maxRawSpellings
@@ -90,13 +94,6 @@ type cacheEntry struct {
 // maxRawSpellings bounds the query strings remembered per entry: a client
 // varying parameter order or time zones cannot grow the memory.
 const maxRawSpellings = 4
-
-type cacheCall struct {
-	done    chan struct{} // closed when page or err is set
-	page    *datosPage
-	err     error
-	waiters int // requests waiting for it, under Cache.mu (for tests)
-}
 
 // panicked carries a panic of a shared store query to the requests that
 // waited for it, which re-panic so that the handler's recovery logs it.
@@ -131,13 +128,21 @@ func NewCache(cfg CacheConfig) *Cache {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Cache{
-		cfg:     cfg,
-		lru:     list.New(),
-		entries: make(map[string]*list.Element),
-		raw:     make(map[string]*list.Element),
-		calls:   make(map[string]*cacheCall),
+	c := &Cache{cfg: cfg, raw: make(map[string]string)}
+	// MaxBytes bounds the memory; the entry count it implies (every entry
+	// takes more than entryOverhead) is the LRU's size, at least 1, the
+	// only condition under which NewLRU fails.
+	c.lru, _ = simplelru.NewLRU(max(1, int(cfg.MaxBytes/entryOverhead)), c.dropped)
+	return c
+}
+
+// dropped releases what an entry leaving the LRU held. The caller holds
+// c.mu (every LRU call does).
+func (c *Cache) dropped(_ string, e *cacheEntry) {
+	for _, r := range e.raws {
+		delete(c.raw, r)
 	}
+	c.bytes -= e.size
 }
 
 // get returns the page for key: from memory while fresh, else from load,
@@ -148,73 +153,83 @@ func NewCache(cfg CacheConfig) *Cache {
 func (c *Cache) get(ctx context.Context, key string, load func(context.Context) (*datosPage, error)) (*datosPage, lookup, error) {
 	now := c.cfg.Now()
 	c.mu.Lock()
-	if el, ok := c.entries[key]; ok {
-		e := el.Value.(*cacheEntry)
-		if age := now.Sub(e.page.stored); age < c.cfg.TTL {
-			c.lru.MoveToFront(el)
-			c.mu.Unlock()
-			c.cfg.Metrics.CacheRequest(metrics.CacheHit)
-			return e.page, lookup{result: metrics.CacheHit, age: age}, nil
-		}
-	}
-	call, shared := c.calls[key]
-	if !shared {
-		call = &cacheCall{done: make(chan struct{})}
-		c.calls[key] = call
-		go c.run(ctx, key, call, load)
-	}
-	call.waiters++
+	page, age, ok := c.fresh(key, now)
 	c.mu.Unlock()
-
+	if ok {
+		c.cfg.Metrics.CacheRequest(metrics.CacheHit)
+		return page, lookup{result: metrics.CacheHit, age: age}, nil
+	}
+	leader := false // set by the one caller whose function runs the query
+	done := c.queries.DoChan(key, func() (any, error) {
+		leader = true
+		return c.query(ctx, key, load)
+	})
+	c.waiting.Add(1)
+	var r singleflight.Result
 	select {
-	case <-call.done:
+	case r = <-done:
+		c.waiting.Add(-1)
 	case <-ctx.Done():
+		c.waiting.Add(-1)
 		return nil, lookup{}, ctx.Err()
 	}
-	if p, ok := call.err.(*panicked); ok {
+	if p, ok := r.Err.(*panicked); ok {
 		panic(fmt.Sprintf("%v\n\nstore query goroutine:\n%s", p.value, p.stack))
 	}
-	res := lookup{result: metrics.CacheMiss}
-	if shared {
-		res.result = metrics.CacheCoalesced
+	res := lookup{result: metrics.CacheCoalesced}
+	if leader {
+		res.result = metrics.CacheMiss
 	}
-	if call.err == nil {
+	if r.Err == nil {
 		c.cfg.Metrics.CacheRequest(res.result)
-		return call.page, res, nil
+		return r.Val.(*datosPage), res, nil
 	}
-	if flightevents.ErrorCode(call.err) == flightevents.EUNAVAILABLE {
+	if flightevents.ErrorCode(r.Err) == flightevents.EUNAVAILABLE {
 		if page, age, ok := c.stale(key); ok {
 			c.cfg.Metrics.CacheRequest(metrics.CacheStale)
-			return page, lookup{result: metrics.CacheStale, age: age, cause: call.err}, nil
+			return page, lookup{result: metrics.CacheStale, age: age, cause: r.Err}, nil
 		}
 	}
 	c.cfg.Metrics.CacheRequest(res.result)
-	return nil, res, call.err
+	return nil, res, r.Err
 }
 
-// run queries the store for key and publishes the result to call's
-// waiters. Its context keeps the values of the first caller's (its trace,
-// for logs) but not its cancellation.
-func (c *Cache) run(ctx context.Context, key string, call *cacheCall, load func(context.Context) (*datosPage, error)) {
+// fresh returns the entry for key while it is younger than TTL at now,
+// marking it recently used. The caller holds c.mu.
+func (c *Cache) fresh(key string, now time.Time) (*datosPage, time.Duration, bool) {
+	e, ok := c.lru.Peek(key)
+	if !ok {
+		return nil, 0, false
+	}
+	age := now.Sub(e.page.stored)
+	if age >= c.cfg.TTL {
+		// Not marked used: expired entries collect at the back (see put).
+		return nil, 0, false
+	}
+	c.lru.Get(key)
+	return e.page, age, true
+}
+
+// query runs load for key in the goroutine singleflight starts, caches
+// its page and turns a panic into a *panicked error. Its context keeps the
+// values of the first caller's (its trace, for logs) but not its
+// cancellation, so that one client going away does not fail the others.
+func (c *Cache) query(ctx context.Context, key string, load func(context.Context) (*datosPage, error)) (page *datosPage, err error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.QueryTimeout)
 	defer cancel()
 	defer func() {
 		if v := recover(); v != nil {
-			call.err = &panicked{value: v, stack: debug.Stack()}
+			page, err = nil, &panicked{value: v, stack: debug.Stack()}
 		}
-		c.mu.Lock()
-		delete(c.calls, key)
-		if call.err == nil {
-			c.put(key, call.page)
-		}
-		c.mu.Unlock()
-		close(call.done)
 	}()
-	call.page, call.err = load(ctx)
-	if call.err == nil {
-		// The cache's clock, not the handler's, dates entries.
-		call.page.stored = c.cfg.Now()
+	page, err = load(ctx)
+	if err != nil {
+		return nil, err
 	}
+	// The cache's clock, not the handler's, dates entries.
+	page.stored = c.cfg.Now()
+	c.put(key, page)
+	return page, nil
 }
 
 // stale returns the entry for key when it is younger than TTL+MaxStale.
@@ -222,14 +237,13 @@ func (c *Cache) stale(key string) (*datosPage, time.Duration, bool) {
 	now := c.cfg.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.entries[key]
+	e, ok := c.lru.Peek(key)
 	if !ok {
 		return nil, 0, false
 	}
-	e := el.Value.(*cacheEntry)
 	age := now.Sub(e.page.stored)
 	if age >= c.cfg.TTL+c.cfg.MaxStale {
-		c.remove(el)
+		c.lru.Remove(key)
 		c.cfg.Metrics.CacheEvicted(1)
 		c.reportSize()
 		return nil, 0, false
@@ -238,40 +252,31 @@ func (c *Cache) stale(key string) (*datosPage, time.Duration, bool) {
 }
 
 // put stores page under key and evicts what no longer fits or has expired
-// for good. The caller holds c.mu.
+// for good.
 func (c *Cache) put(key string, page *datosPage) {
 	size := int64(len(key)+len(page.body)+len(page.etag)+len(page.link)+len(page.contentLength)) + entryOverhead
-	if el, ok := c.entries[key]; ok {
-		c.remove(el)
-	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lru.Remove(key) // a replaced entry is not an eviction
 	evicted := 0
 	if size <= c.cfg.MaxBytes {
-		c.entries[key] = c.lru.PushFront(&cacheEntry{key: key, page: page, size: size})
+		if c.lru.Add(key, &cacheEntry{page: page, size: size}) {
+			evicted++
+		}
 		c.bytes += size
 	}
 	// Expired entries collect at the back (they have not been used for at
 	// least MaxStale); then the least recently used go until it fits.
 	expiry := c.cfg.Now().Add(-c.cfg.TTL - c.cfg.MaxStale)
-	for el := c.lru.Back(); el != nil; el = c.lru.Back() {
-		e := el.Value.(*cacheEntry)
+	for _, e, ok := c.lru.GetOldest(); ok; _, e, ok = c.lru.GetOldest() {
 		if c.bytes <= c.cfg.MaxBytes && e.page.stored.After(expiry) {
 			break
 		}
-		c.remove(el)
+		c.lru.RemoveOldest()
 		evicted++
 	}
 	c.cfg.Metrics.CacheEvicted(evicted)
 	c.reportSize()
-}
-
-// remove drops el. The caller holds c.mu.
-func (c *Cache) remove(el *list.Element) {
-	e := c.lru.Remove(el).(*cacheEntry)
-	delete(c.entries, e.key)
-	for _, r := range e.raws {
-		delete(c.raw, r)
-	}
-	c.bytes -= e.size
 }
 
 // bindRaw remembers that the query string raw was validated by the API and
@@ -281,19 +286,18 @@ func (c *Cache) remove(el *list.Element) {
 func (c *Cache) bindRaw(raw, key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.entries[key]
+	e, ok := c.lru.Peek(key)
 	if !ok {
 		return
 	}
 	if _, bound := c.raw[raw]; bound {
 		return
 	}
-	e := el.Value.(*cacheEntry)
 	if len(e.raws) >= maxRawSpellings {
 		return
 	}
 	e.raws = append(e.raws, raw)
-	c.raw[raw] = el
+	c.raw[raw] = key
 	c.bytes += int64(len(raw))
 	e.size += int64(len(raw))
 }
@@ -303,31 +307,27 @@ func (c *Cache) bindRaw(raw, key string) {
 func (c *Cache) freshRaw(raw string) (*datosPage, time.Duration, bool) {
 	now := c.cfg.Now()
 	c.mu.Lock()
-	el, ok := c.raw[raw]
-	if !ok {
-		c.mu.Unlock()
-		return nil, 0, false
+	key, ok := c.raw[raw]
+	var page *datosPage
+	var age time.Duration
+	if ok {
+		page, age, ok = c.fresh(key, now)
 	}
-	e := el.Value.(*cacheEntry)
-	age := now.Sub(e.page.stored)
-	if age >= c.cfg.TTL {
-		c.mu.Unlock()
-		return nil, 0, false
-	}
-	c.lru.MoveToFront(el)
 	c.mu.Unlock()
-	c.cfg.Metrics.CacheRequest(metrics.CacheHit)
-	return e.page, age, true
+	if ok {
+		c.cfg.Metrics.CacheRequest(metrics.CacheHit)
+	}
+	return page, age, ok
 }
 
 // reportSize exports the size. The caller holds c.mu.
-func (c *Cache) reportSize() { c.cfg.Metrics.CacheSize(len(c.entries), c.bytes) }
+func (c *Cache) reportSize() { c.cfg.Metrics.CacheSize(c.lru.Len(), c.bytes) }
 
 // Len returns the number of cached responses and their approximate bytes.
 func (c *Cache) Len() (entries int, bytes int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.entries), c.bytes
+	return c.lru.Len(), c.bytes
 }
 
 // datosKey is the cache key of a /datos request: its parsed parameters in
@@ -349,7 +349,7 @@ func datosKey(in *listInput) string {
 		b.WriteString(in.Until.UTC().Format(time.RFC3339Nano))
 	}
 	b.WriteByte('|')
-	b.WriteString(strconv.Itoa(in.Limit))
+	b.WriteString(strconv.Itoa(int(in.Limit)))
 	b.WriteByte('|')
 	if in.after != nil {
 		b.WriteString(in.after.String())

@@ -37,6 +37,20 @@ func (statusEnum) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema 
 	return s
 }
 
+// pageLimit is the limit parameter of GET /datos. Its bounds and default
+// are the domain's (1 to flightevents.MaxLimit, default
+// flightevents.DefaultLimit): declared there once and put into the OpenAPI
+// schema, which Huma validates requests against, by TransformSchema.
+// Resolve applies the default.
+type pageLimit int
+
+// TransformSchema implements huma.SchemaTransformer.
+func (pageLimit) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema {
+	lo, hi := 1.0, float64(flightevents.MaxLimit)
+	s.Minimum, s.Maximum, s.Default = &lo, &hi, flightevents.DefaultLimit
+	return s
+}
+
 // listInput are the parameters of GET /datos. The flight_id pattern repeats
 // the domain's rule; a test checks both accept the same designators.
 type listInput struct {
@@ -44,7 +58,7 @@ type listInput struct {
 	Status   statusEnum `query:"status" doc:"Only events with this status."`
 	Since    time.Time  `query:"since" doc:"Only events at or after this instant (RFC 3339). Default: 8 days before until."`
 	Until    time.Time  `query:"until" doc:"Only events before this instant (RFC 3339). Default: 24 hours from now."`
-	Limit    int        `query:"limit" minimum:"1" maximum:"1000" default:"100" doc:"Page size."`
+	Limit    pageLimit  `query:"limit" doc:"Page size."`
 	Cursor   string     `query:"cursor" maxLength:"200" doc:"Opaque token from the Link rel=\"next\" header of the previous page."`
 
 	IfNoneMatch string `header:"If-None-Match" doc:"ETag of a cached copy; a match returns 304 Not Modified."`
@@ -57,6 +71,9 @@ type listInput struct {
 // or the domain's cursor format, reported with the schema errors in one 422.
 func (in *listInput) Resolve(ctx huma.Context) []error {
 	in.rawQuery = ctx.URL().RawQuery
+	if in.Limit == 0 { // absent: an explicit 0 fails the schema's minimum
+		in.Limit = flightevents.DefaultLimit
+	}
 	var errs []error
 	if !in.Since.IsZero() && !in.Until.IsZero() && in.Since.After(in.Until) {
 		errs = append(errs, &huma.ErrorDetail{
@@ -145,12 +162,30 @@ func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, erro
 	if err != nil {
 		return nil, deps.httpError(ctx, "list events", err)
 	}
-	out := &listOutput{
+	if res.result == metrics.CacheStale {
+		deps.Logger.WarnContext(ctx, "list events: store unavailable; serving a stale response",
+			"age_seconds", int(res.age/time.Second), "error", res.cause.Error())
+	}
+	out := datosResponse(page, res, cacheControl(deps.CacheMaxAge), in.IfNoneMatch)
+	return &out, nil
+}
+
+// cacheControl is the Cache-Control header of /datos responses.
+func cacheControl(maxAge time.Duration) string {
+	return "private, max-age=" + strconv.Itoa(int(maxAge/time.Second))
+}
+
+// datosResponse is the response of GET /datos for page, obtained as res
+// says, to a request with the If-None-Match header ifNoneMatch: 200 with
+// the page, or 304 when the ETag matches, with Age on pages from memory and
+// Warning on stale ones. Both the Huma route and the fast path send it.
+func datosResponse(page *datosPage, res lookup, cacheControl, ifNoneMatch string) listOutput {
+	out := listOutput{
 		Status:        http.StatusOK,
 		ContentType:   "application/json",
 		ContentLength: page.contentLength,
 		ETag:          page.etag,
-		CacheControl:  "private, max-age=" + strconv.Itoa(int(deps.CacheMaxAge/time.Second)),
+		CacheControl:  cacheControl,
 		Link:          page.link,
 		Body:          page.body,
 	}
@@ -160,16 +195,14 @@ func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, erro
 	}
 	if res.result == metrics.CacheStale {
 		out.Warning = staleWarning
-		deps.Logger.WarnContext(ctx, "list events: store unavailable; serving a stale response",
-			"age_seconds", int(res.age/time.Second), "error", res.cause.Error())
 	}
-	if etagMatches(in.IfNoneMatch, out.ETag) {
+	if etagMatches(ifNoneMatch, out.ETag) {
 		out.Status = http.StatusNotModified
 		out.ContentType = ""
 		out.ContentLength = ""
 		out.Body = nil
 	}
-	return out, nil
+	return out
 }
 
 // loadDatos queries the store and serialises the page.
@@ -179,7 +212,7 @@ func loadDatos(ctx context.Context, deps Deps, in *listInput) (*datosPage, error
 		Status:   flightevents.Status(in.Status),
 		Since:    in.Since.UTC(),
 		Until:    in.Until.UTC(),
-		Limit:    in.Limit,
+		Limit:    int(in.Limit),
 		After:    in.after,
 	}
 	// Bound the range here rather than in the store, so that the next-page

@@ -2,8 +2,8 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
-	"time"
+
+	"${{ values.goModule }}/metrics"
 )
 
 // datosPattern is the mux pattern of GET /datos, also reported by the fast
@@ -11,19 +11,19 @@ import (
 const datosPattern = "GET /datos"
 
 // fastDatos answers a GET /datos whose exact query string the API already
-// validated and answered, while that answer is fresh in the cache: the
-// pre-serialised bytes are written without going through Huma's parameter
-// binding and validation again. Everything else — first requests, other
-// spellings, expired entries, stale serving, errors — goes to next, the
-// Huma route, which binds query strings to entries for this path.
+// validated and answered, while that answer is fresh in the cache, without
+// going through Huma's parameter binding and validation again. Everything
+// else — first requests, other spellings, expired entries, stale serving,
+// errors — goes to next, the Huma route, which binds query strings to
+// entries for this path.
 //
-// The response is the one the Huma route sends for a cache hit: same
-// status, headers and body (a test compares them byte for byte).
+// The response is the route's own (datosResponse), written by
+// writeListOutput as Huma writes it (a test compares them byte for byte).
 func fastDatos(next http.Handler, deps Deps) http.Handler {
 	if deps.Cache == nil {
 		return next
 	}
-	maxAge := "private, max-age=" + strconv.Itoa(int(deps.CacheMaxAge/time.Second))
+	maxAge := cacheControl(deps.CacheMaxAge)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || r.URL.Path != "/datos" {
 			next.ServeHTTP(w, r)
@@ -35,20 +35,30 @@ func fastDatos(next http.Handler, deps Deps) http.Handler {
 			return
 		}
 		r.Pattern = datosPattern
-		h := w.Header()
-		h["Etag"] = []string{page.etag}
-		h["Cache-Control"] = []string{maxAge}
-		if page.link != "" {
-			h["Link"] = []string{page.link}
-		}
-		h["Age"] = []string{strconv.Itoa(int(age / time.Second))}
-		if etagMatches(r.Header.Get("If-None-Match"), page.etag) {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		h["Content-Type"] = []string{"application/json"}
-		h["Content-Length"] = []string{page.contentLength}
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(page.body)
+		out := datosResponse(page, lookup{result: metrics.CacheHit, age: age}, maxAge, r.Header.Get("If-None-Match"))
+		writeListOutput(w, &out)
 	})
+}
+
+// writeListOutput writes out as Huma writes the output of the route: its
+// non-empty header fields, its status and its body.
+func writeListOutput(w http.ResponseWriter, out *listOutput) {
+	h := w.Header()
+	for _, kv := range [...]struct{ key, value string }{
+		{"Content-Type", out.ContentType},
+		{"Content-Length", out.ContentLength},
+		{"Etag", out.ETag},
+		{"Cache-Control", out.CacheControl},
+		{"Link", out.Link},
+		{"Age", out.Age},
+		{"Warning", out.Warning},
+	} {
+		if kv.value != "" {
+			h[kv.key] = []string{kv.value}
+		}
+	}
+	w.WriteHeader(out.Status)
+	if out.Body != nil {
+		_, _ = w.Write(out.Body)
+	}
 }

@@ -5,6 +5,19 @@
 // and the request middleware (trace-aware request logs, panic recovery,
 // request metrics by route template).
 //
+// GET /datos has one response path. The Huma route (datos.go) validates
+// the query and gets a datosPage, the serialised body (appendEvents,
+// encode.go) with its ETag and next-page Link: from the Cache when there
+// is one (cache.go: a fresh entry; else one store query shared by all
+// concurrent identical requests through x/sync/singleflight; else, when
+// the store is unavailable, a stale entry; entries in a byte-bounded
+// hashicorp/golang-lru list), straight from the store otherwise.
+// datosResponse turns the page into the response (200 or 304, Cache-Control,
+// Age, Warning). The fast path (fastpath.go) in front of the mux only
+// short-cuts a query string the route already validated and answered while
+// its entry is fresh: it sends that same datosResponse without Huma's
+// parameter binding, which the benchmark (bench_test.go) shows it needs.
+//
 // It is not for storage or ingest: it reads events through the
 // flightevents.EventStore port and maps the port's error codes to HTTP
 // statuses in one place (errors.go).

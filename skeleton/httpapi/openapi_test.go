@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/httpapi"
 )
 
@@ -101,5 +103,74 @@ func TestServedOpenAPIMatchesGolden(t *testing.T) {
 	}
 	if diff := cmp.Diff(rec.Body.String(), string(mustOpenAPI(t, "yaml"))); diff != "" {
 		t.Errorf("served /openapi.yaml differs from OpenAPI(yaml) (-got +want):\n%s", diff)
+	}
+}
+
+// TestLimitBoundsAreTheDomains ties the limit parameter of the OpenAPI
+// document (and so api/openapi.yaml, which TestOpenAPIGolden keeps equal to
+// it) to the domain's pagination bounds, and checks that requests are
+// validated and defaulted by them.
+func TestLimitBoundsAreTheDomains(t *testing.T) {
+	t.Parallel()
+	type limitSchema struct {
+		Minimum *float64 `json:"minimum"`
+		Maximum *float64 `json:"maximum"`
+		Default *float64 `json:"default"`
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name   string      `json:"name"`
+				Schema limitSchema `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(mustOpenAPI(t, "json"), &doc); err != nil {
+		t.Fatalf("OpenAPI(json) is not JSON: %v", err)
+	}
+	var got *limitSchema
+	for _, p := range doc.Paths["/datos"]["get"].Parameters {
+		if p.Name == "limit" {
+			got = &p.Schema
+		}
+	}
+	if got == nil {
+		t.Fatal("no limit parameter on GET /datos in the OpenAPI document")
+	}
+	num := func(v float64) *float64 { return &v }
+	want := &limitSchema{Minimum: num(1), Maximum: num(flightevents.MaxLimit), Default: num(flightevents.DefaultLimit)}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("limit schema in the OpenAPI document (-got +want):\n%s", diff)
+	}
+
+	store := newStore(t)
+	seed(t, store, makeEvents(flightevents.DefaultLimit+5))
+	api := newAPI(t, store)
+	tests := []struct {
+		name      string
+		query     string
+		wantCode  int
+		wantItems int
+	}{
+		{name: "absent_is_the_default", query: "", wantCode: http.StatusOK, wantItems: flightevents.DefaultLimit},
+		{name: "minimum", query: "limit=1", wantCode: http.StatusOK, wantItems: 1},
+		{name: "maximum", query: fmt.Sprintf("limit=%d", flightevents.MaxLimit), wantCode: http.StatusOK, wantItems: flightevents.DefaultLimit + 5},
+		{name: "below_minimum", query: "limit=0", wantCode: http.StatusUnprocessableEntity},
+		{name: "above_maximum", query: fmt.Sprintf("limit=%d", flightevents.MaxLimit+1), wantCode: http.StatusUnprocessableEntity},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			resp := api.GetCtx(t.Context(), "/datos?"+tc.query)
+			if resp.Code != tc.wantCode {
+				t.Fatalf("GET /datos?%s = %d %s, want %d", tc.query, resp.Code, resp.Body, tc.wantCode)
+			}
+			if tc.wantCode != http.StatusOK {
+				return
+			}
+			if n := len(decodeJSON[[]item](t, resp.Body.Bytes())); n != tc.wantItems {
+				t.Errorf("GET /datos?%s returned %d events, want %d", tc.query, n, tc.wantItems)
+			}
+		})
 	}
 }

@@ -38,10 +38,7 @@ func (c *cli) local(ctx context.Context, cfg config.Config, args []string) error
 		return badInput("%w", err)
 	}
 	log := c.logger(cfg)
-	obs, err := c.observe()
-	if err != nil {
-		return err
-	}
+	obs := observe(cfg)
 
 	ps, err := pubsub.StartLocal(ctx, cfg.ProjectID)
 	if err != nil {

@@ -79,7 +79,8 @@ Configuration comes from the environment (defaults in parentheses):
   STORE (sqlite locally, bigquery on Cloud Run), SQLITE_PATH (in memory),
   BIGQUERY_DATASET, BIGQUERY_TABLE, BIGQUERY_LOCATION, LOG_LEVEL (info),
   SHUTDOWN_TIMEOUT (8s), DATOS_CACHE (on), DATOS_CACHE_TTL (2s), DATOS_CACHE_MAX_STALE (5m),
-  DATOS_CACHE_MAX_BYTES (64 MiB). PUBSUB_EMULATOR_HOST points the Pub/Sub client at an emulator.
+  DATOS_CACHE_MAX_BYTES (64 MiB), BIGQUERY_PRICE_PER_TIB (6.25 USD).
+  PUBSUB_EMULATOR_HOST points the Pub/Sub client at an emulator.
   GET /metrics serves Prometheus metrics wherever the API listens.
 `
 
@@ -260,10 +261,7 @@ func (c *cli) serve(ctx context.Context, cfg config.Config, args []string) error
 		return helpOK(err)
 	}
 	log := c.logger(cfg)
-	obs, err := c.observe()
-	if err != nil {
-		return err
-	}
+	obs := observe(cfg)
 	raw, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -321,10 +319,7 @@ func (c *cli) subscribe(ctx context.Context, cfg config.Config, args []string) e
 		return badInput("subscribe: --streams must be >= 1")
 	}
 	log := c.logger(cfg)
-	obs, err := c.observe()
-	if err != nil {
-		return err
-	}
+	obs := observe(cfg)
 	client, err := ps.NewClient(ctx, cfg.ProjectID)
 	if err != nil {
 		return remote(fmt.Errorf("pubsub.NewClient: %w", err))

@@ -11,6 +11,7 @@ import (
 
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/bigquery"
+	"${{ values.goModule }}/config"
 )
 
 // TestObservedStoreReportsBigQueryCost checks that a BigQuery store is
@@ -32,11 +33,11 @@ func TestObservedStoreReportsBigQueryCost(t *testing.T) {
 	if err := bq.CreateTable(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	c, _, _ := newCLI(map[string]string{"BIGQUERY_PRICE_PER_TIB": "5"})
-	obs, err := c.observe()
+	cfg, err := config.FromEnv(func(k string) string { return map[string]string{"BIGQUERY_PRICE_PER_TIB": "5"}[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
+	obs := observe(cfg)
 	if obs.pricePerTiB != 5 {
 		t.Errorf("price per TiB = %v, want 5", obs.pricePerTiB)
 	}
@@ -59,11 +60,36 @@ flightevents_bigquery_dry_runs_total{result="ok"} 1
 	}
 }
 
-func TestPriceFromEnvRefusesNonsense(t *testing.T) {
+// TestBadCacheOrPriceIsBadInput checks that the variables config.FromEnv
+// took over from the wiring still stop a command with exit code 2, naming
+// the variable.
+func TestBadCacheOrPriceIsBadInput(t *testing.T) {
 	t.Parallel()
-	for _, v := range []string{"abc", "-1", "1e9"} {
-		if _, err := priceFromEnv(func(string) string { return v }); exitCode(err) != 2 {
-			t.Errorf("BIGQUERY_PRICE_PER_TIB=%q: exit %d, want 2", v, exitCode(err))
-		}
+	tests := []struct {
+		name string
+		env  map[string]string
+	}{
+		{name: "price_not_a_number", env: map[string]string{"BIGQUERY_PRICE_PER_TIB": "abc"}},
+		{name: "price_negative", env: map[string]string{"BIGQUERY_PRICE_PER_TIB": "-1"}},
+		{name: "price_absurd", env: map[string]string{"BIGQUERY_PRICE_PER_TIB": "1e9"}},
+		{name: "cache_switch", env: map[string]string{"DATOS_CACHE": "maybe"}},
+		{name: "cache_ttl", env: map[string]string{"DATOS_CACHE_TTL": "1h"}},
+		{name: "cache_max_stale", env: map[string]string{"DATOS_CACHE_MAX_STALE": "2h"}},
+		{name: "cache_max_bytes", env: map[string]string{"DATOS_CACHE_MAX_BYTES": "1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, _, _ := newCLI(tt.env)
+			err := c.run(t.Context(), []string{"serve"})
+			if exitCode(err) != ExitBadInput {
+				t.Fatalf("serve with %v: exit %d (%v), want %d", tt.env, exitCode(err), err, ExitBadInput)
+			}
+			for k := range tt.env {
+				if !strings.Contains(err.Error(), k) {
+					t.Errorf("error %q does not name %s", err, k)
+				}
+			}
+		})
 	}
 }
