@@ -4,6 +4,11 @@
 // scaffolder's fetch:template action does.
 //
 //	go run ./tools/scaffold --values template/testdata/cases/example.yaml --out /tmp/flight-events
+//
+// Its upgrade subcommand brings a rendered repository to a newer template
+// version by a three-way merge (tools/internal/upgrade):
+//
+//	go run github.com/acme-platform/golden-path/tools/scaffold@main upgrade --dry-run
 package main
 
 import (
@@ -22,6 +27,7 @@ import (
 func main() { cli.Main("scaffold", run) }
 
 const usage = `Usage: scaffold --values FILE --out DIR [--force] [--template FILE]
+       scaffold upgrade [--to VERSION|REF] [--dry-run] … (see scaffold upgrade --help)
 
 Renders the Backstage template offline, as the scaffolder's fetch:template
 action would: the values FILE (YAML: the answers to the template's form) is
@@ -35,7 +41,10 @@ a template error, or a non-empty DIR without --force; 1 anything else.
 Flags:
 `
 
-func run(ctx context.Context, args []string, _ io.Reader, _ io.Writer, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "upgrade" {
+		return runUpgrade(ctx, args[1:], stdin, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("scaffold", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	valuesPath := fs.String("values", "", "YAML file with the template's parameter values (required)")
