@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -316,5 +317,29 @@ func TestTemplateMigrationsAreReleased(t *testing.T) {
 	t.Parallel()
 	if _, err := LoadMigrations(repotest.Path(t, "template/migrations.yaml"), repotest.Path(t, "template/CHANGELOG.md")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The upgraded example service is still a Go module that formats, vets and
+// builds, against this checkout's kit as scripts/test-rendered.sh does.
+func TestUpgradedServiceBuilds(t *testing.T) {
+	t.Parallel()
+	dir, _ := renderService(t, repotest.Path(t, "template/testdata/cases/example.yaml"))
+	if _, err := Run(t.Context(), Options{Dir: dir, To: "0.2.0", TemplateRepo: history}); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	for _, argv := range [][]string{
+		{repotest.Path(t, "scripts/kit-workspace.sh"), dir},
+		{"gofmt", "-l", "."},
+		{"go", "vet", "./..."},
+		{"go", "build", "./..."},
+	} {
+		c := exec.CommandContext(t.Context(), argv[0], argv[1:]...)
+		c.Dir = dir
+		c.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
+		out, err := c.CombinedOutput()
+		if err != nil || (argv[0] == "gofmt" && len(out) > 0) {
+			t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
+		}
 	}
 }
