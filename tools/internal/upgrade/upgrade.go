@@ -328,7 +328,9 @@ func diff(ctx context.Context, g Git, dir string, ours tree, p *plan) (string, e
 	if err != nil && exitCode(err) != 1 { // 1: the trees differ
 		return "", fmt.Errorf("git diff: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
-	r := strings.NewReplacer("a/a/", "a/", "b/b/", "b/", " a/b/", " a/", " b/a/", " b/")
+	// The sparse trees are the directories a and b: "a/a/x" is a/x, and
+	// rename lines (no prefix) name a/x and b/x.
+	r := strings.NewReplacer("a/a/", "a/", "b/b/", "b/", " a/b/", " a/", " b/a/", " b/", "rename from a/", "rename from ", "rename to b/", "rename to ")
 	var sb strings.Builder
 	for _, line := range strings.SplitAfter(string(out), "\n") {
 		if strings.HasPrefix(line, "diff --git ") || strings.HasPrefix(line, "--- ") || strings.HasPrefix(line, "+++ ") || strings.HasPrefix(line, "rename ") {

@@ -167,6 +167,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 		"diff --git a/.dockerignore b/.dockerignore\ndeleted file mode 100644\n",
 		"-// Health is the body of /healthz and /readyz.\n+// Health is the body of /healthz and /readyz: a status word, never details.\n",
 		"-templateVersion: \"0.1.0\"\n+templateVersion: \"0.2.0\"\n",
+		"diff --git a/docs/operations.md b/docs/runbook.md\nsimilarity index 100%\nrename from docs/operations.md\nrename to docs/runbook.md\n",
 	} {
 		if !strings.Contains(res.Diff, want) {
 			t.Errorf("dry-run diff lacks %q:\n%s", want, res.Diff)
