@@ -92,14 +92,7 @@ func buildHistory(tb testing.TB, dir string) {
 	gitRun(tb, dir, "rm", "--quiet", "skeleton/.dockerignore")
 	gitRun(tb, dir, "mv", "skeleton/docs/operations.md", "skeleton/docs/runbook.md")
 	edit(tb, dir, "skeleton/mkdocs.yml", "  - Operations: operations.md\n", "  - Runbook: runbook.md\n")
-	edit(tb, dir, "template/template.yaml", "      required: [name, description, owner, system, lifecycle, alertEmail]\n",
-		"      required: [name, description, owner, system, lifecycle, alertEmail, dataClassification]\n")
-	edit(tb, dir, "template/template.yaml", "        alertEmail:\n          title: Alert e-mail\n",
-		"        dataClassification:\n          title: Data classification\n          type: string\n          enum: [internal, confidential, restricted]\n        alertEmail:\n          title: Alert e-mail\n")
-	edit(tb, dir, "template/template.yaml", "          alertEmail: ${{ parameters.alertEmail }}\n",
-		"          alertEmail: ${{ parameters.alertEmail }}\n          dataClassification: ${{ parameters.dataClassification }}\n")
-	edit(tb, dir, "skeleton/.golden-path/answers.yaml", "  alertEmail: ${{ values.alertEmail | dump }}\n",
-		"  alertEmail: ${{ values.alertEmail | dump }}\n  dataClassification: ${{ values.dataClassification | dump }}\n")
+	addParameter(tb, dir, "alertEmail", "dataClassification", "          type: string\n          enum: [internal, confidential, restricted]\n")
 	edit(tb, dir, "skeleton/catalog-info.yaml", "    backstage.io/techdocs-ref: dir:.\n",
 		"    backstage.io/techdocs-ref: dir:.\n    acme.example/data-classification: ${{ values.dataClassification | dump }}\n")
 	writeFile(tb, dir, "template/migrations.yaml", "migrations:\n  - version: 0.2.0\n    add:\n      dataClassification: internal\n")
@@ -110,16 +103,24 @@ func buildHistory(tb testing.TB, dir string) {
 
 	// 0.3.0
 	bump(tb, dir, "0.2.0", "0.3.0")
-	edit(tb, dir, "template/template.yaml", "alertEmail, dataClassification]\n", "alertEmail, dataClassification, costCenter]\n")
-	edit(tb, dir, "template/template.yaml", "        dataClassification:\n          title: Data classification\n",
-		"        costCenter:\n          title: Cost center\n          type: string\n          pattern: ^CC-[0-9]+$\n        dataClassification:\n          title: Data classification\n")
-	edit(tb, dir, "template/template.yaml", "          dataClassification: ${{ parameters.dataClassification }}\n",
-		"          dataClassification: ${{ parameters.dataClassification }}\n          costCenter: ${{ parameters.costCenter }}\n")
-	edit(tb, dir, "skeleton/.golden-path/answers.yaml", "  dataClassification: ${{ values.dataClassification | dump }}\n",
-		"  dataClassification: ${{ values.dataClassification | dump }}\n  costCenter: ${{ values.costCenter | dump }}\n")
+	addParameter(tb, dir, "dataClassification", "costCenter", "          type: string\n          pattern: ^CC-[0-9]+$\n")
 	changelog(tb, dir, "0.3.0", "- Parameter costCenter (required, no default: give it with --set).")
 	gitRun(tb, dir, "commit", "--quiet", "-am", "template 0.3.0")
 	gitRun(tb, dir, "tag", tagPrefix+"0.3.0")
+}
+
+// addParameter adds the required form parameter name with schema (its
+// lines under the property) after the parameter after: in the first page's
+// required list and properties, the fetch:template values and the skeleton's
+// answers file.
+func addParameter(tb testing.TB, dir, after, name, schema string) {
+	tb.Helper()
+	edit(tb, dir, "template/template.yaml", ", "+after+"]\n", ", "+after+", "+name+"]\n")
+	edit(tb, dir, "template/template.yaml", "        "+after+":\n", "        "+name+":\n          title: "+name+"\n"+schema+"        "+after+":\n")
+	step := func(n string) string { return "          " + n + ": ${{ parameters." + n + " }}\n" }
+	edit(tb, dir, "template/template.yaml", step(after), step(after)+step(name))
+	answer := func(n string) string { return "  " + n + ": ${{ values." + n + " | dump }}\n" }
+	edit(tb, dir, "skeleton/"+AnswersPath, answer(after), answer(after)+answer(name))
 }
 
 // bump moves the template version annotation and the stamped value.
