@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/acme-platform/golden-path/tools/internal/cli"
 	"github.com/acme-platform/golden-path/tools/internal/upgrade"
@@ -41,6 +42,8 @@ func runUpgrade(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	fs.BoolVar(&o.DryRun, "dry-run", false, "print the plan and the unified diff, change nothing")
 	fs.BoolVar(&o.AllowDirty, "allow-dirty", false, "upgrade a work tree with uncommitted changes")
 	fs.Var(&sets, "set", "KEY=VALUE answer for the target version (repeatable)")
+	prBody := fs.String("pr-body", "", "write the upgrade as a pull request body (markdown) to this file")
+	ghOutput := fs.String("github-output", os.Getenv("GITHUB_OUTPUT"), "append version=, up_to_date= and conflicts= to this file (env GITHUB_OUTPUT)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), upgradeUsage)
 		fs.PrintDefaults()
@@ -60,6 +63,17 @@ func runUpgrade(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		res.Report(stdout)
 		if o.DryRun && res.Diff != "" {
 			fmt.Fprint(stdout, "\n", res.Diff)
+		}
+	}
+	if res != nil && *prBody != "" && !res.UpToDate {
+		if werr := os.WriteFile(*prBody, []byte(res.Markdown()), 0o644); werr != nil {
+			return fmt.Errorf("write pull request body: %w", werr)
+		}
+	}
+	if res != nil && *ghOutput != "" {
+		out := fmt.Sprintf("version=%s\nup_to_date=%t\nconflicts=%d\n", res.To, res.UpToDate, len(res.Conflicts))
+		if werr := cli.AppendFile(*ghOutput, out); werr != nil {
+			return fmt.Errorf("write GITHUB_OUTPUT: %w", werr)
 		}
 	}
 	var refused *upgrade.RefusedError

@@ -120,6 +120,24 @@ func ChangelogVersions(changelog string) []string {
 	return out
 }
 
+// ChangelogBetween returns the entries of a CHANGELOG.md for the versions
+// after from up to and including to, as written.
+func ChangelogBetween(changelog, from, to string) string {
+	var out []string
+	idx := changelogHeading.FindAllStringSubmatchIndex(changelog, -1)
+	for i, m := range idx {
+		v := changelog[m[2]:m[3]]
+		end := len(changelog)
+		if i+1 < len(idx) {
+			end = idx[i+1][0]
+		}
+		if semver.Compare("v"+v, "v"+from) > 0 && semver.Compare("v"+v, "v"+to) <= 0 {
+			out = append(out, strings.TrimSpace(changelog[m[0]:end]))
+		}
+	}
+	return strings.Join(out, "\n\n")
+}
+
 // Migrate applies the migrations after from up to and including to, in
 // version order, to a copy of answers.
 func Migrate(answers map[string]any, migrations []Migration, from, to string) map[string]any {

@@ -190,3 +190,21 @@ func TestLoadMigrationsNeedsAChangelogEntry(t *testing.T) {
 		t.Errorf("LoadMigrations: %v, want the unreleased version named", err)
 	}
 }
+
+func TestChangelogBetween(t *testing.T) {
+	t.Parallel()
+	log := "# Changelog\n\n## Unreleased\n\n- next\n\n## 0.3.0 — c\n\n- three\n\n## 0.2.0 — b\n\n- two\n\n## 0.1.0 — a\n\n- one\n"
+	tests := []struct{ name, from, to, want string }{
+		{"one_version", "0.1.0", "0.2.0", "## 0.2.0 — b\n\n- two"},
+		{"two_versions", "0.1.0", "0.3.0", "## 0.3.0 — c\n\n- three\n\n## 0.2.0 — b\n\n- two"},
+		{"none", "0.3.0", "0.3.0", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if diff := cmp.Diff(ChangelogBetween(log, tc.from, tc.to), tc.want); diff != "" {
+				t.Errorf("(-got +want):\n%s", diff)
+			}
+		})
+	}
+}

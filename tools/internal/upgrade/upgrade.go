@@ -34,6 +34,7 @@ type Result struct {
 	Actions   []Action
 	Conflicts []string
 	Diff      string // unified diff of the work tree, before → after
+	Changelog string // the target's CHANGELOG.md entries after From up to To
 	UpToDate  bool   // the repository is at the target already
 	Continued bool   // a rerun finished an upgrade whose conflicts are resolved
 }
@@ -109,6 +110,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	baseOut, err := renderAt(ctx, baseSrc, answers.Values, filepath.Join(tmp, "base-out"))
 	if err != nil {
 		return nil, fmt.Errorf("render base %s: %w", answers.TemplateVersion, err)
+	}
+	if log, err := os.ReadFile(filepath.Join(target.dir, "template", "CHANGELOG.md")); err == nil {
+		res.Changelog = ChangelogBetween(string(log), answers.TemplateVersion, target.version)
 	}
 	migrated, err := migrateAnswers(target.dir, answers, target.version, o.Sets)
 	if err != nil {
@@ -387,4 +391,35 @@ func (r *Result) Report(w io.Writer) {
 	for _, c := range r.Conflicts {
 		fmt.Fprintf(w, "CONFLICT %s\n", c)
 	}
+}
+
+// Markdown is the upgrade as a pull request body: the changelog entries
+// between the versions, the conflicts, and the actions counted by kind.
+func (r *Result) Markdown() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "Template upgrade from %s to %s, made by `scaffold upgrade`.\n\n", r.From, r.To)
+	if r.Changelog != "" {
+		fmt.Fprintf(&sb, "## Changelog\n\n%s\n\n", strings.TrimSpace(r.Changelog))
+	}
+	if len(r.Conflicts) > 0 {
+		sb.WriteString("## Conflicts to resolve\n\nThese files carry conflict markers; resolve them on this branch, then rerun `scaffold upgrade`.\n\n")
+		for _, c := range r.Conflicts {
+			fmt.Fprintf(&sb, "- `%s`\n", c)
+		}
+		sb.WriteString("\n")
+	}
+	counts := map[Kind]int{}
+	var kinds []Kind
+	for _, a := range r.Actions {
+		if counts[a.Kind] == 0 {
+			kinds = append(kinds, a.Kind)
+		}
+		counts[a.Kind]++
+	}
+	slices.Sort(kinds)
+	sb.WriteString("## Changes\n\n| action | files |\n|---|---|\n")
+	for _, k := range kinds {
+		fmt.Fprintf(&sb, "| %s | %d |\n", k, counts[k])
+	}
+	return sb.String()
 }

@@ -173,6 +173,15 @@ func TestDryRunChangesNothing(t *testing.T) {
 			t.Errorf("dry-run diff lacks %q:\n%s", want, res.Diff)
 		}
 	}
+	for _, want := range []string{
+		"Template upgrade from 0.1.0 to 0.2.0",
+		"## Changelog\n\n## 0.2.0 — 2026-12-01\n\n- Parameter dataClassification",
+		"| add | 1 |\n", "| delete | 1 |\n", "| merge | 1 |\n", "| rename | 1 |\n",
+	} {
+		if md := res.Markdown(); !strings.Contains(md, want) {
+			t.Errorf("pull request body lacks %q:\n%s", want, md)
+		}
+	}
 	var kinds []string
 	for _, a := range res.Actions {
 		kinds = append(kinds, a.String())
