@@ -29,6 +29,7 @@ func main() { cli.Main("scaffold", run) }
 const usage = `Usage: scaffold --values FILE --out DIR [--force] [--template FILE]
        scaffold upgrade [--to VERSION|REF] [--dry-run] … (see scaffold upgrade --help)
        scaffold upgrade-pr --version X.Y.Z --body-file FILE (see scaffold upgrade-pr --help)
+       scaffold fleet (--catalog URL | --catalog-file FILE) (see scaffold fleet --help)
 
 Renders the Backstage template offline, as the scaffolder's fetch:template
 action would: the values FILE (YAML: the answers to the template's form) is
@@ -45,6 +46,9 @@ Flags:
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "upgrade" {
 		return runUpgrade(ctx, args[1:], stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "fleet" {
+		return runFleet(ctx, args[1:], stdin, stdout, stderr, os.Getenv)
 	}
 	if len(args) > 0 && args[0] == "upgrade-pr" {
 		return runUpgradePR(ctx, args[1:], stdin, stdout, stderr, os.Getenv)

@@ -35,15 +35,35 @@ func (c *Client) UpsertPull(ctx context.Context, head, base, title, body string)
 	}
 }
 
-func (c *Client) upsertPullOnce(ctx context.Context, head, base, title, body string) (*Pull, error) {
+// OpenPull returns the open pull request from branch head, or nil.
+func (c *Client) OpenPull(ctx context.Context, head string) (*Pull, error) {
+	pr, err := c.openPull(ctx, head, "")
+	if err != nil || pr == nil {
+		return nil, err
+	}
+	return &Pull{Action: "found", Number: pr.GetNumber(), URL: pr.GetHTMLURL()}, nil
+}
+
+// openPull lists the open pull requests from head (into base, unless "").
+func (c *Client) openPull(ctx context.Context, head, base string) (*gh.PullRequest, error) {
 	open, _, err := c.api.PullRequests.List(ctx, c.owner, c.repo, &gh.PullRequestListOptions{
 		State: "open", Head: c.owner + ":" + head, Base: base, ListOptions: gh.ListOptions{PerPage: 10},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list pull requests: %w", apiError(err))
 	}
-	if len(open) > 0 {
-		pr := open[0]
+	if len(open) == 0 {
+		return nil, nil
+	}
+	return open[0], nil
+}
+
+func (c *Client) upsertPullOnce(ctx context.Context, head, base, title, body string) (*Pull, error) {
+	pr, err := c.openPull(ctx, head, base)
+	if err != nil {
+		return nil, err
+	}
+	if pr != nil {
 		if pr.GetTitle() == title && pr.GetBody() == body {
 			return &Pull{Action: "unchanged", Number: pr.GetNumber(), URL: pr.GetHTMLURL()}, nil
 		}
