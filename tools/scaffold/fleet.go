@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -38,15 +36,8 @@ func runFleet(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	changelog := fs.String("changelog", "template/CHANGELOG.md", "the template's CHANGELOG.md: its headings are the released versions")
 	format := fs.String("format", "text", "text, json or markdown")
 	apiURL := fs.String("api-url", cli.EnvOr(getenv, "GITHUB_API_URL", "https://api.github.com"), "GitHub API root (env GITHUB_API_URL)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), fleetUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.New(cli.BadInput, err)
+	if help, err := parse(fs, fleetUsage, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() > 0 || (*catalog == "") == (*catalogFile == "") {
 		return cli.Errorf(cli.BadInput, "give one of --catalog and --catalog-file (see --help)")

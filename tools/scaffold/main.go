@@ -59,15 +59,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	outDir := fs.String("out", "", "directory to render the new service into (required)")
 	force := fs.Bool("force", false, "render into a non-empty --out, overwriting the files the skeleton produces")
 	templatePath := fs.String("template", cli.EnvOr(os.Getenv, "SCAFFOLD_TEMPLATE", "template/template.yaml"), "the Backstage template (env SCAFFOLD_TEMPLATE)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil // the usage is printed: exit 0
-		}
-		return cli.New(cli.BadInput, err)
+	if help, err := parse(fs, usage, args); help || err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -142,4 +135,20 @@ func isEmptyDir(dir string) (bool, error) {
 		return false, err
 	}
 	return len(names) == 0, nil
+}
+
+// parse parses a subcommand's flags; --help prints usage and the flags'
+// defaults and reports help (exit 0), a bad flag is bad input.
+func parse(fs *flag.FlagSet, usage string, args []string) (help bool, err error) {
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil // the usage is printed: exit 0
+		}
+		return false, cli.New(cli.BadInput, err)
+	}
+	return false, nil
 }

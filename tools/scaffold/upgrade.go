@@ -44,15 +44,8 @@ func runUpgrade(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	fs.Var(&sets, "set", "KEY=VALUE answer for the target version (repeatable)")
 	prBody := fs.String("pr-body", "", "write the upgrade as a pull request body (markdown) to this file")
 	ghOutput := fs.String("github-output", os.Getenv("GITHUB_OUTPUT"), "append version=, up_to_date= and conflicts= to this file (env GITHUB_OUTPUT)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), upgradeUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.New(cli.BadInput, err)
+	if help, err := parse(fs, upgradeUsage, args); help || err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return cli.Errorf(cli.BadInput, "unexpected arguments %q (see --help)", fs.Args())

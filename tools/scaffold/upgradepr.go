@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,15 +34,8 @@ func runUpgradePR(ctx context.Context, args []string, _ io.Reader, stdout, stder
 	base := fs.String("base", "main", "the branch the pull request merges into")
 	apiURL := fs.String("api-url", cli.EnvOr(getenv, "GITHUB_API_URL", "https://api.github.com"), "GitHub API root (env GITHUB_API_URL)")
 	repo := fs.String("repo", getenv("GITHUB_REPOSITORY"), "owner/repo (env GITHUB_REPOSITORY)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), upgradePRUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return cli.New(cli.BadInput, err)
+	if help, err := parse(fs, upgradePRUsage, args); help || err != nil {
+		return err
 	}
 	owner, name, ok := strings.Cut(*repo, "/")
 	switch {
