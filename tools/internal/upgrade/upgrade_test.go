@@ -300,8 +300,9 @@ func TestNewRequiredParameterBySet(t *testing.T) {
 	}
 }
 
-// The skeleton's answers file must record every form value: a parameter
-// added to template.yaml without a line there could never be upgraded.
+// The skeleton's answers file must record every form value but secrets
+// (ui:field Secret): a parameter added to template.yaml without a line
+// there could never be upgraded.
 func TestAnswersFileRecordsEveryParameter(t *testing.T) {
 	t.Parallel()
 	tpl, err := render.LoadTemplate(repotest.Path(t, "template/template.yaml"))
@@ -314,7 +315,13 @@ func TestAnswersFileRecordsEveryParameter(t *testing.T) {
 	}
 	for _, page := range tpl.Parameters {
 		props, _ := page["properties"].(map[string]any)
-		for name := range props {
+		for name, prop := range props {
+			if p, _ := prop.(map[string]any); p["ui:field"] == "Secret" {
+				if strings.Contains(string(raw), "values."+name) {
+					t.Errorf("skeleton/%s records the secret %s", AnswersPath, name)
+				}
+				continue
+			}
 			if !strings.Contains(string(raw), "\n  "+name+": ${{ values."+name+" | dump }}") {
 				t.Errorf("skeleton/%s does not record parameter %s (want `  %s: ${{ values.%s | dump }}`)", AnswersPath, name, name, name)
 			}
