@@ -4,6 +4,11 @@
 // scaffolder's fetch:template action does.
 //
 //	go run ./tools/scaffold --values template/testdata/cases/example.yaml --out /tmp/flight-events
+//
+// Its upgrade subcommand brings a rendered repository to a newer template
+// version by a three-way merge (tools/internal/upgrade):
+//
+//	go run github.com/acme-platform/golden-path/tools/scaffold@main upgrade --dry-run
 package main
 
 import (
@@ -22,6 +27,9 @@ import (
 func main() { cli.Main("scaffold", run) }
 
 const usage = `Usage: scaffold --values FILE --out DIR [--force] [--template FILE]
+       scaffold upgrade [--to VERSION|REF] [--dry-run] … (see scaffold upgrade --help)
+       scaffold upgrade-pr --version X.Y.Z --body-file FILE (see scaffold upgrade-pr --help)
+       scaffold fleet (--catalog URL | --catalog-file FILE) (see scaffold fleet --help)
 
 Renders the Backstage template offline, as the scaffolder's fetch:template
 action would: the values FILE (YAML: the answers to the template's form) is
@@ -35,22 +43,24 @@ a template error, or a non-empty DIR without --force; 1 anything else.
 Flags:
 `
 
-func run(ctx context.Context, args []string, _ io.Reader, _ io.Writer, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "upgrade" {
+		return runUpgrade(ctx, args[1:], stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "fleet" {
+		return runFleet(ctx, args[1:], stdin, stdout, stderr, os.Getenv)
+	}
+	if len(args) > 0 && args[0] == "upgrade-pr" {
+		return runUpgradePR(ctx, args[1:], stdin, stdout, stderr, os.Getenv)
+	}
 	fs := flag.NewFlagSet("scaffold", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	valuesPath := fs.String("values", "", "YAML file with the template's parameter values (required)")
 	outDir := fs.String("out", "", "directory to render the new service into (required)")
 	force := fs.Bool("force", false, "render into a non-empty --out, overwriting the files the skeleton produces")
 	templatePath := fs.String("template", cli.EnvOr(os.Getenv, "SCAFFOLD_TEMPLATE", "template/template.yaml"), "the Backstage template (env SCAFFOLD_TEMPLATE)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil // the usage is printed: exit 0
-		}
-		return cli.New(cli.BadInput, err)
+	if help, err := parse(fs, usage, args); help || err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -125,4 +135,20 @@ func isEmptyDir(dir string) (bool, error) {
 		return false, err
 	}
 	return len(names) == 0, nil
+}
+
+// parse parses a subcommand's flags; --help prints usage and the flags'
+// defaults and reports help (exit 0), a bad flag is bad input.
+func parse(fs *flag.FlagSet, usage string, args []string) (help bool, err error) {
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil // the usage is printed: exit 0
+		}
+		return false, cli.New(cli.BadInput, err)
+	}
+	return false, nil
 }

@@ -112,6 +112,30 @@ func TestRun(t *testing.T) {
 			wantCode:   -1,
 			wantStderr: "render   README.md",
 		},
+		{
+			name:       "upgrade_help",
+			args:       func(*testing.T) []string { return []string{"upgrade", "--help"} },
+			wantCode:   -1,
+			wantStderr: "Usage: scaffold upgrade [--to VERSION|REF]",
+		},
+		{
+			name:     "upgrade_unknown_flag",
+			args:     func(*testing.T) []string { return []string{"upgrade", "--values", "x"} },
+			wantCode: cli.BadInput,
+			wantErr:  "flag provided but not defined: -values",
+		},
+		{
+			name:     "upgrade_without_answers_file",
+			args:     func(t *testing.T) []string { return []string{"upgrade", "--dir", t.TempDir(), "--dry-run"} },
+			wantCode: cli.BadInput,
+			wantErr:  "no .golden-path/answers.yaml in ",
+		},
+		{
+			name:     "upgrade_extra_arguments",
+			args:     func(t *testing.T) []string { return []string{"upgrade", "--dir", t.TempDir(), "extra"} },
+			wantCode: cli.BadInput,
+			wantErr:  "unexpected arguments",
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,7 +1,8 @@
 // Package github is the platform's GitHub REST client, built on google/go-github: it creates or
 // updates ("upserts") a bot's pull-request comment, found by the marker line its body starts
 // with, finds the pull request number of a GitHub Actions run, and lists the successful runs of
-// a deploy workflow with the commits each shipped (deploys.go, for the DORA metrics).
+// a deploy workflow with the commits each shipped (deploys.go, for the DORA metrics), and keeps
+// one open pull request per branch (pulls.go, for template upgrades).
 //
 // Retries are package httpretry's: refusals for load (429, 503, a 403 rate limit) are retried
 // for every request, an unsettled failure (5xx, no answer) only for the listing. A create or

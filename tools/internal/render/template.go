@@ -16,6 +16,7 @@ import (
 type Template struct {
 	Path       string           // template.yaml as given
 	Name       string           // metadata.name
+	Version    string           // metadata.annotations["backstage.io/template-version"], "" if absent
 	Parameters []map[string]any // the form pages, each a JSON Schema object
 	Fetch      FetchStep
 }
@@ -58,6 +59,8 @@ func LoadTemplate(path string) (*Template, error) {
 	t := &Template{Path: path}
 	if md, ok := root["metadata"].(map[string]any); ok {
 		t.Name, _ = md["name"].(string)
+		ann, _ := md["annotations"].(map[string]any)
+		t.Version, _ = ann["backstage.io/template-version"].(string)
 	}
 	spec, _ := root["spec"].(map[string]any)
 	switch p := spec["parameters"].(type) {

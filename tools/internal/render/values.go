@@ -83,6 +83,13 @@ func (t *Template) properties() map[string]map[string]any {
 	return props
 }
 
+// ParameterType returns the JSON Schema type of the form parameter name
+// ("string", "number", "boolean" …), or "" when no page declares it.
+func (t *Template) ParameterType(name string) string {
+	typ, _ := t.properties()[name]["type"].(string)
+	return typ
+}
+
 // ApplyDefaults returns a copy of values with every missing property that
 // has a schema default filled in, as the Backstage form does.
 func (t *Template) ApplyDefaults(values map[string]any) map[string]any {

@@ -97,6 +97,7 @@ func TestProductCasesEvaluate(t *testing.T) {
 			"goVersion": "1.26", "publicApi": false, "monthlyBudget": int64(100), "jiraProjectKey": "OPS", "platformRef": "v0.1.0",
 			"repoUrl": "github.com?owner=acme&repo=flight-events", "repoOwner": "acme", "repoName": "flight-events",
 			"goModule": "github.com/acme/flight-events", "sourceTemplate": "template:default/go-flight-events-service", "templateVersion": "0.1.0",
+			"repoVisibility": "private", "dispatchCi": true, "templateRepo": "https://github.com/acme-platform/golden-path.git",
 		}},
 		{"minimal.yaml", map[string]any{
 			"name": "flight-events", "description": "Flight-status events from Pub/Sub to BigQuery, served by a Huma API.",
@@ -106,6 +107,7 @@ func TestProductCasesEvaluate(t *testing.T) {
 			"goVersion": "1.26", "publicApi": false, "monthlyBudget": int64(100), "platformRef": "v0.1.0",
 			"repoUrl": "github.com?owner=acme&repo=flight-events", "repoOwner": "acme", "repoName": "flight-events",
 			"goModule": "github.com/acme/flight-events", "sourceTemplate": "template:default/go-flight-events-service", "templateVersion": "0.1.0",
+			"repoVisibility": "private", "dispatchCi": true, "templateRepo": "https://github.com/acme-platform/golden-path.git",
 		}},
 	}
 	tpl, err := LoadTemplate(productTemplate)

@@ -16,7 +16,7 @@ const (
 	TopPermissions     Rule = "top-permissions"     // permissions: {} or read-only at the top
 	JobPermissions     Rule = "job-permissions"     // every job declares its own grants
 	IDToken            Rule = "id-token"            // id-token: write exactly on jobs that authenticate to Google Cloud
-	PullRequestsWrite  Rule = "pull-requests-write" // pull-requests: write only where the PR comment is posted
+	PullRequestsWrite  Rule = "pull-requests-write" // pull-requests: write only where a PR comment or an upgrade PR is posted
 	PersistCredentials Rule = "persist-credentials" // actions/checkout with persist-credentials: false
 	Pipefail           Rule = "pipefail"            // a run: with a pipe runs under shell: bash (or set -o pipefail)
 	PullRequestTarget  Rule = "pull-request-target" // never on: pull_request_target
@@ -78,7 +78,7 @@ func (f *features) add(g features) {
 func stepFeatures(s *Step) features {
 	return features{
 		auth:       strings.HasPrefix(s.Uses, "google-github-actions/auth@"),
-		comment:    strings.Contains(s.Run, "--post") || strings.Contains(s.Run, "infracost comment"),
+		comment:    strings.Contains(s.Run, "--post") || strings.Contains(s.Run, "infracost comment") || strings.Contains(s.Run, "tools/scaffold@$PLATFORM_REF\" upgrade-pr"),
 		deploy:     strings.HasPrefix(s.Uses, "google-github-actions/deploy-cloudrun@") || strings.Contains(s.Run, "terraform apply") || strings.Contains(s.Run, "gcloud run deploy"),
 		policyGate: strings.Contains(s.Run, "policygate"),
 		costGate:   strings.Contains(s.Run, "costgate"),

@@ -1,0 +1,425 @@
+package upgrade
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/mod/semver"
+	"gopkg.in/yaml.v3"
+
+	"github.com/acme-platform/golden-path/tools/internal/render"
+)
+
+// Options is one `scaffold upgrade`.
+type Options struct {
+	Dir          string   // the repository to upgrade
+	To           string   // a version (0.2.0) or a git ref; "" = the latest template/v* tag
+	TemplateRepo string   // a path or git URL; "" = the answers' templateRepo
+	DryRun       bool     // plan and diff only
+	Sets         []string // key=value answers for the target version
+	AllowDirty   bool     // upgrade a work tree with uncommitted changes
+	Git          Git
+}
+
+// Result is what an upgrade did (or, with DryRun, would do).
+type Result struct {
+	From, To  string
+	Actions   []Action
+	Conflicts []string
+	Diff      string // unified diff of the work tree, before → after
+	Changelog string // the target's CHANGELOG.md entries after From up to To
+	UpToDate  bool   // the repository is at the target already
+	Continued bool   // a rerun finished an upgrade whose conflicts are resolved
+}
+
+// RefusedError is an upgrade refused before anything changed: bad input, a
+// dirty tree, an unknown target, a downgrade, missing answers.
+type RefusedError struct{ Err error }
+
+func (e *RefusedError) Error() string { return e.Err.Error() }
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+func refuse(format string, args ...any) error { return &RefusedError{fmt.Errorf(format, args...)} }
+
+// ConflictError is an upgrade written with conflicts left to resolve.
+type ConflictError struct{ Paths []string }
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%d conflict(s) to resolve: %s; resolve them, then rerun scaffold upgrade to finish", len(e.Paths), strings.Join(e.Paths, ", "))
+}
+
+// pending is upgrade-pending.yaml.
+type pending struct {
+	To        string   `yaml:"to"`
+	Conflicts []string `yaml:"conflicts"`
+	Answers   string   `yaml:"answers"` // the new answers file, written once they are resolved
+}
+
+// Run upgrades the repository o.Dir.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if p, err := readPending(o.Dir); err != nil || p != nil {
+		if err != nil {
+			return nil, err
+		}
+		return finish(o, p)
+	}
+	answers, err := ReadAnswers(o.Dir)
+	if err != nil {
+		return nil, &RefusedError{err}
+	}
+	oursPaths, err := workTreeFiles(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "scaffold-upgrade-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	repo := o.TemplateRepo
+	if repo == "" {
+		repo = answers.TemplateRepo
+	}
+	src, err := openTemplateRepo(ctx, o.Git, repo, filepath.Join(tmp, "template.git"))
+	if err != nil {
+		return nil, err
+	}
+	target, err := src.resolve(ctx, o.To, filepath.Join(tmp, "target"))
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{From: answers.TemplateVersion, To: target.version}
+	switch c := semver.Compare("v"+target.version, "v"+answers.TemplateVersion); {
+	case c < 0:
+		return nil, refuse("refuse downgrade from %s to %s", answers.TemplateVersion, target.version)
+	case c == 0:
+		res.UpToDate = true
+		return res, nil
+	}
+	baseSrc := filepath.Join(tmp, "base")
+	if err := src.extract(ctx, tagPrefix+answers.TemplateVersion, baseSrc); err != nil {
+		return nil, refuse("template version %s (recorded in %s) is not tagged %s%s in %s: %w", answers.TemplateVersion, AnswersPath, tagPrefix, answers.TemplateVersion, repo, err)
+	}
+	baseOut, err := renderAt(ctx, baseSrc, answers.Values, filepath.Join(tmp, "base-out"))
+	if err != nil {
+		return nil, fmt.Errorf("render base %s: %w", answers.TemplateVersion, err)
+	}
+	if log, err := os.ReadFile(filepath.Join(target.dir, "template", "CHANGELOG.md")); err == nil {
+		res.Changelog = ChangelogBetween(string(log), answers.TemplateVersion, target.version)
+	}
+	migrated, err := migrateAnswers(target.dir, answers, target.version, o.Sets)
+	if err != nil {
+		return nil, err
+	}
+	theirsOut, err := renderAt(ctx, target.dir, migrated, filepath.Join(tmp, "theirs-out"))
+	if err != nil {
+		var ive *render.InvalidValuesError
+		if errors.As(err, &ive) {
+			return nil, refuse("answers for template %s: %w (give them with --set key=value)", target.version, err)
+		}
+		return nil, fmt.Errorf("render target %s: %w", target.version, err)
+	}
+	base, err := walkTree(baseOut)
+	if err != nil {
+		return nil, err
+	}
+	theirs, err := walkTree(theirsOut)
+	if err != nil {
+		return nil, err
+	}
+	ours, err := readTree(o.Dir, oursPaths)
+	if err != nil {
+		return nil, err
+	}
+	newAnswers, ok := theirs[AnswersPath]
+	if !ok {
+		return nil, fmt.Errorf("template %s renders no %s", target.version, AnswersPath)
+	}
+	p, err := makePlan(ctx, base, theirs, ours, o.Git.merge(tmp), []string{AnswersPath, pendingPath})
+	if err != nil {
+		return nil, err
+	}
+	res.Actions, res.Conflicts = p.Actions, p.conflicts()
+	if len(res.Conflicts) == 0 && !bytes.Equal(ours[AnswersPath].Data, newAnswers.Data) {
+		p.Writes[AnswersPath] = file{Data: newAnswers.Data}
+	}
+	if res.Diff, err = diff(ctx, o.Git, filepath.Join(tmp, "diff"), ours, p); err != nil {
+		return nil, err
+	}
+	if o.DryRun {
+		return res, nil
+	}
+	if len(res.Conflicts) > 0 {
+		raw, err := yaml.Marshal(pending{To: target.version, Conflicts: res.Conflicts, Answers: string(newAnswers.Data)})
+		if err != nil {
+			return nil, err
+		}
+		p.Writes[pendingPath] = file{Data: raw}
+	}
+	if err := apply(o.Dir, p); err != nil {
+		return nil, err
+	}
+	if len(res.Conflicts) > 0 {
+		return res, &ConflictError{res.Conflicts}
+	}
+	return res, nil
+}
+
+// workTreeFiles lists ours: git's tracked and untracked files, after the
+// dirty check.
+func workTreeFiles(ctx context.Context, o Options) ([]string, error) {
+	status, err := output(o.Git.StatusCmd(ctx, o.Dir))
+	if err != nil {
+		return nil, refuse("%s is not a git work tree: %w", o.Dir, err)
+	}
+	if len(status) > 0 && !o.AllowDirty {
+		return nil, refuse("the work tree %s has uncommitted changes; commit or stash them (or pass --allow-dirty):\n%s", o.Dir, strings.TrimRight(string(status), "\n"))
+	}
+	out, err := output(o.Git.LsFilesCmd(ctx, o.Dir))
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, p := range strings.Split(string(out), "\x00") {
+		if p != "" && !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	return paths, nil
+}
+
+func readPending(dir string) (*pending, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(pendingPath)))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var p pending
+	if err := yaml.Unmarshal(raw, &p); err != nil {
+		return nil, fmt.Errorf("read %s: %w", pendingPath, err)
+	}
+	return &p, nil
+}
+
+// finish completes an upgrade that stopped on conflicts once no file of
+// its conflict list holds markers any more.
+func finish(o Options, p *pending) (*Result, error) {
+	res := &Result{To: p.To, Continued: true}
+	for _, path := range p.Conflicts {
+		data, err := os.ReadFile(filepath.Join(o.Dir, filepath.FromSlash(path)))
+		if err == nil && hasMarkers(data) {
+			res.Conflicts = append(res.Conflicts, path)
+		}
+	}
+	if len(res.Conflicts) > 0 {
+		return res, &ConflictError{res.Conflicts}
+	}
+	if o.DryRun {
+		return res, nil
+	}
+	if err := os.WriteFile(filepath.Join(o.Dir, filepath.FromSlash(AnswersPath)), []byte(p.Answers), 0o644); err != nil {
+		return nil, fmt.Errorf("write answers: %w", err)
+	}
+	if err := os.Remove(filepath.Join(o.Dir, filepath.FromSlash(pendingPath))); err != nil {
+		return nil, fmt.Errorf("remove %s: %w", pendingPath, err)
+	}
+	return res, nil
+}
+
+// migrateAnswers turns the recorded answers into the target's: migrations
+// of the versions in between, then --set.
+func migrateAnswers(targetDir string, a *Answers, to string, sets []string) (map[string]any, error) {
+	migrations, err := LoadMigrations(filepath.Join(targetDir, "template", "migrations.yaml"), filepath.Join(targetDir, "template", "CHANGELOG.md"))
+	if err != nil {
+		return nil, err
+	}
+	out := Migrate(a.Values, migrations, a.TemplateVersion, to)
+	t, err := render.LoadTemplate(filepath.Join(targetDir, "template", "template.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	if err := ApplySets(out, sets, t); err != nil {
+		return nil, &RefusedError{err}
+	}
+	return out, nil
+}
+
+// renderAt renders the template of a checked-out template tree.
+func renderAt(ctx context.Context, srcDir string, answers map[string]any, out string) (string, error) {
+	res, err := render.Scaffold(ctx, render.Request{
+		TemplatePath: filepath.Join(srcDir, "template", "template.yaml"),
+		Parameters:   answers,
+		Source:       AnswersPath,
+		OutDir:       out,
+	})
+	if err != nil {
+		return "", err
+	}
+	return res.OutDir, nil
+}
+
+// apply writes the plan into dir: every new file is first written to a
+// temporary directory inside dir, then renamed into place, then the
+// deletions happen. Nothing in dir changes before every write is staged.
+func apply(dir string, p *plan) error {
+	stage, err := os.MkdirTemp(dir, ".golden-path-upgrade-")
+	if err != nil {
+		return fmt.Errorf("stage upgrade: %w", err)
+	}
+	defer os.RemoveAll(stage)
+	if err := writeTree(stage, p.Writes); err != nil {
+		return fmt.Errorf("stage upgrade: %w", err)
+	}
+	paths := make([]string, 0, len(p.Writes))
+	for k := range p.Writes {
+		paths = append(paths, k)
+	}
+	slices.Sort(paths)
+	for _, rel := range paths {
+		dst := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return fmt.Errorf("apply upgrade: %w", err)
+		}
+		if err := os.Rename(filepath.Join(stage, filepath.FromSlash(rel)), dst); err != nil {
+			return fmt.Errorf("apply upgrade: %w", err)
+		}
+	}
+	for _, rel := range p.Deletes {
+		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("apply upgrade: %w", err)
+		}
+	}
+	return nil
+}
+
+// diff is the unified diff from ours to the upgraded tree, by git diff
+// --no-index over two sparse copies of the changed paths.
+func diff(ctx context.Context, g Git, dir string, ours tree, p *plan) (string, error) {
+	before, after := tree{}, tree{}
+	for rel, f := range p.Writes {
+		after[rel] = f
+		if o, ok := ours[rel]; ok {
+			before[rel] = o
+		}
+	}
+	for _, rel := range p.Deletes {
+		before[rel] = ours[rel]
+	}
+	if len(before)+len(after) == 0 {
+		return "", nil
+	}
+	for name, t := range map[string]tree{"a": before, "b": after} {
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			return "", err
+		}
+		if err := writeTree(filepath.Join(dir, name), t); err != nil {
+			return "", err
+		}
+	}
+	c := g.DiffCmd(ctx, dir, "a", "b")
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	out, err := c.Output()
+	if err != nil && exitCode(err) != 1 { // 1: the trees differ
+		return "", fmt.Errorf("git diff: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	// The sparse trees are the directories a and b: "a/a/x" is a/x, and
+	// rename lines (no prefix) name a/x and b/x.
+	r := strings.NewReplacer("a/a/", "a/", "b/b/", "b/", " a/b/", " a/", " b/a/", " b/", "rename from a/", "rename from ", "rename to b/", "rename to ")
+	var sb strings.Builder
+	for _, line := range strings.SplitAfter(string(out), "\n") {
+		if strings.HasPrefix(line, "diff --git ") || strings.HasPrefix(line, "--- ") || strings.HasPrefix(line, "+++ ") || strings.HasPrefix(line, "rename ") {
+			line = r.Replace(line)
+		}
+		sb.WriteString(line)
+	}
+	return sb.String(), nil
+}
+
+// merge returns the merger that runs git merge-file on files in dir.
+func (g Git) merge(dir string) merger {
+	n := 0
+	return func(ctx context.Context, ours, base, theirs []byte, union bool) ([]byte, int, error) {
+		n++
+		names := [3]string{}
+		for i, data := range [][]byte{ours, base, theirs} {
+			names[i] = filepath.Join(dir, fmt.Sprintf("merge-%d-%d", n, i))
+			if err := os.WriteFile(names[i], data, 0o600); err != nil {
+				return nil, 0, err
+			}
+		}
+		c := g.MergeFileCmd(ctx, names[0], names[1], names[2], [3]string{"yours", "base", "template"}, union)
+		var stderr bytes.Buffer
+		c.Stderr = &stderr
+		out, err := c.Output()
+		if err == nil {
+			return out, 0, nil
+		}
+		if code := exitCode(err); code > 0 && code < 128 {
+			return out, code, nil
+		}
+		return nil, 0, fmt.Errorf("git merge-file: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+}
+
+// Report writes the plan, one action a line, and what is left to do.
+func (r *Result) Report(w io.Writer) {
+	switch {
+	case r.UpToDate:
+		fmt.Fprintf(w, "already at template version %s: nothing to do\n", r.To)
+		return
+	case r.Continued && len(r.Conflicts) == 0:
+		fmt.Fprintf(w, "conflicts resolved: upgrade to template version %s finished (%s updated)\n", r.To, AnswersPath)
+		return
+	case r.Continued:
+		fmt.Fprintf(w, "upgrade to template version %s: conflicts left:\n", r.To)
+	default:
+		fmt.Fprintf(w, "upgrade from template version %s to %s: %d action(s)\n", r.From, r.To, len(r.Actions))
+		for _, a := range r.Actions {
+			fmt.Fprintf(w, "  %s\n", a)
+		}
+	}
+	for _, c := range r.Conflicts {
+		fmt.Fprintf(w, "CONFLICT %s\n", c)
+	}
+}
+
+// Markdown is the upgrade as a pull request body: the changelog entries
+// between the versions, the conflicts, and the actions counted by kind.
+func (r *Result) Markdown() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "Template upgrade from %s to %s, made by `scaffold upgrade`.\n\n", r.From, r.To)
+	if r.Changelog != "" {
+		fmt.Fprintf(&sb, "## Changelog\n\n%s\n\n", strings.TrimSpace(r.Changelog))
+	}
+	if len(r.Conflicts) > 0 {
+		sb.WriteString("## Conflicts to resolve\n\nThese files carry conflict markers; resolve them on this branch, then rerun `scaffold upgrade`.\n\n")
+		for _, c := range r.Conflicts {
+			fmt.Fprintf(&sb, "- `%s`\n", c)
+		}
+		sb.WriteString("\n")
+	}
+	counts := map[Kind]int{}
+	var kinds []Kind
+	for _, a := range r.Actions {
+		if counts[a.Kind] == 0 {
+			kinds = append(kinds, a.Kind)
+		}
+		counts[a.Kind]++
+	}
+	slices.Sort(kinds)
+	sb.WriteString("## Changes\n\n| action | files |\n|---|---|\n")
+	for _, k := range kinds {
+		fmt.Fprintf(&sb, "| %s | %d |\n", k, counts[k])
+	}
+	return sb.String()
+}
