@@ -69,6 +69,13 @@ resource "google_cloud_run_v2_service" "api" {
   deletion_protection = var.deletion_protection
   labels              = var.labels
 
+  # Only images the project's Binary Authorization policy admits: attested by
+  # the service CI's attestor (iac/bootstrap/binauthz.tf). Break-glass: README.
+  binary_authorization {
+    use_default              = true
+    breakglass_justification = var.breakglass_justification
+  }
+
   template {
     service_account                  = google_service_account.api.email
     labels                           = var.labels
@@ -143,6 +150,13 @@ resource "google_cloud_run_v2_service" "subscriber" {
   ingress             = "INGRESS_TRAFFIC_INTERNAL_ONLY"
   deletion_protection = var.deletion_protection
   labels              = var.labels
+
+  # Only images the project's Binary Authorization policy admits: attested by
+  # the service CI's attestor (iac/bootstrap/binauthz.tf). Break-glass: README.
+  binary_authorization {
+    use_default              = true
+    breakglass_justification = var.breakglass_justification
+  }
 
   template {
     service_account = google_service_account.subscriber.email

@@ -195,3 +195,14 @@ variable "labels" {
     error_message = "labels must use lowercase keys starting with a letter and values of lowercase letters, digits, _ and -, at most 63 characters each."
   }
 }
+
+variable "breakglass_justification" {
+  type        = string
+  description = "Break-glass: null (the default) enforces the project's Binary Authorization policy (only images the service CI attested). A justification deploys an unattested image anyway, audit-logged in Cloud Audit Logs; reset it to null in the follow-up change (see the README)."
+  default     = null
+
+  validation {
+    condition     = var.breakglass_justification == null || length(trimspace(coalesce(var.breakglass_justification, " "))) >= 10
+    error_message = "breakglass_justification must be null or say why (at least 10 characters, e.g. an incident ID)."
+  }
+}

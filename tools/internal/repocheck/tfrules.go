@@ -85,9 +85,14 @@ var LabelAttr = map[string]string{
 // Unlabelled lists resource types that cannot carry labels.
 var Unlabelled = []string{
 	"google_artifact_registry_repository_iam_member",
+	"google_binary_authorization_attestor",
+	"google_binary_authorization_attestor_iam_member",
+	"google_binary_authorization_policy",
 	"google_bigquery_dataset_iam_member",
 	"google_bigquery_table_iam_member",
 	"google_cloud_run_v2_service_iam_member",
+	"google_container_analysis_note",
+	"google_container_analysis_note_iam_member",
 	"google_iam_workload_identity_pool",
 	"google_iam_workload_identity_pool_provider",
 	"google_kms_crypto_key_iam_member",
