@@ -80,6 +80,12 @@ resource "google_binary_authorization_policy" "this" {
   # Google-maintained system images (e.g. Cloud Run's own) stay admitted.
   global_policy_evaluation_mode = "ENABLE"
 
+  # The Managed Service for Prometheus sidecar every service runs beside its
+  # own image (iac/modules/service): Google's release, pinned by version there.
+  admission_whitelist_patterns {
+    name_pattern = "us-docker.pkg.dev/cloud-ops-agents-artifacts/cloud-run-gmp-sidecar/*"
+  }
+
   default_admission_rule {
     evaluation_mode         = "REQUIRE_ATTESTATION"
     enforcement_mode        = "ENFORCED_BLOCK_AND_AUDIT_LOG"

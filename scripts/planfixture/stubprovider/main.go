@@ -149,8 +149,10 @@ var resources = map[string]res{
 	"google_cloud_run_v2_service": {
 		attrs: []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"name", "s", "r", nil}, {"location", "s", "r", nil}, {"description", "s", "o", nil}, {"ingress", "s", "oc", nil}, {"deletion_protection", "b", "o", true}, {"labels", "ms", "o", nil}, {"client", "s", "o", nil}, {"client_version", "s", "o", nil}, {"launch_stage", "s", "oc", nil}, {"uri", "s", "c", nil}, {"uid", "s", "c", nil}, {"etag", "s", "c", nil}, {"generation", "s", "c", nil}, {"latest_ready_revision", "s", "c", nil}, {"latest_created_revision", "s", "c", nil}},
 		blocks: []blk{{"binary_authorization", []attr{{"use_default", "b", "o", nil}, {"breakglass_justification", "s", "o", nil}, {"policy", "s", "o", nil}}, nil}, {"template", []attr{{"service_account", "s", "oc", nil}, {"labels", "ms", "o", nil}, {"timeout", "s", "oc", nil}, {"max_instance_request_concurrency", "n", "oc", nil}, {"execution_environment", "s", "o", nil}, {"revision", "s", "o", nil}}, []blk{
+			{"volumes", []attr{{"name", "s", "r", nil}}, []blk{{"secret", []attr{{"secret", "s", "r", nil}, {"default_mode", "n", "o", nil}}, []blk{{"items", []attr{{"path", "s", "r", nil}, {"version", "s", "o", nil}, {"mode", "n", "o", nil}}, nil}}}}},
 			{"scaling", []attr{{"min_instance_count", "n", "o", nil}, {"max_instance_count", "n", "oc", nil}}, nil},
-			{"containers", []attr{{"name", "s", "o", nil}, {"image", "s", "r", nil}, {"args", "ls", "o", nil}, {"command", "ls", "o", nil}, {"working_dir", "s", "o", nil}}, []blk{
+			{"containers", []attr{{"name", "s", "o", nil}, {"image", "s", "r", nil}, {"args", "ls", "o", nil}, {"command", "ls", "o", nil}, {"working_dir", "s", "o", nil}, {"depends_on", "ls", "o", nil}}, []blk{
+				{"volume_mounts", []attr{{"name", "s", "r", nil}, {"mount_path", "s", "r", nil}}, nil},
 				{"ports", []attr{{"container_port", "n", "o", nil}, {"name", "s", "oc", nil}}, nil},
 				{"resources", []attr{{"limits", "ms", "oc", nil}, {"cpu_idle", "b", "o", nil}, {"startup_cpu_boost", "b", "o", nil}}, nil},
 				{"env", []attr{{"name", "s", "r", nil}, {"value", "s", "o", nil}}, []blk{
@@ -175,6 +177,7 @@ var resources = map[string]res{
 					{"aggregations", aggregations, nil}, {"denominator_aggregations", aggregations, nil}, trigger,
 				}},
 				{"condition_absent", []attr{{"filter", "s", "o", nil}, {"duration", "s", "r", nil}}, []blk{{"aggregations", aggregations, nil}, trigger}},
+				{"condition_prometheus_query_language", []attr{{"query", "s", "r", nil}, {"duration", "s", "o", nil}, {"evaluation_interval", "s", "o", nil}, {"labels", "ms", "o", nil}, {"rule_group", "s", "o", nil}, {"alert_rule", "s", "o", nil}}, nil},
 			}},
 			{"alert_strategy", []attr{{"auto_close", "s", "o", nil}}, nil},
 			{"documentation", []attr{{"content", "s", "o", nil}, {"mime_type", "s", "o", "text/markdown"}, {"subject", "s", "o", nil}}, nil},
@@ -201,6 +204,17 @@ var resources = map[string]res{
 		blocks: []blk{{"version_template", []attr{{"algorithm", "s", "r", nil}, {"protection_level", "s", "o", "SOFTWARE"}}, nil}},
 	},
 	"google_kms_crypto_key_iam_member": iamMember("crypto_key_id"),
+	"google_secret_manager_secret": {
+		attrs: []attr{{"id", "s", "c", nil}, {"name", "s", "c", nil}, {"project", "s", "oc", nil}, {"secret_id", "s", "r", nil}, {"labels", "ms", "o", nil}, {"create_time", "s", "c", nil}},
+		blocks: []blk{{"replication", nil, []blk{
+			{"auto", nil, nil},
+			{"user_managed", nil, []blk{{"replicas", []attr{{"location", "s", "r", nil}}, nil}}},
+		}}},
+	},
+	"google_secret_manager_secret_version": {
+		attrs: []attr{{"id", "s", "c", nil}, {"name", "s", "c", nil}, {"secret", "s", "r", nil}, {"secret_data", "s", "os", nil}, {"enabled", "b", "o", true}, {"version", "s", "c", nil}, {"create_time", "s", "c", nil}},
+	},
+	"google_secret_manager_secret_iam_member": iamMember("project", "secret_id"),
 	"google_container_analysis_note": {
 		attrs:  []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"name", "s", "r", nil}, {"short_description", "s", "o", nil}, {"create_time", "s", "c", nil}, {"kind", "s", "c", nil}},
 		blocks: []blk{{"attestation_authority", nil, []blk{{"hint", []attr{{"human_readable_name", "s", "r", nil}}, nil}}}},

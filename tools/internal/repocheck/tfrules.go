@@ -78,6 +78,7 @@ var LabelAttr = map[string]string{
 	"google_monitoring_slo":                  "user_labels",
 	"google_pubsub_subscription":             "labels",
 	"google_pubsub_topic":                    "labels",
+	"google_secret_manager_secret":           "labels",
 	"google_storage_bucket":                  "labels",
 	"google_monitoring_dashboard":            "dashboard_json", // labels live in the JSON
 }
@@ -102,6 +103,8 @@ var Unlabelled = []string{
 	"google_project_service",
 	"google_pubsub_subscription_iam_member",
 	"google_pubsub_topic_iam_member",
+	"google_secret_manager_secret_iam_member",
+	"google_secret_manager_secret_version",
 	"google_service_account",
 	"google_service_account_iam_member",
 	"google_storage_bucket_iam_member",
