@@ -500,6 +500,13 @@ func TestServiceRuntime(t *testing.T) {
 		{"google_project_iam_member.subscriber_metric_writer", nil, "member", "google_service_account.subscriber.member"},
 		{"google_secret_manager_secret_iam_member.api_gmp_config", nil, "role", `"roles/secretmanager.secretAccessor"`},
 		{"google_secret_manager_secret_iam_member.subscriber_gmp_config", nil, "role", `"roles/secretmanager.secretAccessor"`},
+		// Start-up, from BenchmarkStartToReady (iac/modules/service/README.md).
+		{"google_cloud_run_v2_service.api", []string{"template", "containers", "startup_probe"}, "period_seconds", "1"},
+		{"google_cloud_run_v2_service.api", []string{"template", "containers", "startup_probe"}, "failure_threshold", "10"},
+		{"google_cloud_run_v2_service.api", []string{"template", "containers", "resources"}, "startup_cpu_boost", "true"},
+		{"google_cloud_run_v2_service.subscriber", []string{"template", "containers", "startup_probe"}, "period_seconds", "1"},
+		{"google_cloud_run_v2_service.subscriber", []string{"template", "containers", "startup_probe"}, "failure_threshold", "10"},
+		{"google_cloud_run_v2_service.subscriber", []string{"template", "containers", "resources"}, "startup_cpu_boost", "true"},
 		{"google_cloud_run_v2_service.api", []string{"binary_authorization"}, "use_default", "true"},
 		{"google_cloud_run_v2_service.subscriber", []string{"binary_authorization"}, "use_default", "true"},
 	}
