@@ -45,6 +45,7 @@ bench "$rendered" "$svc" ./pubsub/ 'BenchmarkIngest' -benchtime 100000x
 bench "$rendered" "$svc" ./httpapi/ 'BenchmarkDatosVsPlain' -benchtime 20000x
 bench "$rendered" "$svc" ./scenario/ 'BenchmarkLoad64Clients60s|BenchmarkStoreOutage30s|BenchmarkSlowStore' -count 1
 bench "$rendered" "$svc" ./scenario/ 'BenchmarkPoisonSlowdown'
+bench "$rendered" "$svc" ./cmd/flight-events/ 'BenchmarkStartToReady' -benchtime 20x
 
 repo="the repository root"
 bench "$repo" "$root" ./tools/internal/render/ '.'
@@ -69,6 +70,9 @@ ratios=(
   -ratio "Poison mix: valid throughput lost to 10 % poison (dead letters to a sink);≤ 10 %;BenchmarkPoisonSlowdown/dl=sink;;slowdown_%"
   -ratio "Poison mix: same, dead letters published through the in-process pstest;;BenchmarkPoisonSlowdown/dl=pstest;;slowdown_%"
   -ratio "Store outage 30 s: events lost;0;BenchmarkStoreOutage30s;;lost"
+  -ratio "Start → /readyz 200, serve on SQLite (production binary);≤ 100 ms;BenchmarkStartToReady/serve_sqlite;;ms_to_ready"
+  -ratio "Start → /readyz 200, subscribe on SQLite with pstest;≤ 100 ms;BenchmarkStartToReady/subscribe_sqlite;;ms_to_ready"
+  -ratio "Binary size (image ≈ binary + 2 MB distroless/static);image ≤ 30 MB;BenchmarkStartToReady/serve_sqlite;;binary_MB"
 )
 if [ -n "${BENCH_FILTER:-}" ]; then ratios=(); fi
 (cd "$root" && go run ./scripts/benchtable -o "$page" -machine "$machine" "${ratios[@]}" "$results"/*.txt)

@@ -1,7 +1,8 @@
 # One-time platform setup of a project: the APIs, the Terraform state bucket,
 # GitHub Actions OIDC workload identity federation (no service account keys),
 # the plan and apply service accounts, the Artifact Registry repository and,
-# when var.alertbridge is set, the alert bridge (alertbridge.tf).
+# the Binary Authorization policy and its attestor (binauthz.tf) and, when
+# var.alertbridge is set, the alert bridge (alertbridge.tf).
 #
 # Run once with local state by a project owner, then move the state into the
 # bucket it created (see README.md).
@@ -16,7 +17,10 @@ locals {
   services = [
     "artifactregistry.googleapis.com",
     "bigquery.googleapis.com",
+    "binaryauthorization.googleapis.com",
+    "cloudkms.googleapis.com",
     "cloudresourcemanager.googleapis.com",
+    "containeranalysis.googleapis.com",
     "iam.googleapis.com",
     "iamcredentials.googleapis.com",
     "monitoring.googleapis.com",

@@ -28,6 +28,16 @@ output "artifact_registry" {
   value       = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.services.repository_id}"
 }
 
+output "binauthz_attestor" {
+  description = "Binary Authorization attestor the service CI signs verified image digests for (the service-ci.yml input binauthz-attestor)."
+  value       = google_binary_authorization_attestor.ci.id
+}
+
+output "binauthz_key_version" {
+  description = "KMS key version the service CI signs Binary Authorization attestations with (the service-ci.yml input binauthz-key-version)."
+  value       = data.google_kms_crypto_key_version.attestor.id
+}
+
 output "alertbridge_webhook_url" {
   description = "URL Cloud Monitoring's webhook_basicauth channels post to (null without the alert bridge): pass it to each service's incident_webhook.url."
   value       = var.alertbridge == null ? null : "${google_cloud_run_v2_service.alertbridge["alertbridge"].uri}/v1/cloud-monitoring"

@@ -261,3 +261,68 @@ func TestDashboardHasTheSeedPanels(t *testing.T) {
 		t.Errorf("dashboard uid %q title %q: both are needed for provisioning", d.UID, d.Title)
 	}
 }
+
+// ruleFile is the part of a Prometheus rule file the tests read.
+type ruleFile struct {
+	Groups []struct {
+		Name  string `json:"name"`
+		Rules []struct {
+			Alert  string            `json:"alert"`
+			Expr   string            `json:"expr"`
+			For    string            `json:"for"`
+			Labels map[string]string `json:"labels"`
+			Annot  map[string]string `json:"annotations"`
+		} `json:"rules"`
+	} `json:"groups"`
+}
+
+// TestAlertsQueryExportedMetrics: every alert rule (Cloud Monitoring
+// evaluates them as PromQL over Managed Service for Prometheus) names only
+// metrics the real registry exports, groups by the Cloud Run service the
+// GMP sidecar labels, and the three alerts only the app can raise exist.
+func TestAlertsQueryExportedMetrics(t *testing.T) {
+	t.Parallel()
+	var f ruleFile
+	dec := json.NewDecoder(strings.NewReader(string(dashboards.Alerts)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		t.Fatalf("parse alerts.json: %v", err)
+	}
+	if len(f.Groups) != 1 {
+		t.Fatalf("alerts.json has %d rule groups, want 1 (the service's iac reads groups[0])", len(f.Groups))
+	}
+	exported := exportedNames(t)
+	uses := map[string][]string{}
+	for _, r := range f.Groups[0].Rules {
+		names := metricNames(r.Expr)
+		if len(names) == 0 {
+			t.Errorf("alert %s selects no metric: %q", r.Alert, r.Expr)
+		}
+		for _, n := range names {
+			if !exported[n] {
+				t.Errorf("alert %s uses %s, which the service does not export", r.Alert, n)
+			}
+		}
+		uses[r.Alert] = names
+		if !strings.Contains(r.Expr, "service_name") {
+			t.Errorf("alert %s does not group by service_name (the Cloud Run service): %q", r.Alert, r.Expr)
+		}
+		if !regexp.MustCompile(`^[0-9]+m$`).MatchString(r.For) {
+			t.Errorf("alert %s: for %q, want whole minutes (the iac converts them to seconds)", r.Alert, r.For)
+		}
+		if sev := r.Labels["severity"]; !slices.Contains([]string{"CRITICAL", "ERROR", "WARNING"}, sev) {
+			t.Errorf("alert %s: severity %q, want a Cloud Monitoring severity", r.Alert, sev)
+		}
+		if r.Annot["summary"] == "" {
+			t.Errorf("alert %s has no summary (the alert policy's documentation)", r.Alert)
+		}
+	}
+	want := map[string][]string{
+		"DeadLettersByReason": {"flightevents_ingest_messages_dead_lettered_total"},
+		"StoreWriteErrors":    {"flightevents_store_errors_total"},
+		"BatchWriteLatency":   {"flightevents_store_operation_duration_seconds_bucket"},
+	}
+	if diff := cmp.Diff(uses, want); diff != "" {
+		t.Errorf("alerts and the metrics they query (-got +want):\n%s", diff)
+	}
+}

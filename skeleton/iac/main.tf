@@ -128,4 +128,14 @@ module "observability" {
   subscription_name     = module.flight_events.subscription_name
   notification_channels = [for c in merge(google_monitoring_notification_channel.email, google_monitoring_notification_channel.incident_webhook) : c.id]
   labels                = local.labels
+
+  # The service's own alerts (PromQL on its /metrics, scraped by the GMP
+  # sidecar), kept beside its dashboard and checked against its registry.
+  prometheus_alerts = [for r in jsondecode(file("${path.module}/../dashboards/alerts.json")).groups[0].rules : {
+    name     = r.alert
+    query    = r.expr
+    duration = "${tonumber(trimsuffix(r["for"], "m")) * 60}s"
+    severity = r.labels.severity
+    summary  = r.annotations.summary
+  }]
 }

@@ -32,6 +32,40 @@ locals {
   }
 }
 
+# --- Alerts on the service's own metrics (PromQL, Managed Prometheus) --------
+
+resource "google_monitoring_alert_policy" "prometheus" {
+  for_each = { for a in var.prometheus_alerts : a.name => a }
+
+  project               = var.project_id
+  display_name          = "${var.name}: ${each.key}"
+  combiner              = "OR"
+  enabled               = true
+  severity              = each.value.severity
+  notification_channels = var.notification_channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = each.key
+
+    condition_prometheus_query_language {
+      query               = each.value.query
+      duration            = each.value.duration
+      evaluation_interval = "60s"
+      alert_rule          = each.key
+    }
+  }
+
+  alert_strategy {
+    auto_close = "1800s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = each.value.summary
+  }
+}
+
 # --- Threshold alerts ----------------------------------------------------------
 
 resource "google_monitoring_alert_policy" "latency" {

@@ -139,3 +139,25 @@ variable "labels" {
     error_message = "labels must use lowercase keys starting with a letter and values of lowercase letters, digits, _ and -, at most 63 characters each."
   }
 }
+
+variable "prometheus_alerts" {
+  type = list(object({
+    name     = string
+    query    = string
+    duration = string
+    severity = string
+    summary  = string
+  }))
+  description = "Alerts on the service's own metrics, in PromQL over Managed Service for Prometheus (the service's dashboards/alerts.yaml): one alert policy each. name is the rule's alert name, duration how long the query must hold (e.g. \"600s\"), severity CRITICAL, ERROR or WARNING."
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.prometheus_alerts : can(regex("^[A-Za-z][A-Za-z0-9_]*$", a.name)) && can(regex("^[0-9]+s$", a.duration)) && contains(["CRITICAL", "ERROR", "WARNING"], a.severity) && trimspace(a.query) != ""])
+    error_message = "each prometheus_alerts entry needs an identifier name, a duration in seconds (\"600s\"), a severity CRITICAL, ERROR or WARNING and a query."
+  }
+
+  validation {
+    condition     = length(distinct([for a in var.prometheus_alerts : a.name])) == length(var.prometheus_alerts)
+    error_message = "prometheus_alerts names must be unique."
+  }
+}

@@ -31,6 +31,27 @@ locals {
 
   port = 8080
 
+  # Managed Service for Prometheus: the Cloud Run GMP sidecar scrapes the
+  # service's /metrics on localhost and writes to Cloud Monitoring. Its
+  # RunMonitoring config (a subset of GMP's PodMonitoring) is mounted from
+  # Secret Manager at /etc/rungmp/config.yaml.
+  gmp_secret_id = "${local.api_name}-gmp-config"
+  gmp_config = yamlencode({
+    apiVersion = "monitoring.googleapis.com/v1beta"
+    kind       = "RunMonitoring"
+    metadata   = { name = "flightevents" }
+    spec = {
+      endpoints = [{
+        port     = tostring(local.port)
+        path     = "/metrics"
+        interval = var.metrics_scrape_interval
+      }]
+      # service_name and revision_name labels on every series (alerts group
+      # by service_name); no per-instance label, which would multiply series.
+      targetLabels = { metadata = ["service", "revision"] }
+    }
+  })
+
   # Configuration both containers read from the environment (the service's
   # config package; Cloud Run adds PORT and K_SERVICE).
   env = {
@@ -69,6 +90,13 @@ resource "google_cloud_run_v2_service" "api" {
   deletion_protection = var.deletion_protection
   labels              = var.labels
 
+  # Only images the project's Binary Authorization policy admits: attested by
+  # the service CI's attestor (iac/bootstrap/binauthz.tf). Break-glass: README.
+  binary_authorization {
+    use_default              = true
+    breakglass_justification = var.breakglass_justification
+  }
+
   template {
     service_account                  = google_service_account.api.email
     labels                           = var.labels
@@ -81,6 +109,7 @@ resource "google_cloud_run_v2_service" "api" {
     }
 
     containers {
+      name  = "app"
       image = var.image
       args  = ["serve"]
 
@@ -105,10 +134,14 @@ resource "google_cloud_run_v2_service" "api" {
         }
       }
 
+      # Start-up: the binary answers /readyz 200 about 15 ms after it starts
+      # (BenchmarkStartToReady); probe every second from the start, for at
+      # most 10 s (store and Pub/Sub clients on a cold instance). README.
       startup_probe {
-        period_seconds    = 2
-        timeout_seconds   = 1
-        failure_threshold = 15
+        initial_delay_seconds = 0
+        period_seconds        = 1
+        timeout_seconds       = 1
+        failure_threshold     = 10
 
         http_get {
           path = "/readyz"
@@ -127,7 +160,40 @@ resource "google_cloud_run_v2_service" "api" {
         }
       }
     }
+
+    containers {
+      name       = "gmp-sidecar"
+      image      = var.gmp_sidecar_image
+      depends_on = ["app"]
+
+      resources {
+        limits = {
+          cpu    = "1"
+          memory = "256Mi"
+        }
+      }
+
+      volume_mounts {
+        name       = "gmp-config"
+        mount_path = "/etc/rungmp"
+      }
+    }
+
+    volumes {
+      name = "gmp-config"
+
+      secret {
+        secret = google_secret_manager_secret.gmp_config.secret_id
+
+        items {
+          version = "latest"
+          path    = "config.yaml"
+        }
+      }
+    }
   }
+
+  depends_on = [google_secret_manager_secret_iam_member.api_gmp_config, google_secret_manager_secret_version.gmp_config]
 
   lifecycle {
     # Revisions are deployed by image digest from CI after apply.
@@ -144,6 +210,13 @@ resource "google_cloud_run_v2_service" "subscriber" {
   deletion_protection = var.deletion_protection
   labels              = var.labels
 
+  # Only images the project's Binary Authorization policy admits: attested by
+  # the service CI's attestor (iac/bootstrap/binauthz.tf). Break-glass: README.
+  binary_authorization {
+    use_default              = true
+    breakglass_justification = var.breakglass_justification
+  }
+
   template {
     service_account = google_service_account.subscriber.email
     labels          = var.labels
@@ -154,6 +227,7 @@ resource "google_cloud_run_v2_service" "subscriber" {
     }
 
     containers {
+      name  = "app"
       image = var.image
       args  = ["subscribe"]
 
@@ -179,10 +253,14 @@ resource "google_cloud_run_v2_service" "subscriber" {
         }
       }
 
+      # Start-up: the binary answers /readyz 200 about 15 ms after it starts
+      # (BenchmarkStartToReady); probe every second from the start, for at
+      # most 10 s (store and Pub/Sub clients on a cold instance). README.
       startup_probe {
-        period_seconds    = 2
-        timeout_seconds   = 1
-        failure_threshold = 15
+        initial_delay_seconds = 0
+        period_seconds        = 1
+        timeout_seconds       = 1
+        failure_threshold     = 10
 
         http_get {
           path = "/readyz"
@@ -201,11 +279,93 @@ resource "google_cloud_run_v2_service" "subscriber" {
         }
       }
     }
+
+    containers {
+      name       = "gmp-sidecar"
+      image      = var.gmp_sidecar_image
+      depends_on = ["app"]
+
+      resources {
+        limits = {
+          cpu    = "1"
+          memory = "256Mi"
+        }
+      }
+
+      volume_mounts {
+        name       = "gmp-config"
+        mount_path = "/etc/rungmp"
+      }
+    }
+
+    volumes {
+      name = "gmp-config"
+
+      secret {
+        secret = google_secret_manager_secret.gmp_config.secret_id
+
+        items {
+          version = "latest"
+          path    = "config.yaml"
+        }
+      }
+    }
   }
+
+  depends_on = [google_secret_manager_secret_iam_member.subscriber_gmp_config, google_secret_manager_secret_version.gmp_config]
 
   lifecycle {
     ignore_changes = [template[0].containers[0].image, client, client_version]
   }
+}
+
+# --- Metrics: the GMP sidecar's config and grants (both services) ------------
+
+resource "google_secret_manager_secret" "gmp_config" {
+  project   = var.project_id
+  secret_id = local.gmp_secret_id
+  labels    = var.labels
+
+  replication {
+    user_managed {
+      replicas {
+        location = var.region
+      }
+    }
+  }
+}
+
+resource "google_secret_manager_secret_version" "gmp_config" {
+  secret      = google_secret_manager_secret.gmp_config.id
+  secret_data = local.gmp_config
+}
+
+# The sidecar runs as the service's own identity: it reads its config and
+# writes time series, nothing more (metricWriter cannot read metrics).
+resource "google_secret_manager_secret_iam_member" "api_gmp_config" {
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.gmp_config.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.api.member
+}
+
+resource "google_secret_manager_secret_iam_member" "subscriber_gmp_config" {
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.gmp_config.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.subscriber.member
+}
+
+resource "google_project_iam_member" "api_metric_writer" {
+  project = var.project_id
+  role    = "roles/monitoring.metricWriter"
+  member  = google_service_account.api.member
+}
+
+resource "google_project_iam_member" "subscriber_metric_writer" {
+  project = var.project_id
+  role    = "roles/monitoring.metricWriter"
+  member  = google_service_account.subscriber.member
 }
 
 # --- API grants ---------------------------------------------------------------

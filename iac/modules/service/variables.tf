@@ -195,3 +195,36 @@ variable "labels" {
     error_message = "labels must use lowercase keys starting with a letter and values of lowercase letters, digits, _ and -, at most 63 characters each."
   }
 }
+
+variable "breakglass_justification" {
+  type        = string
+  description = "Break-glass: null (the default) enforces the project's Binary Authorization policy (only images the service CI attested). A justification deploys an unattested image anyway, audit-logged in Cloud Audit Logs; reset it to null in the follow-up change (see the README)."
+  default     = null
+
+  validation {
+    condition     = var.breakglass_justification == null || length(trimspace(coalesce(var.breakglass_justification, " "))) >= 10
+    error_message = "breakglass_justification must be null or say why (at least 10 characters, e.g. an incident ID)."
+  }
+}
+
+variable "gmp_sidecar_image" {
+  type        = string
+  description = "Image of the Managed Service for Prometheus sidecar for Cloud Run (scrapes /metrics, writes to Cloud Monitoring). Google's release, pinned to an exact version; the Binary Authorization policy admits it by name pattern (iac/bootstrap/binauthz.tf)."
+  default     = "us-docker.pkg.dev/cloud-ops-agents-artifacts/cloud-run-gmp-sidecar/cloud-run-gmp-sidecar:1.7.0"
+
+  validation {
+    condition     = can(regex("^us-docker\\.pkg\\.dev/cloud-ops-agents-artifacts/cloud-run-gmp-sidecar/cloud-run-gmp-sidecar(:[0-9]+\\.[0-9]+\\.[0-9]+|@sha256:[0-9a-f]{64})$", var.gmp_sidecar_image))
+    error_message = "gmp_sidecar_image must be Google's cloud-run-gmp-sidecar at an exact version (:X.Y.Z) or digest."
+  }
+}
+
+variable "metrics_scrape_interval" {
+  type        = string
+  description = "How often the GMP sidecar scrapes /metrics (a Prometheus duration). Each scrape writes every series once: the interval sets the Cloud Monitoring sample volume."
+  default     = "30s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.metrics_scrape_interval)) && try(tonumber(trimsuffix(var.metrics_scrape_interval, "s")) >= 10, false)
+    error_message = "metrics_scrape_interval must be whole seconds, at least 10s, e.g. \"30s\"."
+  }
+}

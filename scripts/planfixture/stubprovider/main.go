@@ -65,7 +65,7 @@ func (*google) Resources(context.Context) []func() resource.Resource {
 }
 
 func (*google) DataSources(context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{func() datasource.DataSource { return &project{} }, func() datasource.DataSource { return &secretVersion{} }}
+	return []func() datasource.DataSource{func() datasource.DataSource { return &project{} }, func() datasource.DataSource { return &secretVersion{} }, func() datasource.DataSource { return &cryptoKeyVersion{} }}
 }
 
 // --- a compact description of the real provider's schemas ---------------------
@@ -148,9 +148,11 @@ var resources = map[string]res{
 	"google_service_account_iam_member": iamMember("service_account_id"),
 	"google_cloud_run_v2_service": {
 		attrs: []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"name", "s", "r", nil}, {"location", "s", "r", nil}, {"description", "s", "o", nil}, {"ingress", "s", "oc", nil}, {"deletion_protection", "b", "o", true}, {"labels", "ms", "o", nil}, {"client", "s", "o", nil}, {"client_version", "s", "o", nil}, {"launch_stage", "s", "oc", nil}, {"uri", "s", "c", nil}, {"uid", "s", "c", nil}, {"etag", "s", "c", nil}, {"generation", "s", "c", nil}, {"latest_ready_revision", "s", "c", nil}, {"latest_created_revision", "s", "c", nil}},
-		blocks: []blk{{"template", []attr{{"service_account", "s", "oc", nil}, {"labels", "ms", "o", nil}, {"timeout", "s", "oc", nil}, {"max_instance_request_concurrency", "n", "oc", nil}, {"execution_environment", "s", "o", nil}, {"revision", "s", "o", nil}}, []blk{
+		blocks: []blk{{"binary_authorization", []attr{{"use_default", "b", "o", nil}, {"breakglass_justification", "s", "o", nil}, {"policy", "s", "o", nil}}, nil}, {"template", []attr{{"service_account", "s", "oc", nil}, {"labels", "ms", "o", nil}, {"timeout", "s", "oc", nil}, {"max_instance_request_concurrency", "n", "oc", nil}, {"execution_environment", "s", "o", nil}, {"revision", "s", "o", nil}}, []blk{
+			{"volumes", []attr{{"name", "s", "r", nil}}, []blk{{"secret", []attr{{"secret", "s", "r", nil}, {"default_mode", "n", "o", nil}}, []blk{{"items", []attr{{"path", "s", "r", nil}, {"version", "s", "o", nil}, {"mode", "n", "o", nil}}, nil}}}}},
 			{"scaling", []attr{{"min_instance_count", "n", "o", nil}, {"max_instance_count", "n", "oc", nil}}, nil},
-			{"containers", []attr{{"name", "s", "o", nil}, {"image", "s", "r", nil}, {"args", "ls", "o", nil}, {"command", "ls", "o", nil}, {"working_dir", "s", "o", nil}}, []blk{
+			{"containers", []attr{{"name", "s", "o", nil}, {"image", "s", "r", nil}, {"args", "ls", "o", nil}, {"command", "ls", "o", nil}, {"working_dir", "s", "o", nil}, {"depends_on", "ls", "o", nil}}, []blk{
+				{"volume_mounts", []attr{{"name", "s", "r", nil}, {"mount_path", "s", "r", nil}}, nil},
 				{"ports", []attr{{"container_port", "n", "o", nil}, {"name", "s", "oc", nil}}, nil},
 				{"resources", []attr{{"limits", "ms", "oc", nil}, {"cpu_idle", "b", "o", nil}, {"startup_cpu_boost", "b", "o", nil}}, nil},
 				{"env", []attr{{"name", "s", "r", nil}, {"value", "s", "o", nil}}, []blk{
@@ -175,6 +177,7 @@ var resources = map[string]res{
 					{"aggregations", aggregations, nil}, {"denominator_aggregations", aggregations, nil}, trigger,
 				}},
 				{"condition_absent", []attr{{"filter", "s", "o", nil}, {"duration", "s", "r", nil}}, []blk{{"aggregations", aggregations, nil}, trigger}},
+				{"condition_prometheus_query_language", []attr{{"query", "s", "r", nil}, {"duration", "s", "o", nil}, {"evaluation_interval", "s", "o", nil}, {"labels", "ms", "o", nil}, {"rule_group", "s", "o", nil}, {"alert_rule", "s", "o", nil}}, nil},
 			}},
 			{"alert_strategy", []attr{{"auto_close", "s", "o", nil}}, nil},
 			{"documentation", []attr{{"content", "s", "o", nil}, {"mime_type", "s", "o", "text/markdown"}, {"subject", "s", "o", nil}}, nil},
@@ -197,9 +200,42 @@ var resources = map[string]res{
 		attrs: []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"name", "s", "r", nil}, {"location", "s", "r", nil}},
 	},
 	"google_kms_crypto_key": {
-		attrs: []attr{{"id", "s", "c", nil}, {"name", "s", "r", nil}, {"key_ring", "s", "r", nil}, {"purpose", "s", "o", "ENCRYPT_DECRYPT"}, {"rotation_period", "s", "o", nil}, {"labels", "ms", "o", nil}, {"destroy_scheduled_duration", "s", "oc", nil}, {"import_only", "b", "oc", nil}, {"skip_initial_version_creation", "b", "o", nil}},
+		attrs:  []attr{{"id", "s", "c", nil}, {"name", "s", "r", nil}, {"key_ring", "s", "r", nil}, {"purpose", "s", "o", "ENCRYPT_DECRYPT"}, {"rotation_period", "s", "o", nil}, {"labels", "ms", "o", nil}, {"destroy_scheduled_duration", "s", "oc", nil}, {"import_only", "b", "oc", nil}, {"skip_initial_version_creation", "b", "o", nil}},
+		blocks: []blk{{"version_template", []attr{{"algorithm", "s", "r", nil}, {"protection_level", "s", "o", "SOFTWARE"}}, nil}},
 	},
 	"google_kms_crypto_key_iam_member": iamMember("crypto_key_id"),
+	"google_secret_manager_secret": {
+		attrs: []attr{{"id", "s", "c", nil}, {"name", "s", "c", nil}, {"project", "s", "oc", nil}, {"secret_id", "s", "r", nil}, {"labels", "ms", "o", nil}, {"create_time", "s", "c", nil}},
+		blocks: []blk{{"replication", nil, []blk{
+			{"auto", nil, nil},
+			{"user_managed", nil, []blk{{"replicas", []attr{{"location", "s", "r", nil}}, nil}}},
+		}}},
+	},
+	"google_secret_manager_secret_version": {
+		attrs: []attr{{"id", "s", "c", nil}, {"name", "s", "c", nil}, {"secret", "s", "r", nil}, {"secret_data", "s", "os", nil}, {"enabled", "b", "o", true}, {"version", "s", "c", nil}, {"create_time", "s", "c", nil}},
+	},
+	"google_secret_manager_secret_iam_member": iamMember("project", "secret_id"),
+	"google_container_analysis_note": {
+		attrs:  []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"name", "s", "r", nil}, {"short_description", "s", "o", nil}, {"create_time", "s", "c", nil}, {"kind", "s", "c", nil}},
+		blocks: []blk{{"attestation_authority", nil, []blk{{"hint", []attr{{"human_readable_name", "s", "r", nil}}, nil}}}},
+	},
+	"google_container_analysis_note_iam_member": iamMember("project", "note"),
+	"google_binary_authorization_attestor": {
+		attrs: []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"name", "s", "r", nil}, {"description", "s", "o", nil}},
+		blocks: []blk{{"attestation_authority_note", []attr{{"note_reference", "s", "r", nil}, {"delegation_service_account_email", "s", "c", nil}}, []blk{
+			{"public_keys", []attr{{"id", "s", "oc", nil}, {"comment", "s", "o", nil}, {"ascii_armored_pgp_public_key", "s", "o", nil}}, []blk{
+				{"pkix_public_key", []attr{{"public_key_pem", "s", "o", nil}, {"signature_algorithm", "s", "o", nil}}, nil},
+			}},
+		}}},
+	},
+	"google_binary_authorization_attestor_iam_member": iamMember("project", "attestor"),
+	"google_binary_authorization_policy": {
+		attrs: []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"description", "s", "o", nil}, {"global_policy_evaluation_mode", "s", "oc", nil}},
+		blocks: []blk{
+			{"admission_whitelist_patterns", []attr{{"name_pattern", "s", "r", nil}}, nil},
+			{"default_admission_rule", []attr{{"evaluation_mode", "s", "r", nil}, {"enforcement_mode", "s", "r", nil}, {"require_attestations_by", "ls", "o", nil}}, nil},
+		},
+	},
 	// Bootstrap.
 	"google_project_service": {
 		attrs: []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"service", "s", "r", nil}, {"disable_on_destroy", "b", "o", true}, {"disable_dependent_services", "b", "o", nil}},
@@ -377,4 +413,32 @@ func (*secretVersion) Read(ctx context.Context, req datasource.ReadRequest, resp
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), types.StringValue(name))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), types.StringValue(name))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("secret_data"), types.StringValue(StubSecretData))...)
+}
+
+// cryptoKeyVersion is data "google_kms_crypto_key_version". Its key is
+// created in the same plan, so terraform defers the read to apply and the
+// plan shows its attributes unknown, as with the real provider; Read is
+// never called offline.
+type cryptoKeyVersion struct{}
+
+func (*cryptoKeyVersion) Metadata(_ context.Context, _ datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = "google_kms_crypto_key_version"
+}
+
+func (*cryptoKeyVersion) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = dschema.Schema{Attributes: map[string]dschema.Attribute{
+		"id":         dschema.StringAttribute{Computed: true},
+		"crypto_key": dschema.StringAttribute{Required: true},
+		"version":    dschema.NumberAttribute{Optional: true},
+		"name":       dschema.StringAttribute{Computed: true},
+		"algorithm":  dschema.StringAttribute{Computed: true},
+		"public_key": dschema.ListNestedAttribute{Computed: true, NestedObject: dschema.NestedAttributeObject{Attributes: map[string]dschema.Attribute{
+			"algorithm": dschema.StringAttribute{Computed: true},
+			"pem":       dschema.StringAttribute{Computed: true},
+		}}},
+	}}
+}
+
+func (*cryptoKeyVersion) Read(_ context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
+	resp.Diagnostics.AddError("schema stub provider", "this provider only plans; it never reads a KMS key version")
 }

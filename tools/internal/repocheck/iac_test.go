@@ -492,15 +492,33 @@ func TestServiceRuntime(t *testing.T) {
 		{"google_pubsub_subscription_iam_member.subscriber", nil, "role", `"roles/pubsub.subscriber"`},
 		{"google_bigquery_table_iam_member.subscriber_data_editor", nil, "role", `"roles/bigquery.dataEditor"`},
 		{"google_pubsub_topic_iam_member.subscriber_dead_letter_publisher", nil, "role", `"roles/pubsub.publisher"`},
+		// Managed Service for Prometheus: each runtime identity writes its own
+		// time series and reads the sidecar's config, nothing more.
+		{"google_project_iam_member.api_metric_writer", nil, "role", `"roles/monitoring.metricWriter"`},
+		{"google_project_iam_member.api_metric_writer", nil, "member", "google_service_account.api.member"},
+		{"google_project_iam_member.subscriber_metric_writer", nil, "role", `"roles/monitoring.metricWriter"`},
+		{"google_project_iam_member.subscriber_metric_writer", nil, "member", "google_service_account.subscriber.member"},
+		{"google_secret_manager_secret_iam_member.api_gmp_config", nil, "role", `"roles/secretmanager.secretAccessor"`},
+		{"google_secret_manager_secret_iam_member.subscriber_gmp_config", nil, "role", `"roles/secretmanager.secretAccessor"`},
+		// Start-up, from BenchmarkStartToReady (iac/modules/service/README.md).
+		{"google_cloud_run_v2_service.api", []string{"template", "containers", "startup_probe"}, "period_seconds", "1"},
+		{"google_cloud_run_v2_service.api", []string{"template", "containers", "startup_probe"}, "failure_threshold", "10"},
+		{"google_cloud_run_v2_service.api", []string{"template", "containers", "resources"}, "startup_cpu_boost", "true"},
+		{"google_cloud_run_v2_service.subscriber", []string{"template", "containers", "startup_probe"}, "period_seconds", "1"},
+		{"google_cloud_run_v2_service.subscriber", []string{"template", "containers", "startup_probe"}, "failure_threshold", "10"},
+		{"google_cloud_run_v2_service.subscriber", []string{"template", "containers", "resources"}, "startup_cpu_boost", "true"},
+		{"google_cloud_run_v2_service.api", []string{"binary_authorization"}, "use_default", "true"},
+		{"google_cloud_run_v2_service.subscriber", []string{"binary_authorization"}, "use_default", "true"},
 	}
 	for _, c := range checks {
 		if got := attr(t, m, body(t, m, c.address, c.path...), c.attr); got != c.want {
 			t.Errorf("%s %s.%s = %s, want %s", c.address, strings.Join(c.path, "."), c.attr, got, c.want)
 		}
 	}
-	// The only project-level grant is the API's BigQuery job user.
+	// The only project-level grants are the API's BigQuery job user and the
+	// metric writers (roles/monitoring.metricWriter exists only on projects).
 	for _, r := range m.Resources {
-		if r.Type == "google_project_iam_member" && r.Name != "api_job_user" {
+		if r.Type == "google_project_iam_member" && !slices.Contains([]string{"api_job_user", "api_metric_writer", "subscriber_metric_writer"}, r.Name) {
 			t.Errorf("unexpected project-level grant %s", r.Address())
 		}
 	}

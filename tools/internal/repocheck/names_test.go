@@ -61,6 +61,8 @@ var (
 	text100 = gcpRule{pattern: regexp.MustCompile(`(?s)^.+$`), max: 100, doc: "service account display names: at most 100 characters"}
 	text256 = gcpRule{pattern: regexp.MustCompile(`(?s)^.*$`), max: 256, doc: "service account descriptions: at most 256 characters"}
 	text512 = gcpRule{pattern: regexp.MustCompile(`(?s)^.+$`), max: 512, doc: "alert policy and notification channel display names: at most 512 characters"}
+	// Secret Manager secret IDs.
+	secretIDRule = gcpRule{pattern: regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`), doc: "Secret Manager secret IDs: letters, digits, _ and -, at most 255 characters"}
 	// Label keys and values (the platform's lowercase subset of GCP's rule).
 	labelKeyRule   = gcpRule{pattern: regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`), doc: "label keys: a lowercase letter, then lowercase letters, digits, _ and -, at most 63 characters"}
 	labelValueRule = gcpRule{pattern: regexp.MustCompile(`^[a-z0-9_-]{0,63}$`), doc: "label values: lowercase letters, digits, _ and -, at most 63 characters"}
@@ -82,6 +84,7 @@ var identifierRules = map[string]map[string]gcpRule{
 	"google_monitoring_slo":                  {"slo_id": monitoringIDRule},
 	"google_monitoring_alert_policy":         {"display_name": text512},
 	"google_monitoring_notification_channel": {"display_name": text512},
+	"google_secret_manager_secret":           {"secret_id": secretIDRule},
 	// Named by other resources or by JSON; nothing derived from the service name.
 	"google_monitoring_dashboard":                    nil,
 	"google_bigquery_dataset_iam_member":             nil,
@@ -93,6 +96,8 @@ var identifierRules = map[string]map[string]gcpRule{
 	"google_pubsub_topic_iam_member":                 nil,
 	"google_service_account_iam_member":              nil,
 	"google_artifact_registry_repository_iam_member": nil,
+	"google_secret_manager_secret_version":           nil,
+	"google_secret_manager_secret_iam_member":        nil,
 }
 
 // identifierAttrs are the attributes the harness evaluates for a resource

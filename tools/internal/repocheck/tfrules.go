@@ -78,6 +78,7 @@ var LabelAttr = map[string]string{
 	"google_monitoring_slo":                  "user_labels",
 	"google_pubsub_subscription":             "labels",
 	"google_pubsub_topic":                    "labels",
+	"google_secret_manager_secret":           "labels",
 	"google_storage_bucket":                  "labels",
 	"google_monitoring_dashboard":            "dashboard_json", // labels live in the JSON
 }
@@ -85,9 +86,14 @@ var LabelAttr = map[string]string{
 // Unlabelled lists resource types that cannot carry labels.
 var Unlabelled = []string{
 	"google_artifact_registry_repository_iam_member",
+	"google_binary_authorization_attestor",
+	"google_binary_authorization_attestor_iam_member",
+	"google_binary_authorization_policy",
 	"google_bigquery_dataset_iam_member",
 	"google_bigquery_table_iam_member",
 	"google_cloud_run_v2_service_iam_member",
+	"google_container_analysis_note",
+	"google_container_analysis_note_iam_member",
 	"google_iam_workload_identity_pool",
 	"google_iam_workload_identity_pool_provider",
 	"google_kms_crypto_key_iam_member",
@@ -97,6 +103,8 @@ var Unlabelled = []string{
 	"google_project_service",
 	"google_pubsub_subscription_iam_member",
 	"google_pubsub_topic_iam_member",
+	"google_secret_manager_secret_iam_member",
+	"google_secret_manager_secret_version",
 	"google_service_account",
 	"google_service_account_iam_member",
 	"google_storage_bucket_iam_member",

@@ -15,7 +15,9 @@ const (
 	PinnedUses         Rule = "pinned-uses"         // third-party uses: @<40 hex> # vX.Y.Z; platform workflows @vX.Y.Z
 	TopPermissions     Rule = "top-permissions"     // permissions: {} or read-only at the top
 	JobPermissions     Rule = "job-permissions"     // every job declares its own grants
-	IDToken            Rule = "id-token"            // id-token: write exactly on jobs that authenticate to Google Cloud
+	IDToken            Rule = "id-token"            // id-token: write exactly on jobs that authenticate to Google Cloud or sign attestations
+	Attestations       Rule = "attestations"        // attestations: write exactly on jobs that create artifact attestations
+	PinnedTools        Rule = "pinned-tools"        // go run/go install of a remote module at an exact vX.Y.Z (or a validated $REF)
 	PullRequestsWrite  Rule = "pull-requests-write" // pull-requests: write only where a PR comment or an upgrade PR is posted
 	PersistCredentials Rule = "persist-credentials" // actions/checkout with persist-credentials: false
 	Pipefail           Rule = "pipefail"            // a run: with a pipe runs under shell: bash (or set -o pipefail)
@@ -59,15 +61,22 @@ var (
 	exactTag     = regexp.MustCompile(`@v\d+\.\d+\.\d+$`)
 	digestCheck  = regexp.MustCompile(`sha256:\[0-9a-f\]\{64\}`)
 	statusBypass = regexp.MustCompile(`\b(always|failure|cancelled)\s*\(`)
+	goTool       = regexp.MustCompile(`\bgo\s+(?:run|install)\s+(?:-\S+\s+)*"?([a-z0-9.-]+\.[a-z]+/[^\s"@]+)@([^\s"]*)`)
+	toolVersion  = regexp.MustCompile(`^(v\d+\.\d+\.\d+|\$\{?[A-Z_]+\}?)$`)
 )
+
+// attestActions are the actions that sign an artifact attestation: they mint
+// an OIDC token (Sigstore certificate) and write to the attestations API.
+var attestActions = []string{"actions/attest@", "actions/attest-build-provenance@", "actions/attest-sbom@"}
 
 // features are what a job does, directly or through the workflow it calls.
 type features struct {
-	auth, comment, deploy, policyGate, costGate, jira bool
+	auth, attest, comment, deploy, policyGate, costGate, jira bool
 }
 
 func (f *features) add(g features) {
 	f.auth = f.auth || g.auth
+	f.attest = f.attest || g.attest
 	f.comment = f.comment || g.comment
 	f.deploy = f.deploy || g.deploy
 	f.policyGate = f.policyGate || g.policyGate
@@ -78,6 +87,7 @@ func (f *features) add(g features) {
 func stepFeatures(s *Step) features {
 	return features{
 		auth:       strings.HasPrefix(s.Uses, "google-github-actions/auth@"),
+		attest:     slices.ContainsFunc(attestActions, func(a string) bool { return strings.HasPrefix(s.Uses, a) }),
 		comment:    strings.Contains(s.Run, "--post") || strings.Contains(s.Run, "infracost comment") || strings.Contains(s.Run, "tools/scaffold@$PLATFORM_REF\" upgrade-pr"),
 		deploy:     strings.HasPrefix(s.Uses, "google-github-actions/deploy-cloudrun@") || strings.Contains(s.Run, "terraform apply") || strings.Contains(s.Run, "gcloud run deploy"),
 		policyGate: strings.Contains(s.Run, "policygate"),
@@ -166,10 +176,18 @@ func (c *checker) job(j *Job) {
 		c.add(j, j.Line, JobPermissions, "no permissions: block; declare the job's grants (a job-level block replaces the top-level one)")
 	}
 	switch {
-	case grant("id-token") && !f.auth:
-		c.add(j, j.Line, IDToken, "id-token: write but the job does not authenticate to Google Cloud")
+	case grant("id-token") && !f.auth && !f.attest:
+		c.add(j, j.Line, IDToken, "id-token: write but the job neither authenticates to Google Cloud nor signs an attestation")
 	case f.auth && !grant("id-token"):
 		c.add(j, j.Line, IDToken, "authenticates to Google Cloud (Workload Identity Federation) without id-token: write")
+	case f.attest && !grant("id-token"):
+		c.add(j, j.Line, IDToken, "signs artifact attestations without id-token: write (the Sigstore certificate needs the OIDC token)")
+	}
+	switch {
+	case grant("attestations") && !f.attest:
+		c.add(j, j.Line, Attestations, "attestations: write but the job creates no artifact attestation")
+	case f.attest && !grant("attestations"):
+		c.add(j, j.Line, Attestations, "creates artifact attestations without attestations: write")
 	}
 	if grant("pull-requests") && !f.comment {
 		c.add(j, j.Line, PullRequestsWrite, "pull-requests: write but the job posts no pull-request comment")
@@ -324,6 +342,11 @@ func (c *checker) step(j *Job, s *Step) {
 	}
 	if s.Run == "" {
 		return
+	}
+	for _, m := range goTool.FindAllStringSubmatch(s.Run, -1) {
+		if !toolVersion.MatchString(m[2]) {
+			c.add(j, s.Line, PinnedTools, "step %q: %s@%s: pin the tool to an exact vX.Y.Z (go.sum of the module proxy then fixes its content)", s.Label, m[1], m[2])
+		}
 	}
 	if strings.Contains(s.Run, "${{") {
 		c.add(j, s.Line, ExpressionInRun, "step %q: ${{ }} inside run: is pasted into the script before it runs (injection); pass it through env:", s.Label)

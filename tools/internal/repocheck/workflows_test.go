@@ -247,6 +247,11 @@ func TestBadFixtures(t *testing.T) {
 		{"secrets-inherit.yml", []hit{{"build", repocheck.SecretsScope}}},
 		{"jira-secrets-leak.yml", []hit{{"test", repocheck.SecretsScope}}},
 		{"caller-inputs.yml", []hit{{"notify", repocheck.CallerInputs}, {"notify", repocheck.CallerInputs}, {"notify", repocheck.CallerInputs}}},
+		{"attestations-unused.yml", []hit{{"test", repocheck.Attestations}}},
+		{"attestations-missing.yml", []hit{{"build", repocheck.Attestations}}},
+		{"attest-no-id-token.yml", []hit{{"build", repocheck.IDToken}}},
+		{"attest-unpinned.yml", []hit{{"build", repocheck.PinnedUses}, {"build", repocheck.PinnedUses}}},
+		{"unpinned-tool.yml", []hit{{"test", repocheck.PinnedTools}, {"test", repocheck.PinnedTools}}},
 		{"actionlint.yml", nil},
 	}
 	for _, tc := range tests {
@@ -292,7 +297,8 @@ func TestBadFixturesCoverEveryRule(t *testing.T) {
 		repocheck.PinnedUses, repocheck.TopPermissions, repocheck.JobPermissions, repocheck.IDToken,
 		repocheck.PullRequestsWrite, repocheck.PersistCredentials, repocheck.Pipefail, repocheck.PullRequestTarget,
 		repocheck.ExpressionInRun, repocheck.DeployGates, repocheck.DeployProtection, repocheck.DeployByDigest,
-		repocheck.TerraformWrapper, repocheck.SecretsScope, repocheck.CallerInputs,
+		repocheck.TerraformWrapper, repocheck.SecretsScope, repocheck.CallerInputs, repocheck.Attestations,
+		repocheck.PinnedTools,
 	} {
 		if !tripped[r] {
 			t.Errorf("rule %s: no fixture under testdata/bad trips it", r)

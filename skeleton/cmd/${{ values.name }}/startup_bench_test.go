@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"${{ values.goModule }}/pubsub"
+	"${{ values.goModule }}/pubsub/pubsubtest"
+)
+
+// BenchmarkStartToReady measures what Cloud Run's startup probe waits for:
+// from starting the production binary (built once, as the Dockerfile builds
+// it: CGO_ENABLED=0, -ldflags="-s -w") to the first 200 from GET /readyz,
+// for serve and for subscribe (with K_SERVICE set, as on Cloud Run, so that
+// it listens on PORT for the probe; Pub/Sub is pstest in this process),
+// both on a file-backed SQLite store. It reports ms_to_ready (the mean per
+// start) and binary_MB (the image is that plus the distroless/static base,
+// about 2 MB). /readyz is polled every millisecond, which bounds the error.
+//
+// The BigQuery store is not measured here: the command has no setting that
+// points its BigQuery client at the kit's fake (the client only dials
+// bigquery.googleapis.com with real credentials), so a process against the
+// fake cannot start; see the platform's docs/production-guards.md.
+func BenchmarkStartToReady(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "service")
+	build := exec.CommandContext(b.Context(), "go", "build", "-buildvcs=false", "-ldflags=-s -w", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	st, err := os.Stat(bin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	size := float64(st.Size()) / (1 << 20)
+
+	names := pubsub.Names{Topic: "ev", Subscription: "ev-sub", DeadLetterTopic: "ev-dead-letter", DeadLetterSubscription: "ev-dead-letter-sub", AckDeadline: 10 * time.Second}
+	local := pubsubtest.Start(b, "startup-proj", names)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"serve_sqlite", []string{"serve"}},
+		{"subscribe_sqlite", []string{"subscribe", "--streams", "4"}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			db := filepath.Join(b.TempDir(), "events.db")
+			env := append(os.Environ(), "K_SERVICE=startup-bench", "HOST=127.0.0.1", "STORE=sqlite", "SQLITE_PATH="+db,
+				"LOG_LEVEL=error", "GOOGLE_CLOUD_PROJECT=startup-proj", "PUBSUB_TOPIC=ev", "PUBSUB_EMULATOR_HOST="+local.Server.Addr)
+			var total time.Duration
+			for b.Loop() {
+				total += startOnce(b, bin, tc.args, env)
+			}
+			b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms_to_ready")
+			b.ReportMetric(size, "binary_MB")
+		})
+	}
+}
+
+// startOnce starts bin, waits for /readyz 200, stops it with SIGTERM (as
+// Cloud Run does) and returns the time to ready.
+func startOnce(b *testing.B, bin string, args, env []string) time.Duration {
+	b.Helper()
+	port := freePort(b)
+	cmd := exec.CommandContext(b.Context(), bin, args...)
+	cmd.Env = append(env, "PORT="+strconv.Itoa(port))
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/readyz"
+	client := &http.Client{Timeout: time.Second}
+	begin := time.Now()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	var ready time.Duration
+	for ready == 0 {
+		select {
+		case err := <-exited:
+			b.Fatalf("%s exited before ready: %v\n%s", args[0], err, stderr.String())
+		default:
+		}
+		if readyz(b.Context(), client, url) {
+			ready = time.Since(begin)
+			continue
+		}
+		if time.Since(begin) > 30*time.Second {
+			_ = cmd.Process.Kill()
+			b.Fatalf("%s not ready after 30 s\n%s", args[0], stderr.String())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		b.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			b.Fatalf("%s: exit after SIGTERM: %v\n%s", args[0], err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		b.Fatalf("%s: still running 10 s after SIGTERM", args[0])
+	}
+	return ready
+}
+
+func readyz(ctx context.Context, client *http.Client, url string) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return false // not listening yet
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// freePort returns a loopback port the kernel just handed out and released.
+func freePort(b *testing.B) int {
+	b.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
