@@ -20,22 +20,13 @@ import (
 
 	"github.com/acme-platform/golden-path/tools/internal/render"
 	"github.com/acme-platform/golden-path/tools/internal/repocheck"
+	"github.com/acme-platform/golden-path/tools/internal/repotest"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated inputs/outputs tables of the iac READMEs")
 
-// repoRoot is the platform repository's root (this package is tools/internal/repocheck).
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "iac", "modules")); err != nil {
-		t.Fatalf("repository root %s has no iac/modules: %v", root, err)
-	}
-	return root
-}
+// repoRoot is the repository root (repotest.Root).
+func repoRoot(t *testing.T) string { return repotest.Root(t) }
 
 // exampleValues reads the canonical render case.
 func exampleValues(t *testing.T, root string) map[string]any {

@@ -10,30 +10,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/acme-platform/golden-path/tools/internal/render"
 	"github.com/acme-platform/golden-path/tools/internal/repocheck"
+	"github.com/acme-platform/golden-path/tools/internal/repotest"
 )
 
-// pinnedBin is the binary of a pinned tool that scripts/install-deps.sh
-// (make deps) builds into .bin/ and the Makefile exports as $env: tflint
-// from tools/lint/go.mod, terraform from tools/terraform/go.mod. In CI a
-// missing binary fails the test; locally it skips.
-func pinnedBin(t *testing.T, env, tool string) string {
-	t.Helper()
-	bin := os.Getenv(env)
-	missing := env + " is not set"
-	if bin != "" {
-		if _, err := os.Stat(bin); err == nil {
-			return bin
-		}
-		missing = env + "=" + bin + " does not exist"
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s and CI is set: run scripts/install-deps.sh (make deps) to build the pinned %s", missing, tool)
-	}
-	t.Skipf("%s: run `make deps` (scripts/install-deps.sh) to build the pinned %s", missing, tool)
-	return ""
-}
+// pinnedBin is the pinned tool named by env: it fails in CI, skips elsewhere (repotest.PinnedBin).
+func pinnedBin(t *testing.T, env, tool string) string { return repotest.PinnedBin(t, env, tool) }
 
 // tflintBin is the pinned tflint ($TFLINT_BIN).
 func tflintBin(t *testing.T) string { return pinnedBin(t, "TFLINT_BIN", "tflint") }
@@ -47,24 +29,11 @@ func tflintConfig(t *testing.T, root string) string {
 	return config
 }
 
-// renderCaseIaC renders the whole template for one values file, as `go run
-// ./tools/scaffold` does, and returns the rendered service's iac directory.
-func renderCaseIaC(t *testing.T, root, valuesFile string) string {
+// renderCaseIaC renders the whole template for one values file and returns
+// the rendered service's iac/ directory (root is kept for the call sites).
+func renderCaseIaC(t *testing.T, _, valuesFile string) string {
 	t.Helper()
-	params, err := render.LoadValues(valuesFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := render.Scaffold(t.Context(), render.Request{
-		TemplatePath: filepath.Join(root, "template", "template.yaml"),
-		Parameters:   params,
-		Source:       valuesFile,
-		OutDir:       t.TempDir(),
-	})
-	if err != nil {
-		t.Fatalf("render %s: %v", valuesFile, err)
-	}
-	return filepath.Join(res.OutDir, "iac")
+	return filepath.Join(repotest.RenderCase(t, valuesFile), "iac")
 }
 
 // TestTflint runs the pinned tflint (bundled terraform ruleset, recommended
