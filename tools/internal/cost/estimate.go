@@ -9,17 +9,19 @@ import (
 
 // services names the Google Cloud service of each priced type, for the summary table.
 var services = map[string]string{
-	"google_cloud_run_v2_service": "Cloud Run",
-	"google_pubsub_topic":         "Pub/Sub",
-	"google_pubsub_subscription":  "Pub/Sub",
-	"google_bigquery_dataset":     "BigQuery",
-	"google_bigquery_table":       "BigQuery",
-	"google_storage_bucket":       "Cloud Storage",
-	"google_kms_crypto_key":       "Cloud KMS",
+	"google_cloud_run_v2_service":          "Cloud Run",
+	"google_pubsub_topic":                  "Pub/Sub",
+	"google_pubsub_subscription":           "Pub/Sub",
+	"google_bigquery_dataset":              "BigQuery",
+	"google_bigquery_table":                "BigQuery",
+	"google_storage_bucket":                "Cloud Storage",
+	"google_kms_crypto_key":                "Cloud KMS",
+	"google_secret_manager_secret":         "Secret Manager",
+	"google_secret_manager_secret_version": "Secret Manager",
 }
 
-// serviceOrder is the order of the summary table: the data path, then the key.
-var serviceOrder = []string{"Cloud Run", "Pub/Sub", "BigQuery", "Cloud Storage", "Cloud KMS"}
+// serviceOrder is the order of the summary table: the data path, then the key and the secrets.
+var serviceOrder = []string{"Cloud Run", "Pub/Sub", "BigQuery", "Cloud Storage", "Cloud KMS", "Secret Manager"}
 
 // ByService sums the known costs per Google Cloud service, for the services that have lines.
 func (e *estimate) ByService() (names []string, totals map[string]decimal.Decimal) {

@@ -58,7 +58,9 @@ var usageSchema = map[string][]string{
 		"monthly_storage_write_api_gb", "monthly_streaming_inserts_mb"},
 	"google_storage_bucket": {"monthly_class_a_operations", "monthly_class_b_operations", "monthly_data_retrieval_gb",
 		"monthly_egress_data_transfer_gb", "storage_gb"},
-	"google_kms_crypto_key": {"key_versions", "monthly_key_operations"},
+	"google_kms_crypto_key":                {"key_versions", "monthly_key_operations"},
+	"google_secret_manager_secret":         {"active_secret_versions", "monthly_access_operations", "monthly_rotation_notifications"},
+	"google_secret_manager_secret_version": {"monthly_access_operations"},
 }
 
 // egressRegions are the sub-keys of a bucket's monthly_egress_data_transfer_gb, with their components.
@@ -179,6 +181,14 @@ var simpleComponents = map[string][]simple{
 	"google_kms_crypto_key": {
 		{"Key versions", "key_versions", 1},
 		{"Operations", "monthly_key_operations", 10000},
+	},
+	"google_secret_manager_secret": {
+		{"Active secret versions", "active_secret_versions", 1},
+		{"Access operations", "monthly_access_operations", 10000},
+		{"Rotation notifications", "monthly_rotation_notifications", 1},
+	},
+	"google_secret_manager_secret_version": {
+		{"Access operations", "monthly_access_operations", 10000},
 	},
 }
 

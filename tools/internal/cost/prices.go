@@ -59,6 +59,10 @@ var listPrices = []price{
 	{Type: "google_storage_bucket", Component: "Data transfer to Australia (first 1TB)", Unit: "GB", USD: usd("0.19"), Source: "upstream storage_bucket_test.golden"},
 	{Type: "google_kms_crypto_key", Component: "Key versions", Unit: "months", USD: usd("0.06"), Source: "Cloud KMS list price, software symmetric key (not in the fixtures)"},
 	{Type: "google_kms_crypto_key", Component: "Operations", Unit: "10k operations", USD: usd("0.03"), Source: "Cloud KMS list price, software symmetric key (not in the fixtures)"},
+	{Type: "google_secret_manager_secret", Component: "Active secret versions", Unit: "months", USD: usd("0.06"), Source: "Secret Manager list price, per version and replica location (not in the fixtures)"},
+	{Type: "google_secret_manager_secret", Component: "Access operations", Unit: "10k operations", USD: usd("0.03"), Source: "Secret Manager list price (not in the fixtures)"},
+	{Type: "google_secret_manager_secret", Component: "Rotation notifications", Unit: "rotations", USD: usd("0.05"), Source: "Secret Manager list price (not in the fixtures)"},
+	{Type: "google_secret_manager_secret_version", Component: "Access operations", Unit: "10k operations", USD: usd("0.03"), Source: "Secret Manager list price (not in the fixtures)"},
 }
 
 // priceOf finds a price; a component without one is an error, never $0.
