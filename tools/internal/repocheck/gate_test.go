@@ -216,21 +216,7 @@ func TestPublicServiceShipsItsWaiver(t *testing.T) {
 			if err != nil {
 				t.Fatalf("public service without its waiver file: %v", err)
 			}
-			var expiry struct {
-				Waivers []struct{ Expires string } `yaml:"waivers"`
-			}
-			if err := yaml.Unmarshal(raw, &expiry); err != nil || len(expiry.Waivers) == 0 {
-				t.Fatalf("waiver file: %v", err)
-			}
-			expires, err := time.Parse(time.DateOnly, expiry.Waivers[0].Expires)
-			if err != nil {
-				t.Fatal(err)
-			}
-			now := expires.AddDate(0, 0, -30)
-			waivers, err := policy.LoadWaivers(bytes.NewReader(raw), now)
-			if err != nil {
-				t.Fatalf("rendered waiver file is refused by the gate: %v", err)
-			}
+			waivers, now := waiversBeforeExpiry(t, raw)
 			findings, st := policy.ApplyWaivers(evaluate(t, gate, doc), waivers, now)
 			var waived, open []string
 			for _, f := range findings {
@@ -248,7 +234,7 @@ func TestPublicServiceShipsItsWaiver(t *testing.T) {
 				t.Errorf("waiver status: stale %v, expired %v, refused %v", st.Stale, st.Expired, st.Refused)
 			}
 			// After the expiry date the waivers stop applying: the plan blocks again.
-			later := expires.AddDate(0, 0, 1)
+			later := now.AddDate(0, 0, 31) // the day after the expiry
 			if _, err := policy.LoadWaivers(bytes.NewReader(raw), later); err != nil {
 				t.Fatalf("LoadWaivers after expiry: %v", err)
 			}
@@ -277,21 +263,7 @@ func TestAlertBridgePlanPassesWithItsWaiver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var expiry struct {
-		Waivers []struct{ Expires string } `yaml:"waivers"`
-	}
-	if err := yaml.Unmarshal(raw, &expiry); err != nil || len(expiry.Waivers) == 0 {
-		t.Fatalf("bootstrap waiver file: %v", err)
-	}
-	expires, err := time.Parse(time.DateOnly, expiry.Waivers[0].Expires)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := expires.AddDate(0, 0, -30)
-	waivers, err := policy.LoadWaivers(bytes.NewReader(raw), now)
-	if err != nil {
-		t.Fatalf("bootstrap waiver file is refused by the gate: %v", err)
-	}
+	waivers, now := waiversBeforeExpiry(t, raw)
 	findings, _ := policy.ApplyWaivers(evaluate(t, gate, readPlanDoc(t, "bootstrap-alertbridge-plan.json")), waivers, now)
 	var waived, open []string
 	for _, f := range findings {
@@ -309,4 +281,27 @@ func TestAlertBridgePlanPassesWithItsWaiver(t *testing.T) {
 	if len(open) != 0 {
 		t.Errorf("findings left open: %v", open)
 	}
+}
+
+// waiversBeforeExpiry loads a waiver file as the gate does, on a clock set 30
+// days before its first waiver expires, so a test does not expire with the
+// calendar; it returns the waivers and that clock.
+func waiversBeforeExpiry(t *testing.T, raw []byte) ([]policy.Waiver, time.Time) {
+	t.Helper()
+	var expiry struct {
+		Waivers []struct{ Expires string } `yaml:"waivers"`
+	}
+	if err := yaml.Unmarshal(raw, &expiry); err != nil || len(expiry.Waivers) == 0 {
+		t.Fatalf("waiver file: %v", err)
+	}
+	expires, err := time.Parse(time.DateOnly, expiry.Waivers[0].Expires)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := expires.AddDate(0, 0, -30)
+	waivers, err := policy.LoadWaivers(bytes.NewReader(raw), now)
+	if err != nil {
+		t.Fatalf("waiver file is refused by the gate: %v", err)
+	}
+	return waivers, now
 }
