@@ -467,6 +467,11 @@ func TestServiceRuntime(t *testing.T) {
 		attr    string
 		want    string
 	}{
+		// deploy.yml's deploy-cloudrun `image:` updates a service's FIRST container (the action has no
+		// container input, and gcloud's --container must precede --image): the app must stay first,
+		// before the managed-Prometheus sidecar.
+		{"google_cloud_run_v2_service.api", []string{"template", "containers"}, "name", `"app"`},
+		{"google_cloud_run_v2_service.subscriber", []string{"template", "containers"}, "name", `"app"`},
 		{"google_cloud_run_v2_service.api", nil, "ingress", `var.public ? "INGRESS_TRAFFIC_ALL" : "INGRESS_TRAFFIC_INTERNAL_ONLY"`},
 		{"google_cloud_run_v2_service.api", []string{"template"}, "service_account", "google_service_account.api.email"},
 		{"google_cloud_run_v2_service.api", []string{"template", "containers", "startup_probe", "http_get"}, "path", `"/readyz"`},
