@@ -15,9 +15,10 @@ import (
 )
 
 // Shapes of the generated plans: "service" copies the real plan of the
-// rendered service (iac/testdata/service-plan.json, made by terraform 1.11.4:
-// resource_changes, planned_values, configuration, checks, prior_state,
-// relevant_attributes — what `terraform show -json` writes); "changes"
+// rendered service (iac/testdata/service-plan.json, made by the pinned
+// terraform 1.5.7: resource_changes, planned_values, configuration,
+// prior_state, relevant_attributes, output_changes — what `terraform show
+// -json` writes); "changes"
 // copies the hand-written compliant fixture, which has only
 // resource_changes and configuration.
 var planShapes = map[string]string{
