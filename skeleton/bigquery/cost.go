@@ -123,8 +123,14 @@ func (s *CostReportingStore) report(ctx context.Context, f flightevents.EventFil
 		return
 	}
 	c := s.cfg.Pricing.Estimate(processed)
+	limit := s.Store.cfg.MaxBytesBilled
+	refused := limit > 0 && c.BilledBytes > limit
 	if s.cfg.Recorder != nil {
-		s.cfg.Recorder.DryRun(c.ProcessedBytes, c.BilledBytes, c.Dollars, nil)
+		if refused { // the query does not run: it bills nothing
+			s.cfg.Recorder.DryRun(c.ProcessedBytes, 0, 0, nil)
+		} else {
+			s.cfg.Recorder.DryRun(c.ProcessedBytes, c.BilledBytes, c.Dollars, nil)
+		}
 	}
 	attrs := []any{
 		"filter", f.String(),
@@ -132,8 +138,8 @@ func (s *CostReportingStore) report(ctx context.Context, f flightevents.EventFil
 		"bytes_billed", c.BilledBytes,
 		"estimated_cost_usd", c.Dollars,
 	}
-	if limit := s.Store.cfg.MaxBytesBilled; limit > 0 {
-		attrs = append(attrs, "maximum_bytes_billed", limit, "refused", c.BilledBytes > limit)
+	if limit > 0 {
+		attrs = append(attrs, "maximum_bytes_billed", limit, "refused", refused)
 	}
 	s.cfg.Logger.InfoContext(ctx, "bigquery query estimate", attrs...)
 }
