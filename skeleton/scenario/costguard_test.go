@@ -1,0 +1,295 @@
+package scenario_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/acme-platform/golden-path/kit/bqfake"
+	"github.com/acme-platform/golden-path/kit/loadgen"
+	"google.golang.org/api/option"
+
+	"${{ values.goModule }}/bigquery"
+	"${{ values.goModule }}/config"
+	"${{ values.goModule }}/httpapi"
+	"${{ values.goModule }}/metrics"
+	"${{ values.goModule }}/simulator"
+)
+
+// The cost-guard scenario's settings: the configuration's defaults but
+// the per-query cap at its lowest (BigQuery's 10 MiB billing minimum), so
+// that every query that runs bills exactly the cap on the fake's small
+// table and the bound is tight, and a burst of 2, so that a short run
+// reaches the rate limit.
+const (
+	guardAttackers = 64
+	guardCachedCl  = 8
+	guardCap       = 10 << 20
+	guardRate      = config.DefaultDatosRateLimit
+	guardBurst     = 2 // below the default 10: the fake answers an attacker's read in ~0.1 s
+)
+
+// billedRecorder sums what the dry runs say the queries that ran billed,
+// and counts the dry runs of queries let through (billing something).
+type billedRecorder struct{ billed, passed atomic.Int64 }
+
+func (r *billedRecorder) DryRun(_, billed int64, _ float64, err error) {
+	if err == nil && billed > 0 {
+		r.passed.Add(1)
+	}
+	r.billed.Add(billed)
+}
+
+type guardFigures struct {
+	duration              time.Duration
+	attempts, ok, tooLong int64
+	limited, other        int64
+	queries               int   // jobs.query requests BigQuery (the fake) received
+	uncapped              int   // of them without maximumBytesBilled = the cap
+	billed                int64 // bytes billed by the queries that ran (their dry runs)
+	allowed               int64 // the rate limit's bound on attackers' admitted reads
+	cachedP50, cachedP99  time.Duration
+	cachedMax             time.Duration
+	cachedStatuses        map[int]int64
+	cachedRequests        int64
+}
+
+// runCostGuard serves GET /datos from the BigQuery adapter on the kit's
+// fake, wired as serve wires it (cost report, metrics, cache, the cost
+// guards at their defaults but the cap), and for d sends: from 64
+// attackers, each with its own address, an endless stream of distinct
+// expensive queries (ranges up to 30 days, a quarter of them the whole
+// table since 2000), so that none is ever cached; and from 8 other clients
+// the dashboard mix (loadgen.DefaultQueries), which the cache answers.
+func runCostGuard(tb testing.TB, d time.Duration) guardFigures {
+	tb.Helper()
+	fake, err := bqfake.New()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(fake.Close)
+	bqs, err := bigquery.New(tb.Context(), bigquery.Config{ProjectID: "guard-proj", Dataset: "flight_events", Table: "events", MaxBytesBilled: guardCap},
+		option.WithEndpoint(fake.URL), option.WithoutAuthentication())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = bqs.Close() })
+	if err := bqs.CreateTable(tb.Context()); err != nil {
+		tb.Fatal(err)
+	}
+	now := time.Now()
+	msgs, err := simulator.Generate(simulator.Config{Count: 3000, Flights: 100, Seed: 18, Start: now.Add(-30 * 24 * time.Hour), Span: 30 * 24 * time.Hour})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	events, _ := simulator.Expected(msgs)
+	if _, err := bqs.WriteEvents(tb.Context(), events); err != nil {
+		tb.Fatal(err)
+	}
+	rec := &billedRecorder{}
+	m := metrics.New()
+	store := metrics.InstrumentStore(bigquery.WithCostReport(bqs, bigquery.CostReportConfig{Logger: quiet, Recorder: rec}), m)
+	cache := httpapi.NewCache(httpapi.CacheConfig{Metrics: m})
+	deps := httpapi.Deps{Store: store, Logger: quiet, Metrics: m, Cache: cache,
+		RateLimit: httpapi.NewRateLimiter(httpapi.RateLimitConfig{Rate: guardRate, Burst: guardBurst})}
+	srv := httptest.NewServer(httpapi.NewHandler(deps, httpapi.Config{DisableRequestLog: true, DisableDocs: true}))
+	tb.Cleanup(srv.Close)
+	before := len(fake.Requests())
+
+	ctx, cancel := context.WithTimeout(tb.Context(), d)
+	defer cancel()
+	var f guardFigures
+	var wg sync.WaitGroup
+	var seq atomic.Int64
+	for i := range guardAttackers {
+		wg.Go(func() {
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+			addr := fmt.Sprintf("10.0.%d.%d", i/250, 1+i%250)
+			for ctx.Err() == nil {
+				n := seq.Add(1)
+				q := url.Values{"limit": {strconv.Itoa(1 + int(n%1000))}}
+				if n%4 == 0 {
+					q.Set("since", "2000-01-01T00:00:00Z")
+				} else {
+					q.Set("since", now.Add(-time.Duration(1+n%(29*24))*time.Hour).Add(-time.Duration(n)*time.Microsecond).UTC().Format(time.RFC3339Nano))
+				}
+				code := getFrom(ctx, client, srv.URL+"/datos?"+q.Encode(), addr)
+				if code == 0 {
+					return // the run ended mid-request
+				}
+				atomic.AddInt64(&f.attempts, 1)
+				switch code {
+				case http.StatusOK:
+					atomic.AddInt64(&f.ok, 1)
+				case http.StatusUnprocessableEntity:
+					atomic.AddInt64(&f.tooLong, 1)
+				case http.StatusTooManyRequests:
+					atomic.AddInt64(&f.limited, 1)
+				default:
+					atomic.AddInt64(&f.other, 1)
+				}
+			}
+		})
+	}
+	// Cached traffic: the dashboard mix from 8 clients, latency measured.
+	cachedLat := make([][]time.Duration, guardCachedCl)
+	statuses := make([]map[int]int64, guardCachedCl)
+	for i := range guardCachedCl {
+		wg.Go(func() {
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+			addr := fmt.Sprintf("10.1.0.%d", 1+i)
+			statuses[i] = map[int]int64{}
+			for k := i; ctx.Err() == nil; k++ {
+				start := time.Now()
+				code := getFrom(ctx, client, srv.URL+loadgen.DefaultQueries[k%len(loadgen.DefaultQueries)], addr)
+				if code == 0 {
+					return
+				}
+				cachedLat[i] = append(cachedLat[i], time.Since(start))
+				statuses[i][code]++
+			}
+		})
+	}
+	wg.Wait()
+	f.duration = d
+	// Reads whose client went away finish in the cache's detached query:
+	// wait for every query let through by its dry run to reach the fake.
+	jobsQueries := func() int {
+		n := 0
+		for _, r := range fake.Requests()[before:] {
+			if r.Op == bqfake.OpJobsQuery {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(tb, 10*time.Second, "the last queries", func() bool { return int64(jobsQueries()) == rec.passed.Load() })
+
+	f.cachedStatuses = map[int]int64{}
+	var lat []time.Duration
+	for i := range guardCachedCl {
+		lat = append(lat, cachedLat[i]...)
+		for c, n := range statuses[i] {
+			f.cachedStatuses[c] += n
+		}
+	}
+	slices.Sort(lat)
+	f.cachedRequests = int64(len(lat))
+	if len(lat) > 0 {
+		q := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+		f.cachedP50, f.cachedP99, f.cachedMax = q(0.50), q(0.99), lat[len(lat)-1]
+	}
+	for _, r := range fake.Requests()[before:] {
+		if r.Op != bqfake.OpJobsQuery {
+			continue
+		}
+		f.queries++
+		var body struct {
+			MaximumBytesBilled string `json:"maximumBytesBilled"`
+		}
+		if err := json.Unmarshal(r.Body, &body); err != nil || body.MaximumBytesBilled != strconv.Itoa(guardCap) {
+			f.uncapped++
+		}
+	}
+	f.billed = rec.billed.Load()
+	// A token bucket admits at most its burst plus rate × time; +1 for the
+	// token that refills while the last request is in flight.
+	f.allowed = guardAttackers * (int64(guardBurst) + int64(guardRate*d.Seconds()) + 1)
+	return f
+}
+
+// getFrom sends GET url as the client at addr (Cloud Run's
+// X-Forwarded-For) and returns the status, 0 when ctx ended.
+func getFrom(ctx context.Context, c *http.Client, u, addr string) int {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0
+	}
+	req.Header.Set("X-Forwarded-For", addr)
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// check asserts the scenario's invariants.
+func (f guardFigures) check(tb testing.TB) {
+	tb.Helper()
+	if f.attempts == 0 || f.other != 0 {
+		tb.Errorf("attackers: %d requests, %d with a status other than 200, 422, 429", f.attempts, f.other)
+	}
+	if f.tooLong == 0 || f.limited == 0 {
+		tb.Errorf("attackers: %d answered 422, %d answered 429: want both guards to have acted", f.tooLong, f.limited)
+	}
+	if f.ok > f.allowed {
+		tb.Errorf("attackers: %d uncached reads admitted, more than the rate limit allows (%d)", f.ok, f.allowed)
+	}
+	if f.uncapped != 0 {
+		tb.Errorf("%d of %d BigQuery queries without maximumBytesBilled = %d", f.uncapped, f.queries, guardCap)
+	}
+	if bound := int64(guardCap) * int64(f.queries); f.billed > bound {
+		tb.Errorf("billed %d bytes, more than the cap × queries run (%d)", f.billed, bound)
+	}
+	// The cached traffic's own misses are limited likewise.
+	if maxQueries := f.allowed + guardCachedCl*(int64(guardBurst)+int64(guardRate*f.duration.Seconds())+1); int64(f.queries) > maxQueries {
+		tb.Errorf("%d BigQuery queries, more than the clients' buckets allow (%d)", f.queries, maxQueries)
+	}
+	if f.cachedRequests == 0 || f.cachedStatuses[http.StatusOK] != f.cachedRequests {
+		tb.Errorf("cached traffic: statuses %v of %d requests, want every one 200", f.cachedStatuses, f.cachedRequests)
+	}
+	if f.cachedP99 > sloP99 {
+		tb.Errorf("cached traffic: p99 %s exceeds the SLO %s", f.cachedP99, sloP99)
+	}
+}
+
+func (f guardFigures) String() string {
+	return fmt.Sprintf("%d attackers × %s: %d requests: %d admitted (bound %d), %d refused 422 (range), %d refused 429 (rate); "+
+		"BigQuery: %d queries, %d bytes billed (%.2f GiB, cap × queries = %.2f GiB, $%.4f at $%.2f/TiB); "+
+		"cached traffic (%d clients): %d requests, p50 %s p99 %s max %s, statuses %v",
+		guardAttackers, f.duration, f.attempts, f.ok, f.allowed, f.tooLong, f.limited,
+		f.queries, f.billed, float64(f.billed)/(1<<30), float64(int64(guardCap)*int64(f.queries))/(1<<30),
+		bigquery.Pricing{}.Dollars(f.billed), bigquery.DefaultPricePerTiB,
+		guardCachedCl, f.cachedRequests, f.cachedP50, f.cachedP99, f.cachedMax, f.cachedStatuses)
+}
+
+// TestCostGuard64Clients is the cost-guard scenario shortened to 3 s for
+// go test; BenchmarkCostGuard30s runs the full 30 s.
+func TestCostGuard64Clients(t *testing.T) {
+	t.Parallel()
+	f := runCostGuard(t, 3*time.Second)
+	t.Log(f)
+	f.check(t)
+}
+
+// BenchmarkCostGuard30s runs the cost-guard scenario for 30 s. Run it
+// alone: go test -run '^$' -bench CostGuard ./scenario/
+func BenchmarkCostGuard30s(b *testing.B) {
+	var f guardFigures
+	for b.Loop() {
+		f = runCostGuard(b, 30*time.Second)
+	}
+	b.ReportMetric(float64(f.attempts), "attack_requests")
+	b.ReportMetric(float64(f.ok), "admitted")
+	b.ReportMetric(float64(f.allowed), "admitted_bound")
+	b.ReportMetric(float64(f.tooLong), "refused_range")
+	b.ReportMetric(float64(f.limited), "refused_rate")
+	b.ReportMetric(float64(f.queries), "bq_queries")
+	b.ReportMetric(float64(f.billed)/(1<<20), "billed_MiB")
+	b.ReportMetric(float64(int64(guardCap)*int64(f.queries))/(1<<20), "cap_x_queries_MiB")
+	b.ReportMetric(float64(f.cachedP99)/1e6, "cached_p99_ms")
+	b.Log(f)
+	f.check(b)
+}
