@@ -86,7 +86,7 @@ type Config struct {
 	// cost report reads as bigquery.DefaultPricePerTiB.
 	PricePerTiB float64
 
-	// Cost guards of GET /datos (see docs/operations.md, "Cost guards").
+	// Cost guards of GET /datos (docs/operations.md, "Cost guards").
 	// DatosMaxRange is the longest since-until range one request may read
 	// (DATOS_MAX_RANGE, 1h to 366 days, default 31 days = 744h); a longer
 	// one is answered 422.
