@@ -75,6 +75,7 @@ ratios=(
   -ratio "Cost guards: cached traffic p99 during the attack;SLO 800 ms;BenchmarkCostGuard30s;;cached_p99_ms"
   -ratio "Start → /readyz 200, serve on SQLite (production binary);≤ 100 ms;BenchmarkStartToReady/serve_sqlite;;ms_to_ready"
   -ratio "Start → /readyz 200, subscribe on SQLite with pstest;≤ 100 ms;BenchmarkStartToReady/subscribe_sqlite;;ms_to_ready"
+  -ratio "Start → /readyz 200, serve on BigQuery (the kit's fake via BIGQUERY_ENDPOINT);≤ 100 ms;BenchmarkStartToReady/serve_bigquery_fake;;ms_to_ready"
   -ratio "Binary size (image ≈ binary + 2 MB distroless/static);image ≤ 30 MB;BenchmarkStartToReady/serve_sqlite;;binary_MB"
 )
 if [ -n "${BENCH_FILTER:-}" ]; then ratios=(); fi
