@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,24 +14,6 @@ import (
 
 	"${{ values.goModule }}/httpapi"
 )
-
-// manualClock is a clock tests move by hand.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func rfc3339(t time.Time) string { return url.QueryEscape(t.Format(time.RFC3339)) }
 
@@ -90,13 +71,13 @@ func TestDatosRateLimit(t *testing.T) {
 	t.Parallel()
 	store := newStore(t)
 	seed(t, store, makeEvents(20))
-	clock := &manualClock{now: testNow}
+	clk := &clock{t: testNow}
 	calls := &countingStore{EventStore: store}
 	h := httpapi.NewHandler(httpapi.Deps{
 		Store: calls, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:       func() time.Time { return testNow },
-		Cache:     httpapi.NewCache(httpapi.CacheConfig{TTL: time.Minute, Now: clock.Now}),
-		RateLimit: httpapi.NewRateLimiter(httpapi.RateLimitConfig{Rate: 0.5, Burst: 2, Now: clock.Now}),
+		Cache:     httpapi.NewCache(httpapi.CacheConfig{TTL: time.Minute, Now: clk.Now}),
+		RateLimit: httpapi.NewRateLimiter(httpapi.RateLimitConfig{Rate: 0.5, Burst: 2, Now: clk.Now}),
 	}, httpapi.Config{DisableDocs: true, DisableRequestLog: true})
 	get := func(query, client string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, "/datos?"+query, nil)
@@ -125,7 +106,7 @@ func TestDatosRateLimit(t *testing.T) {
 	var got []int
 	var want []int
 	for i, s := range steps {
-		clock.Add(s.advance)
+		clk.Advance(s.advance)
 		rec := get(s.query, s.client)
 		got, want = append(got, rec.Code), append(want, s.want)
 		if s.want != http.StatusTooManyRequests {
