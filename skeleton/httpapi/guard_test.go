@@ -66,7 +66,8 @@ func TestDatosRangeLimit(t *testing.T) {
 
 // TestDatosRateLimit checks the per-client limit on reads the cache cannot
 // answer: a client over its bucket gets 429 with Retry-After, other
-// clients and cached answers are not affected, and the bucket refills.
+// clients and cached answers are not affected, the bucket refills, and a
+// local client on loopback is exempt.
 func TestDatosRateLimit(t *testing.T) {
 	t.Parallel()
 	store := newStore(t)
@@ -81,7 +82,11 @@ func TestDatosRateLimit(t *testing.T) {
 	}, httpapi.Config{DisableDocs: true, DisableRequestLog: true})
 	get := func(query, client string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, "/datos?"+query, nil)
-		req.Header.Set("X-Forwarded-For", "198.51.100.9, "+client) // the first entry is the client's own claim
+		if client == "" { // a local client on loopback: the load command
+			req.RemoteAddr = "127.0.0.1:50123"
+		} else {
+			req.Header.Set("X-Forwarded-For", "198.51.100.9, "+client) // the first entry is the client's own claim
+		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		return rec
@@ -102,6 +107,10 @@ func TestDatosRateLimit(t *testing.T) {
 		{query: "limit=4", client: a, advance: time.Second, want: 429, retryAfter: "1"},
 		{query: "limit=4", client: a, advance: time.Second, want: 200},
 		{query: "limit=5", client: a, want: 429, retryAfter: "2"},
+		// Loopback without X-Forwarded-For (the load command) is not limited.
+		{query: "limit=6", client: "", want: 200},
+		{query: "limit=7", client: "", want: 200},
+		{query: "limit=8", client: "", want: 200},
 	}
 	var got []int
 	var want []int
@@ -123,8 +132,8 @@ func TestDatosRateLimit(t *testing.T) {
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Errorf("statuses (-got +want):\n%s", diff)
 	}
-	if n := calls.calls.Load(); n != 4 {
-		t.Errorf("store queries = %d, want 4 (one per admitted uncached read)", n)
+	if n := calls.calls.Load(); n != 7 {
+		t.Errorf("store queries = %d, want 7 (one per admitted uncached read)", n)
 	}
 }
 

@@ -67,8 +67,12 @@ func NewRateLimiter(cfg RateLimitConfig) *RateLimiter {
 }
 
 // allow takes a token from client's bucket. When there is none it takes
-// nothing and returns false and how long until there is one.
+// nothing and returns false and how long until there is one. The exempt
+// client always passes.
 func (l *RateLimiter) allow(client string) (bool, time.Duration) {
+	if client == exemptClient {
+		return true, 0
+	}
 	now := l.cfg.Now()
 	l.mu.Lock()
 	lim, ok := l.lru.Get(client)
@@ -87,11 +91,23 @@ func (l *RateLimiter) allow(client string) (bool, time.Duration) {
 
 type clientKey struct{}
 
+// exemptClient marks a request the rate limit does not apply to.
+const exemptClient = "loopback"
+
 // withClient puts the caller's address (ClientAddr) in the request's
-// context for the rate limit.
+// context for the rate limit. A request from the loopback interface
+// without X-Forwarded-For is exempt: that is the load command and local
+// runs on the same machine (on Cloud Run every request passes its front
+// end, which sets the header, and none arrives on loopback).
 func withClient(next http.Handler, hops int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, ClientAddr(r, hops))))
+		client := ClientAddr(r, hops)
+		if r.Header.Get("X-Forwarded-For") == "" {
+			if a, err := netip.ParseAddrPort(r.RemoteAddr); err == nil && a.Addr().IsLoopback() {
+				client = exemptClient
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, client)))
 	})
 }
 
