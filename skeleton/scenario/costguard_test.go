@@ -52,20 +52,21 @@ func (r *billedRecorder) DryRun(_, billed int64, _ float64, err error) {
 }
 
 type guardFigures struct {
-	duration              time.Duration
-	attempts, ok, tooLong int64
-	limited, other        int64
-	queries               int   // jobs.query requests BigQuery (the fake) received
-	uncapped              int   // of them without maximumBytesBilled = the cap
-	billed                int64 // bytes billed by the queries that ran, by their dry runs
-	dryRunsFailed         int64 // queries whose bytes are unknown: at most the cap each
-	allowed               int64 // the rate limit's bound on attackers' admitted reads
-	cachedP50, cachedP99  time.Duration
-	cachedMax             time.Duration
-	cachedStatuses        map[int]int64
-	cachedRequests        int64         // the dashboard mix's requests
-	hits                  int64         // of them answered from memory (with Age)
-	missP99               time.Duration // of the others: an expired entry re-read behind the attack
+	duration               time.Duration
+	attempts, ok, tooLong  int64
+	limited, other         int64
+	queries                int   // jobs.query requests BigQuery (the fake) received
+	uncapped               int   // of them without maximumBytesBilled = the cap
+	billed                 int64 // bytes billed by the queries that ran, by their dry runs
+	dryRunsFailed          int64 // queries whose bytes are unknown: at most the cap each
+	allowed                int64 // the rate limit's bound on attackers' admitted reads
+	perClient, maxAdmitted int64 // the same per attacker, and the most one had admitted
+	cachedP50, cachedP99   time.Duration
+	cachedMax              time.Duration
+	cachedStatuses         map[int]int64
+	cachedRequests         int64         // the dashboard mix's requests
+	hits                   int64         // of them answered from memory (with Age)
+	missP99                time.Duration // of the others: an expired entry re-read behind the attack
 }
 
 // quantiles returns the median, the 99th percentile and the maximum.
@@ -129,6 +130,7 @@ func runCostGuard(tb testing.TB, d time.Duration) guardFigures {
 	var f guardFigures
 	var wg sync.WaitGroup
 	var seq atomic.Int64
+	admitted := make([]int64, guardAttackers) // per attacker, each written by its own goroutine
 	for i := range guardAttackers {
 		wg.Go(func() {
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
@@ -146,6 +148,7 @@ func runCostGuard(tb testing.TB, d time.Duration) guardFigures {
 				switch code {
 				case http.StatusOK:
 					atomic.AddInt64(&f.ok, 1)
+					admitted[i]++
 				case http.StatusUnprocessableEntity:
 					atomic.AddInt64(&f.tooLong, 1)
 				case http.StatusTooManyRequests:
@@ -208,7 +211,12 @@ func runCostGuard(tb testing.TB, d time.Duration) guardFigures {
 	f.dryRunsFailed = rec.failed.Load()
 	// A token bucket admits at most its burst plus rate × time; +1 for the
 	// token that refills while the last request is in flight.
-	f.allowed = guardAttackers * (int64(guardBurst) + int64(guardRate*d.Seconds()) + 1)
+	perClient := int64(guardBurst) + int64(guardRate*d.Seconds()) + 1
+	f.allowed = guardAttackers * perClient
+	for _, n := range admitted {
+		f.maxAdmitted = max(f.maxAdmitted, n)
+	}
+	f.perClient = perClient
 	return f
 }
 
@@ -250,8 +258,15 @@ func (f guardFigures) check(tb testing.TB) {
 	if f.attempts == 0 || f.other != 0 {
 		tb.Errorf("attackers: %d requests, %d with a status other than 200, 422, 429", f.attempts, f.other)
 	}
-	if f.tooLong == 0 || f.limited == 0 {
-		tb.Errorf("attackers: %d answered 422, %d answered 429: want both guards to have acted", f.tooLong, f.limited)
+	// A quarter of the attacks ask for the whole table: the range guard
+	// always acts. Whether the rate limit answers 429 depends on how fast
+	// this machine lets a client send (httpapi's TestDatosRateLimit pins
+	// that); what it admits is bounded either way, per client.
+	if f.tooLong == 0 {
+		tb.Errorf("attackers: no 422 in %d requests, a quarter of them since=2000-01-01", f.attempts)
+	}
+	if f.maxAdmitted > f.perClient {
+		tb.Errorf("an attacker had %d uncached reads admitted, more than its bucket allows (%d)", f.maxAdmitted, f.perClient)
 	}
 	if f.ok > f.allowed {
 		tb.Errorf("attackers: %d uncached reads admitted, more than the rate limit allows (%d)", f.ok, f.allowed)
