@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/mod/semver"
 	"gopkg.in/yaml.v3"
@@ -91,7 +94,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	target, err := src.resolve(ctx, o.To, filepath.Join(tmp, "target"))
+	target, versions, err := src.resolve(ctx, o.To)
 	if err != nil {
 		return nil, err
 	}
@@ -103,46 +106,62 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.UpToDate = true
 		return res, nil
 	}
-	baseSrc := filepath.Join(tmp, "base")
-	if err := src.extract(ctx, tagPrefix+answers.TemplateVersion, baseSrc); err != nil {
-		return nil, refuse("template version %s (recorded in %s) is not tagged %s%s in %s: %w", answers.TemplateVersion, AnswersPath, tagPrefix, answers.TemplateVersion, repo, err)
+	if !slices.Contains(versions, answers.TemplateVersion) {
+		return nil, refuse("template version %s (recorded in %s) is not tagged %s%s in %s", answers.TemplateVersion, AnswersPath, tagPrefix, answers.TemplateVersion, repo)
 	}
-	baseOut, err := renderAt(ctx, baseSrc, answers.Values, filepath.Join(tmp, "base-out"))
-	if err != nil {
-		return nil, fmt.Errorf("render base %s: %w", answers.TemplateVersion, err)
-	}
-	if log, err := os.ReadFile(filepath.Join(target.dir, "template", "CHANGELOG.md")); err == nil {
+	if log, err := fs.ReadFile(target.fs, "template/CHANGELOG.md"); err == nil {
 		res.Changelog = ChangelogBetween(string(log), answers.TemplateVersion, target.version)
 	}
-	migrated, err := migrateAnswers(target.dir, answers, target.version, o.Sets)
+	migrated, err := migrateAnswers(target.fs, answers, target.version, o.Sets)
 	if err != nil {
 		return nil, err
 	}
-	theirsOut, err := renderAt(ctx, target.dir, migrated, filepath.Join(tmp, "theirs-out"))
-	if err != nil {
-		var ive *render.InvalidValuesError
-		if errors.As(err, &ive) {
-			return nil, refuse("answers for template %s: %w (give them with --set key=value)", target.version, err)
+	// base, theirs and ours are independent: read and render them at once.
+	var (
+		base, theirs, ours       tree
+		baseErr, theirsErr, oErr error
+		wg                       sync.WaitGroup
+	)
+	wg.Go(func() {
+		fsys, err := src.read(ctx, tagPrefix+answers.TemplateVersion)
+		if err != nil {
+			baseErr = err
+			return
 		}
-		return nil, fmt.Errorf("render target %s: %w", target.version, err)
-	}
-	base, err := walkTree(baseOut)
-	if err != nil {
-		return nil, err
-	}
-	theirs, err := walkTree(theirsOut)
-	if err != nil {
-		return nil, err
-	}
-	ours, err := readTree(o.Dir, oursPaths)
-	if err != nil {
+		if base, err = renderAt(ctx, fsys, answers.Values); err != nil {
+			baseErr = fmt.Errorf("render base %s: %w", answers.TemplateVersion, err)
+		}
+	})
+	wg.Go(func() {
+		theirs, theirsErr = renderAt(ctx, target.fs, migrated)
+		var ive *render.InvalidValuesError
+		switch {
+		case errors.As(theirsErr, &ive):
+			theirsErr = refuse("answers for template %s: %w (give them with --set key=value)", target.version, theirsErr)
+		case theirsErr != nil:
+			theirsErr = fmt.Errorf("render target %s: %w", target.version, theirsErr)
+		}
+	})
+	wg.Go(func() { ours, oErr = readTree(o.Dir, oursPaths) })
+	wg.Wait()
+	if err := errors.Join(theirsErr, baseErr, oErr); err != nil {
+		for _, e := range []error{theirsErr, baseErr, oErr} { // a refusal first
+			var re *RefusedError
+			if errors.As(e, &re) {
+				return nil, e
+			}
+		}
 		return nil, err
 	}
 	newAnswers, ok := theirs[AnswersPath]
 	if !ok {
 		return nil, fmt.Errorf("template %s renders no %s", target.version, AnswersPath)
 	}
-	p, err := makePlan(ctx, base, theirs, ours, o.Git.merge(tmp), []string{AnswersPath, pendingPath})
+	renames, err := o.Git.renames(ctx, filepath.Join(tmp, "renames"), base, theirs)
+	if err != nil {
+		return nil, err
+	}
+	p, err := makePlan(ctx, base, theirs, ours, renames, o.Git.merge(tmp), []string{AnswersPath, pendingPath})
 	if err != nil {
 		return nil, err
 	}
@@ -237,13 +256,13 @@ func finish(o Options, p *pending) (*Result, error) {
 
 // migrateAnswers turns the recorded answers into the target's: migrations
 // of the versions in between, then --set.
-func migrateAnswers(targetDir string, a *Answers, to string, sets []string) (map[string]any, error) {
-	migrations, err := LoadMigrations(filepath.Join(targetDir, "template", "migrations.yaml"), filepath.Join(targetDir, "template", "CHANGELOG.md"))
+func migrateAnswers(target fs.FS, a *Answers, to string, sets []string) (map[string]any, error) {
+	migrations, err := LoadMigrations(target, "template/migrations.yaml", "template/CHANGELOG.md")
 	if err != nil {
 		return nil, err
 	}
 	out := Migrate(a.Values, migrations, a.TemplateVersion, to)
-	t, err := render.LoadTemplate(filepath.Join(targetDir, "template", "template.yaml"))
+	t, err := render.LoadTemplateFS(target, templateYAML)
 	if err != nil {
 		return nil, err
 	}
@@ -253,18 +272,30 @@ func migrateAnswers(targetDir string, a *Answers, to string, sets []string) (map
 	return out, nil
 }
 
-// renderAt renders the template of a checked-out template tree.
-func renderAt(ctx context.Context, srcDir string, answers map[string]any, out string) (string, error) {
-	res, err := render.Scaffold(ctx, render.Request{
-		TemplatePath: filepath.Join(srcDir, "template", "template.yaml"),
+// renderAt renders a template version (template/ and skeleton/ in fsys)
+// in memory, with the real renderer.
+func renderAt(ctx context.Context, fsys fs.FS, answers map[string]any) (tree, error) {
+	files := render.Files{}
+	if _, err := render.Scaffold(ctx, render.Request{
+		FS:           fsys,
+		TemplatePath: templateYAML,
 		Parameters:   answers,
 		Source:       AnswersPath,
-		OutDir:       out,
-	})
-	if err != nil {
-		return "", err
+		Files:        files,
+	}); err != nil {
+		return nil, err
 	}
-	return res.OutDir, nil
+	t := make(tree, len(files))
+	for rel, f := range files {
+		switch {
+		case f == nil: // a directory
+		case f.Mode&fs.ModeSymlink != 0:
+			return nil, fmt.Errorf("%s is a symbolic link: scaffold upgrade merges regular files only", rel)
+		default:
+			t[rel] = file{Data: f.Data, Exec: f.Mode&0o111 != 0}
+		}
+	}
+	return t, nil
 }
 
 // apply writes the plan into dir: every new file is first written to a
@@ -347,12 +378,12 @@ func diff(ctx context.Context, g Git, dir string, ours tree, p *plan) (string, e
 
 // merge returns the merger that runs git merge-file on files in dir.
 func (g Git) merge(dir string) merger {
-	n := 0
+	var n atomic.Int64
 	return func(ctx context.Context, ours, base, theirs []byte, union bool) ([]byte, int, error) {
-		n++
+		k := n.Add(1)
 		names := [3]string{}
 		for i, data := range [][]byte{ours, base, theirs} {
-			names[i] = filepath.Join(dir, fmt.Sprintf("merge-%d-%d", n, i))
+			names[i] = filepath.Join(dir, fmt.Sprintf("merge-%d-%d", k, i))
 			if err := os.WriteFile(names[i], data, 0o600); err != nil {
 				return nil, 0, err
 			}

@@ -332,7 +332,7 @@ func TestAnswersFileRecordsEveryParameter(t *testing.T) {
 // Every migration of the real template is tied to a released version.
 func TestTemplateMigrationsAreReleased(t *testing.T) {
 	t.Parallel()
-	if _, err := LoadMigrations(repotest.Path(t, "template/migrations.yaml"), repotest.Path(t, "template/CHANGELOG.md")); err != nil {
+	if _, err := LoadMigrations(os.DirFS(repotest.Root(t)), "template/migrations.yaml", "template/CHANGELOG.md"); err != nil {
 		t.Fatal(err)
 	}
 }
