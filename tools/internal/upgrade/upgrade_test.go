@@ -81,7 +81,7 @@ func TestUpgradeEveryCase(t *testing.T) {
 			for path, want := range map[string]string{
 				"httpapi/health.go": healthNew,                         // edited by the template
 				"SECURITY.md":       "data is internal.",               // new, with the migrated answer
-				"docs/runbook.md":   "",                                // renamed
+				"docs/runbook.md":   runbookNew,                        // renamed and edited
 				"mkdocs.yml":        "  - Runbook: runbook.md\n",       // edited
 				"catalog-info.yaml": `data-classification: "internal"`, // new parameter
 				AnswersPath:         "templateVersion: \"0.2.0\"\n",    // recorded on success
@@ -167,7 +167,8 @@ func TestDryRunChangesNothing(t *testing.T) {
 		"diff --git a/.dockerignore b/.dockerignore\ndeleted file mode 100644\n",
 		"-// Health is the body of /healthz and /readyz.\n+// Health is the body of /healthz and /readyz: a status word, never details.\n",
 		"-templateVersion: \"0.1.0\"\n+templateVersion: \"0.2.0\"\n",
-		"diff --git a/docs/operations.md b/docs/runbook.md\nsimilarity index 100%\nrename from docs/operations.md\nrename to docs/runbook.md\n",
+		"rename from docs/operations.md\nrename to docs/runbook.md\n",
+		"-" + runbookOld + "+" + runbookNew, // the template's edit, merged with the team's line
 	} {
 		if !strings.Contains(res.Diff, want) {
 			t.Errorf("dry-run diff lacks %q:\n%s", want, res.Diff)
