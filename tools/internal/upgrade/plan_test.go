@@ -2,8 +2,11 @@ package upgrade
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -227,5 +230,50 @@ func TestChangelogBetween(t *testing.T) {
 				t.Errorf("(-got +want):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A template version read from git (git archive's zip, in memory) keeps
+// the files' bytes and executable bits.
+func TestReadTemplateVersion(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir, "skeleton/run.sh", "#!/bin/sh\necho ${{ values.name }}\n")
+	writeFile(t, dir, "skeleton/README.md", "# x\n")
+	writeFile(t, dir, "template/template.yaml", "kind: Template\n")
+	writeFile(t, dir, "other/ignored.txt", "not part of a template version\n")
+	if err := os.Chmod(filepath.Join(dir, "skeleton/run.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gitRun(t, dir, "init", "--quiet")
+	gitRun(t, dir, "add", "-A")
+	gitRun(t, dir, "commit", "--quiet", "-m", "x")
+	fsys, err := (&templateRepo{gitDir: filepath.Join(dir, ".git")}).read(t.Context(), "HEAD")
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	got := map[string]string{}
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		got[p] = fmt.Sprintf("%v %q", info.Mode().Perm()&0o111 != 0, b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"skeleton/run.sh":        `true "#!/bin/sh\necho ${{ values.name }}\n"`,
+		"skeleton/README.md":     `false "# x\n"`,
+		"template/template.yaml": `false "kind: Template\n"`,
+	}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("template version (-got +want):\n%s", diff)
 	}
 }
