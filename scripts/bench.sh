@@ -75,8 +75,10 @@ ratios=(
   -ratio "Start → /readyz 200, serve on SQLite (production binary);≤ 100 ms;BenchmarkStartToReady/serve_sqlite;;ms_to_ready"
   -ratio "Start → /readyz 200, subscribe on SQLite with pstest;≤ 100 ms;BenchmarkStartToReady/subscribe_sqlite;;ms_to_ready"
   -ratio "Binary size (image ≈ binary + 2 MB distroless/static);image ≤ 30 MB;BenchmarkStartToReady/serve_sqlite;;binary_MB"
-  -ratio "scaffold upgrade of one service, dry run, vs a fresh render;≤ 3×;BenchmarkUpgradeDryRun;BenchmarkRender;ns/op"
-  -ratio "scaffold upgrade of one service, applied, vs a fresh render;≤ 3×;BenchmarkUpgradeApply;BenchmarkRender;ns/op"
+  -ratio "scaffold upgrade of one service, dry run, vs a fresh render (interleaved);≤ 3×;BenchmarkUpgradeDryRun;;ratio"
+  -ratio "scaffold upgrade of one service, applied, vs a fresh render (interleaved);≤ 3×;BenchmarkUpgradeApply;;ratio"
+  -ratio "scaffold upgrade of one service, dry run, vs a fresh render: CPU time;≤ 3×;BenchmarkUpgradeDryRun;;cpu_ratio"
+  -ratio "scaffold upgrade of one service, applied, vs a fresh render: CPU time;≤ 3×;BenchmarkUpgradeApply;;cpu_ratio"
   -ratio "scaffold upgrade of a fleet of 50, dry run, vs rendering the 50 (interleaved);≤ 3×;BenchmarkFleet50/dry_run;;ratio"
   -ratio "scaffold upgrade of a fleet of 50, applied, vs rendering the 50 (interleaved);≤ 3×;BenchmarkFleet50/apply;;ratio"
 )

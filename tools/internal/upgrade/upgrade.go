@@ -77,13 +77,32 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, &RefusedError{err}
 	}
-	oursPaths, err := workTreeFiles(ctx, o)
-	if err != nil {
-		return nil, err
+	// The work tree's files, the target and the recorded version are read
+	// by git processes that wait for nothing of each other: at once. The
+	// work tree's refusal (dirty, not a repository) comes first.
+	var (
+		oursPaths     []string
+		wtErr         error
+		baseFS        fs.FS
+		baseReadErr   error
+		readers       sync.WaitGroup
+		readersWaited bool
+	)
+	readers.Go(func() { oursPaths, wtErr = workTreeFiles(ctx, o) })
+	wait := func(err error) error {
+		if !readersWaited {
+			readers.Wait()
+			readersWaited = true
+		}
+		if wtErr != nil {
+			return wtErr
+		}
+		return err
 	}
+	defer wait(nil) // no reader outlives Run
 	tmp, err := os.MkdirTemp("", "scaffold-upgrade-")
 	if err != nil {
-		return nil, err
+		return nil, wait(err)
 	}
 	defer os.RemoveAll(tmp)
 	repo := o.TemplateRepo
@@ -92,10 +111,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	src, err := openTemplateRepo(ctx, o.Git, repo, filepath.Join(tmp, "template.git"))
 	if err != nil {
-		return nil, err
+		return nil, wait(err)
 	}
+	readers.Go(func() { baseFS, baseReadErr = src.read(ctx, tagPrefix+answers.TemplateVersion) })
 	target, versions, err := src.resolve(ctx, o.To)
-	if err != nil {
+	if err := wait(err); err != nil {
 		return nil, err
 	}
 	res := &Result{From: answers.TemplateVersion, To: target.version}
@@ -122,13 +142,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		baseErr, theirsErr, oErr error
 		wg                       sync.WaitGroup
 	)
+	if baseReadErr != nil {
+		return nil, baseReadErr
+	}
 	wg.Go(func() {
-		fsys, err := src.read(ctx, tagPrefix+answers.TemplateVersion)
-		if err != nil {
-			baseErr = err
-			return
-		}
-		if base, err = renderAt(ctx, fsys, answers.Values); err != nil {
+		var err error
+		if base, err = renderAt(ctx, baseFS, answers.Values); err != nil {
 			baseErr = fmt.Errorf("render base %s: %w", answers.TemplateVersion, err)
 		}
 	})
@@ -194,24 +213,26 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 // workTreeFiles lists ours: git's tracked and untracked files, after the
 // dirty check.
 func workTreeFiles(ctx context.Context, o Options) ([]string, error) {
+	var (
+		list    []byte
+		listErr error
+		lister  sync.WaitGroup
+	)
+	lister.Go(func() { list, listErr = output(o.Git.LsFilesCmd(ctx, o.Dir)) })
 	status, err := output(o.Git.StatusCmd(ctx, o.Dir))
+	lister.Wait()
 	if err != nil {
 		return nil, refuse("%s is not a git work tree: %w", o.Dir, err)
 	}
 	if len(status) > 0 && !o.AllowDirty {
 		return nil, refuse("the work tree %s has uncommitted changes; commit or stash them (or pass --allow-dirty):\n%s", o.Dir, strings.TrimRight(string(status), "\n"))
 	}
-	out, err := output(o.Git.LsFilesCmd(ctx, o.Dir))
-	if err != nil {
-		return nil, err
+	if listErr != nil {
+		return nil, listErr
 	}
-	var paths []string
-	for _, p := range strings.Split(string(out), "\x00") {
-		if p != "" && !slices.Contains(paths, p) {
-			paths = append(paths, p)
-		}
-	}
-	return paths, nil
+	paths := strings.Split(string(list), "\x00")
+	slices.Sort(paths) // ls-files lists a path with unmerged stages more than once
+	return slices.DeleteFunc(slices.Compact(paths), func(p string) bool { return p == "" }), nil
 }
 
 func readPending(dir string) (*pending, error) {
