@@ -51,6 +51,8 @@ repo="the repository root"
 bench "$repo" "$root" ./tools/internal/render/ '.'
 bench "$repo" "$root" ./tools/internal/policy/ 'BenchmarkGate|BenchmarkProcess' -benchtime 2x
 bench "$repo" "$root" ./tools/internal/cost/ 'BenchmarkEvaluate|BenchmarkMarkdown'
+bench "$repo" "$root" ./tools/internal/upgrade/ 'BenchmarkRender|BenchmarkUpgradeDryRun|BenchmarkUpgradeApply' -benchtime 10x
+bench "$repo" "$root" ./tools/internal/upgrade/ 'BenchmarkFleet50' -benchtime 2x
 
 page=${BENCH_PAGE:-}
 if [ -z "$page" ]; then
@@ -77,6 +79,12 @@ ratios=(
   -ratio "Start → /readyz 200, subscribe on SQLite with pstest;≤ 100 ms;BenchmarkStartToReady/subscribe_sqlite;;ms_to_ready"
   -ratio "Start → /readyz 200, serve on BigQuery (the kit's fake via BIGQUERY_ENDPOINT);≤ 100 ms;BenchmarkStartToReady/serve_bigquery_fake;;ms_to_ready"
   -ratio "Binary size (image ≈ binary + 2 MB distroless/static);image ≤ 30 MB;BenchmarkStartToReady/serve_sqlite;;binary_MB"
+  -ratio "scaffold upgrade of one service, dry run, vs a fresh render (interleaved);≤ 3×;BenchmarkUpgradeDryRun;;ratio"
+  -ratio "scaffold upgrade of one service, applied, vs a fresh render (interleaved);≤ 3×;BenchmarkUpgradeApply;;ratio"
+  -ratio "scaffold upgrade of one service, dry run, vs a fresh render: CPU time;≤ 3×;BenchmarkUpgradeDryRun;;cpu_ratio"
+  -ratio "scaffold upgrade of one service, applied, vs a fresh render: CPU time;≤ 3×;BenchmarkUpgradeApply;;cpu_ratio"
+  -ratio "scaffold upgrade of a fleet of 50, dry run, vs rendering the 50 (interleaved);≤ 3×;BenchmarkFleet50/dry_run;;ratio"
+  -ratio "scaffold upgrade of a fleet of 50, applied, vs rendering the 50 (interleaved);≤ 3×;BenchmarkFleet50/apply;;ratio"
 )
 if [ -n "${BENCH_FILTER:-}" ]; then ratios=(); fi
 (cd "$root" && go run ./scripts/benchtable -o "$page" -machine "$machine" "${ratios[@]}" "$results"/*.txt)

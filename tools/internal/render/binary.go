@@ -1,29 +1,10 @@
 package render
 
-import (
-	"bytes"
-	"io"
-	"os"
-)
+import "bytes"
 
-// isBinaryFile reports whether the file at path is binary, with the
+// isBinary reports whether b (a file's first 512 bytes) is binary, with the
 // semantics of the isbinaryfile npm package (v5) that fetch:template uses:
-// the first 512 bytes are inspected for BOMs, NUL bytes, the share of
-// non-text bytes and protobuf-looking content.
-func isBinaryFile(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	buf := make([]byte, 512)
-	n, err := io.ReadFull(f, buf)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return false, err
-	}
-	return isBinary(buf[:n]), nil
-}
-
+// BOMs, NUL bytes, the share of non-text bytes and protobuf-looking content.
 func isBinary(b []byte) bool {
 	total := len(b)
 	if total == 0 {

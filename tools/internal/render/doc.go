@@ -3,7 +3,9 @@
 // (scaffolder.backstage.io/v1beta3), validates the user's parameter values
 // against the merged parameter JSON Schema, evaluates the fetch:template
 // step's input.values mapping, and renders the skeleton directory tree
-// (contents and file/dir names) with Nunjucks semantics and ${{ }} delimiters.
+// (contents and file/dir names) with Nunjucks semantics and ${{ }} delimiters,
+// from disk or an fs.FS (a template version read from git) to disk or memory
+// (Files), by the same code path.
 //
 // The template engine is gonja (a Jinja2 engine) configured and adapted to
 // behave like nunjitsu/Nunjucks where they differ: JavaScript printing of

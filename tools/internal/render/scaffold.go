@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
 )
 
@@ -15,6 +16,12 @@ type Request struct {
 	OutDir       string
 	Replace      bool      // overwrite files that already exist in OutDir
 	Log          io.Writer // progress lines; nil for silence
+	// FS, when set, holds the template: TemplatePath and the skeleton it
+	// names are slash paths in it instead of on disk.
+	FS fs.FS
+	// Files, when set, receives the rendered tree (paths relative to the
+	// result's OutDir) instead of the disk.
+	Files Files
 }
 
 // Result is what Scaffold produced.
@@ -30,7 +37,13 @@ type Result struct {
 // parameters (an *InvalidValuesError lists every bad field), evaluates the
 // fetch:template step's input and renders the skeleton into OutDir.
 func Scaffold(ctx context.Context, req Request) (*Result, error) {
-	t, err := LoadTemplate(req.TemplatePath)
+	var t *Template
+	var err error
+	if req.FS != nil {
+		t, err = LoadTemplateFS(req.FS, req.TemplatePath)
+	} else {
+		t, err = LoadTemplate(req.TemplatePath)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +65,12 @@ func Scaffold(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	out := filepath.Join(req.OutDir, filepath.FromSlash(fi.TargetPath))
+	var src fs.FS
+	if req.FS != nil {
+		if src, err = fs.Sub(req.FS, filepath.ToSlash(fi.SkeletonDir)); err != nil {
+			return nil, &TemplateError{t.Path, fmt.Errorf("open skeleton: %w", err)}
+		}
+	}
 	st, err := RenderTree(ctx, TreeOptions{
 		SkeletonDir:           fi.SkeletonDir,
 		OutDir:                out,
@@ -60,6 +79,8 @@ func Scaffold(ctx context.Context, req Request) (*Result, error) {
 		Replace:               req.Replace || fi.Replace,
 		Engine:                fi.Engine,
 		Log:                   req.Log,
+		Source:                src,
+		Files:                 req.Files,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("render skeleton: %w", err)

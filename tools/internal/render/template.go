@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -42,6 +43,20 @@ func LoadTemplate(path string) (*Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
 	}
+	return parseTemplate(path, raw)
+}
+
+// LoadTemplateFS reads and checks template.yaml at the slash path name of
+// fsys (a template version read from git, say).
+func LoadTemplateFS(fsys fs.FS, name string) (*Template, error) {
+	raw, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("read template: %w", err)
+	}
+	return parseTemplate(name, raw)
+}
+
+func parseTemplate(path string, raw []byte) (*Template, error) {
 	doc, err := decodeYAML(raw)
 	if err != nil {
 		return nil, &TemplateError{path, err}

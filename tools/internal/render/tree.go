@@ -23,6 +23,37 @@ type TreeOptions struct {
 	Replace               bool           // overwrite existing targets instead of skipping them
 	Engine                EngineOptions
 	Log                   io.Writer // one line per entry; nil for silence
+	// Source, when set, is the skeleton itself (SkeletonDir then only names
+	// it in messages), e.g. a template version read from a git archive.
+	Source fs.FS
+	// Files, when set, receives the rendered tree instead of OutDir.
+	Files Files
+}
+
+// Files is a rendered tree in memory: slash paths relative to the output
+// directory → files; directories are keys ending in "/" with a nil File.
+type Files map[string]*File
+
+// File is one rendered file: its bytes and mode (fs.ModeSymlink with the
+// link's target as Data for a symbolic link).
+type File struct {
+	Data []byte
+	Mode fs.FileMode
+}
+
+// exists tells whether a rendered path is there, as a file or a directory.
+func (f Files) exists(rel string) bool {
+	_, file := f[strings.TrimSuffix(rel, "/")]
+	_, dir := f[strings.TrimSuffix(rel, "/")+"/"]
+	return file || dir
+}
+
+// add records a file and its parent directories.
+func (f Files) add(rel string, file *File) {
+	for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
+		f[d+"/"] = nil
+	}
+	f[rel] = file
 }
 
 // Stats counts what RenderTree did.
@@ -51,18 +82,22 @@ func RenderTree(ctx context.Context, o TreeOptions) (Stats, error) {
 			fmt.Fprintf(o.Log, format+"\n", args...)
 		}
 	}
-	info, err := os.Stat(o.SkeletonDir)
+	src := o.Source
+	if src == nil {
+		src = os.DirFS(o.SkeletonDir)
+	}
+	info, err := fs.Stat(src, ".")
 	if err != nil {
 		return st, fmt.Errorf("open skeleton: %w", err)
 	}
 	if !info.IsDir() {
 		return st, fmt.Errorf("open skeleton: %s is not a directory", o.SkeletonDir)
 	}
-	entries, err := listEntries(o.SkeletonDir)
+	entries, err := listEntries(src)
 	if err != nil {
 		return st, fmt.Errorf("list skeleton: %w", err)
 	}
-	verbatim, err := globSet(o.SkeletonDir, o.CopyWithoutTemplating, entries)
+	verbatim, err := globSet(src, o.CopyWithoutTemplating, entries)
 	if err != nil {
 		return st, err
 	}
@@ -93,7 +128,12 @@ func RenderTree(ctx context.Context, o TreeOptions) (Stats, error) {
 		if r, err := filepath.Rel(outRoot, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
 			return st, &TemplateError{filepath.Join(o.SkeletonDir, entry), fmt.Errorf("file name renders to %q, outside the output directory", rel)}
 		}
-		if _, err := os.Stat(target); err == nil && !o.Replace {
+		exists := o.Files != nil && o.Files.exists(rel)
+		if o.Files == nil {
+			_, err := os.Stat(target)
+			exists = err == nil
+		}
+		if exists && !o.Replace {
 			if !isDir {
 				st.Skipped++
 				logf("skip     %s (exists)", strings.TrimSuffix(rel, "/"))
@@ -101,14 +141,23 @@ func RenderTree(ctx context.Context, o TreeOptions) (Stats, error) {
 			continue
 		}
 		if isDir {
-			if err := os.MkdirAll(target, 0o777); err != nil {
+			if o.Files != nil {
+				o.Files.add(rel, nil)
+			} else if err := os.MkdirAll(target, 0o777); err != nil {
 				return st, fmt.Errorf("create directory: %w", err)
 			}
 			st.Dirs++
 			continue
 		}
-		src := filepath.Join(o.SkeletonDir, filepath.FromSlash(entry))
-		kind, err := writeEntry(engine, entry, src, target, !verbatim[entry], data)
+		f, kind, err := renderEntry(engine, src, o.SkeletonDir, entry, !verbatim[entry], data)
+		if err != nil {
+			return st, err
+		}
+		if o.Files != nil {
+			o.Files.add(rel, f)
+		} else {
+			err = writeFile(target, f, kind == "binary")
+		}
 		if err != nil {
 			return st, err
 		}
@@ -125,80 +174,80 @@ func RenderTree(ctx context.Context, o TreeOptions) (Stats, error) {
 	return st, nil
 }
 
-// writeEntry writes one file entry and says how: render, copy or binary.
-func writeEntry(engine *Engine, entry, src, target string, renderContents bool, data map[string]any) (string, error) {
-	li, err := os.Lstat(src)
+// renderEntry renders one file entry of the skeleton src and says how:
+// render, copy, binary or symlink. dir names src in messages.
+func renderEntry(engine *Engine, src fs.FS, dir, entry string, renderContents bool, data map[string]any) (*File, string, error) {
+	li, err := fs.Lstat(src, entry)
 	if err != nil {
-		return "", fmt.Errorf("stat skeleton file: %w", err)
-	}
-	if err := os.MkdirAll(filepath.Dir(target), 0o777); err != nil {
-		return "", fmt.Errorf("create directory: %w", err)
+		return nil, "", fmt.Errorf("stat skeleton file: %w", err)
 	}
 	if li.Mode()&fs.ModeSymlink != 0 {
-		dest, err := os.Readlink(src)
+		dest, err := fs.ReadLink(src, entry)
 		if err != nil {
-			return "", fmt.Errorf("read symlink: %w", err)
+			return nil, "", fmt.Errorf("read symlink: %w", err)
 		}
-		if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("replace symlink: %w", err)
-		}
-		if err := os.Symlink(dest, target); err != nil {
-			return "", fmt.Errorf("copy symlink: %w", err)
-		}
-		return "symlink", nil
+		return &File{Data: []byte(dest), Mode: fs.ModeSymlink}, "symlink", nil
 	}
-	binary, err := isBinaryFile(src)
+	raw, err := fs.ReadFile(src, entry)
 	if err != nil {
-		return "", fmt.Errorf("read skeleton file: %w", err)
-	}
-	raw, err := os.ReadFile(src)
-	if err != nil {
-		return "", fmt.Errorf("read skeleton file: %w", err)
+		return nil, "", fmt.Errorf("read skeleton file: %w", err)
 	}
 	mode := li.Mode().Perm()
-	if binary {
-		if err := os.WriteFile(target, raw, mode); err != nil {
-			return "", fmt.Errorf("copy binary file: %w", err)
-		}
-		if err := os.Chmod(target, mode); err != nil { // fs.copy keeps the mode exactly
-			return "", fmt.Errorf("copy binary file: %w", err)
-		}
-		return "binary", nil
+	if isBinary(raw[:min(len(raw), 512)]) { // isbinaryfile reads the first 512 bytes
+		return &File{Data: raw, Mode: mode}, "binary", nil
 	}
 	text := decodeUTF8(raw)
 	kind := "copy"
 	if renderContents {
 		if text, err = engine.Render(entry, text, data); err != nil {
-			return "", &TemplateError{src, err}
+			return nil, "", &TemplateError{filepath.Join(dir, filepath.FromSlash(entry)), err}
 		}
 		kind = "render"
 	}
-	if err := os.WriteFile(target, []byte(text), mode); err != nil {
-		return "", fmt.Errorf("write file: %w", err)
-	}
-	return kind, nil
+	return &File{Data: []byte(text), Mode: mode}, kind, nil
 }
 
-// listEntries lists everything under dir as slash paths relative to it,
-// directories marked with a trailing "/", parents before children.
-func listEntries(dir string) ([]string, error) {
+// writeFile writes a rendered file to target; exact gives it the
+// skeleton's mode regardless of the umask, as fs.copy does for binary files.
+func writeFile(target string, f *File, exact bool) error {
+	if err := os.MkdirAll(filepath.Dir(target), 0o777); err != nil {
+		return fmt.Errorf("create directory: %w", err)
+	}
+	if f.Mode&fs.ModeSymlink != 0 {
+		if err := os.Remove(target); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("replace symlink: %w", err)
+		}
+		if err := os.Symlink(string(f.Data), target); err != nil {
+			return fmt.Errorf("copy symlink: %w", err)
+		}
+		return nil
+	}
+	if err := os.WriteFile(target, f.Data, f.Mode); err != nil {
+		return fmt.Errorf("write file: %w", err)
+	}
+	if exact {
+		if err := os.Chmod(target, f.Mode); err != nil {
+			return fmt.Errorf("copy binary file: %w", err)
+		}
+	}
+	return nil
+}
+
+// listEntries lists everything in fsys as slash paths, directories marked
+// with a trailing "/", parents before children.
+func listEntries(fsys fs.FS) ([]string, error) {
 	var out []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if p == dir {
+		if p == "." {
 			return nil
 		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			rel += "/"
+			p += "/"
 		}
-		out = append(out, rel)
+		out = append(out, p)
 		return nil
 	})
 	return out, err
@@ -207,7 +256,7 @@ func listEntries(dir string) ([]string, error) {
 // globSet returns the entries matched by globby-style patterns (dot files
 // included, a pattern naming a directory expanded to everything below it,
 // "!pattern" excluding).
-func globSet(root string, patterns []string, entries []string) (map[string]bool, error) {
+func globSet(root fs.FS, patterns []string, entries []string) (map[string]bool, error) {
 	set := map[string]bool{}
 	for _, p := range patterns {
 		neg := strings.HasPrefix(p, "!")
@@ -217,7 +266,7 @@ func globSet(root string, patterns []string, entries []string) (map[string]bool,
 			return nil, fmt.Errorf("copyWithoutTemplating: invalid glob %q", p)
 		}
 		if !strings.ContainsAny(p, "*?[{") {
-			if fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(p))); err == nil && fi.IsDir() {
+			if fi, err := fs.Stat(root, p); err == nil && fi.IsDir() {
 				p = path.Join(p, "**")
 			}
 		}

@@ -65,6 +65,19 @@ func TestScaffoldGolden(t *testing.T) {
 			if diff := cmp.Diff(snapshot(t, out), snapshot(t, golden)); diff != "" {
 				t.Errorf("rendered tree differs from %s (-got +want); run go test -update to accept:\n%s", golden, diff)
 			}
+			// The same render from an fs.FS into memory (how scaffold upgrade
+			// renders template versions read from git) gives the same tree.
+			files := Files{}
+			mem, err := Scaffold(t.Context(), Request{FS: os.DirFS(filepath.Dir(fixtureTemplate)), TemplatePath: filepath.Base(fixtureTemplate), Parameters: tc.params, Source: tc.name, Files: files})
+			if err != nil {
+				t.Fatalf("Scaffold in memory: %v", err)
+			}
+			if diff := cmp.Diff(mem.Stats, tc.wantStats); diff != "" {
+				t.Errorf("stats in memory (-got +want):\n%s", diff)
+			}
+			if diff := cmp.Diff(memSnapshot(files), snapshot(t, golden)); diff != "" {
+				t.Errorf("tree rendered in memory differs from %s (-got +want):\n%s", golden, diff)
+			}
 		})
 	}
 }
@@ -74,6 +87,19 @@ type entry struct {
 	Kind       string
 	Executable bool
 	Content    string
+}
+
+// memSnapshot is snapshot of a tree rendered into Files.
+func memSnapshot(files Files) map[string]entry {
+	out := map[string]entry{}
+	for rel, f := range files {
+		if f == nil {
+			out[filepath.FromSlash(rel[:len(rel)-1])] = entry{Kind: "dir"}
+			continue
+		}
+		out[filepath.FromSlash(rel)] = entry{Kind: "file", Executable: f.Mode&0o111 != 0, Content: string(f.Data)}
+	}
+	return out
 }
 
 func snapshot(t *testing.T, root string) map[string]entry {
@@ -203,7 +229,7 @@ func TestRenderTreeErrors(t *testing.T) {
 
 func TestGlobSet(t *testing.T) {
 	t.Parallel()
-	root := "testdata/fixture/skeleton"
+	root := os.DirFS("testdata/fixture/skeleton")
 	entries, err := listEntries(root)
 	if err != nil {
 		t.Fatal(err)

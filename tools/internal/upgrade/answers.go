@@ -3,6 +3,7 @@ package upgrade
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -74,11 +75,11 @@ type Migration struct {
 	Add     map[string]any    `yaml:"add"`
 }
 
-// LoadMigrations reads template/migrations.yaml and checks that every
+// LoadMigrations reads template/migrations.yaml (path in fsys) and checks that every
 // migration's version has an entry (a "## <version>" heading) in
 // changelog, the template's CHANGELOG.md. A missing file means none.
-func LoadMigrations(path, changelog string) ([]Migration, error) {
-	raw, err := os.ReadFile(path)
+func LoadMigrations(fsys fs.FS, path, changelog string) ([]Migration, error) {
+	raw, err := fs.ReadFile(fsys, path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -91,7 +92,7 @@ func LoadMigrations(path, changelog string) ([]Migration, error) {
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("read migrations %s: %w", path, err)
 	}
-	log, err := os.ReadFile(changelog)
+	log, err := fs.ReadFile(fsys, changelog)
 	if err != nil {
 		return nil, fmt.Errorf("read changelog: %w", err)
 	}

@@ -8,7 +8,8 @@
 // merges both with `git merge-file` otherwise.
 //
 // It reads template versions from git tags (template/v<version>) of the
-// template repository and renders them with tools/internal/render. It is not
+// template repository (git archive, in memory) and renders them into memory
+// with tools/internal/render; renames are git's rename detection. It is not
 // a diff algorithm (git merges and diffs), does not commit, push or open
 // pull requests, and does not regenerate go.sum or api/openapi.yaml itself:
 // it reports the command that does.

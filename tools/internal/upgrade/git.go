@@ -1,15 +1,12 @@
 package upgrade
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 )
 
@@ -59,9 +56,17 @@ func (g Git) RevParseCmd(ctx context.Context, gitDir, ref string) *exec.Cmd {
 	return g.cmd(ctx, "", "--git-dir", gitDir, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
 }
 
-// ArchiveCmd writes the template/ and skeleton/ trees of commit as a tar.
+// ArchiveCmd writes the template/ and skeleton/ trees of commit as an
+// uncompressed zip (-0: nothing to inflate when it is read).
 func (g Git) ArchiveCmd(ctx context.Context, gitDir, commit string) *exec.Cmd {
-	return g.cmd(ctx, "", "--git-dir", gitDir, "archive", "--format=tar", commit, "--", "template", "skeleton")
+	return g.cmd(ctx, "", "--git-dir", gitDir, "archive", "--format=zip", "-0", commit, "--", "template", "skeleton")
+}
+
+// RenamesCmd lists, NUL-separated, the renames git's rename detection
+// (-M, 50 % similar) finds between the directories before and after
+// (relative to dir): R<score>, the old path, the new path.
+func (g Git) RenamesCmd(ctx context.Context, dir, before, after string) *exec.Cmd {
+	return g.cmd(ctx, dir, "diff", "--no-index", "--no-color", "--no-ext-diff", "-M", "--diff-filter=R", "--name-status", "-z", "--", before, after)
 }
 
 // MergeFileCmd merges the change from base to theirs into ours and prints
@@ -101,45 +106,4 @@ func exitCode(err error) int {
 		return ee.ExitCode()
 	}
 	return -1
-}
-
-// untar extracts a tar stream (git archive's) into dest, keeping the
-// executable bit.
-func untar(r io.Reader, dest string) error {
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("read archive: %w", err)
-		}
-		name := filepath.FromSlash(h.Name)
-		if !filepath.IsLocal(name) {
-			return fmt.Errorf("read archive: unsafe path %q", h.Name)
-		}
-		target := filepath.Join(dest, name)
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-				return err
-			}
-			b, err := io.ReadAll(tr)
-			if err != nil {
-				return fmt.Errorf("read archive: %w", err)
-			}
-			if err := os.WriteFile(target, b, os.FileMode(h.Mode)&0o777|0o600); err != nil {
-				return err
-			}
-		case tar.TypeSymlink:
-			if err := os.Symlink(h.Linkname, target); err != nil {
-				return err
-			}
-		}
-	}
 }

@@ -62,14 +62,19 @@ func writeFile(tb testing.TB, dir, rel, content string) {
 
 // The template changes of the scripted 0.2.0, each of a different kind.
 const (
-	healthOld = "// Health is the body of /healthz and /readyz.\n"
-	healthNew = "// Health is the body of /healthz and /readyz: a status word, never details.\n"
+	healthOld  = "// Health is the body of /healthz and /readyz.\n"
+	healthNew  = "// Health is the body of /healthz and /readyz: a status word, never details.\n"
+	runbookOld = "# Operations\n"
+	runbookNew = "# Runbook\n"
+	// pagerLine is the team's line in docs/operations.md, which the template
+	// renames to docs/runbook.md and edits: it must arrive there.
+	pagerLine = "- **Pager**: the on-call rotation is in the team's PagerDuty schedule.\n"
 )
 
 // buildHistory makes a template repository in dir with three tagged
 // versions: template/v0.1.0 = template/ and skeleton/ as they are today;
 // template/v0.2.0 = an edited Go file, a new file, a deleted file, a
-// renamed file and a new required parameter (dataClassification) with a
+// renamed and edited file and a new required parameter (dataClassification) with a
 // migration; template/v0.3.0 = a new required parameter without default
 // or migration (costCenter), which only --set can answer.
 func buildHistory(tb testing.TB, dir string) {
@@ -91,6 +96,7 @@ func buildHistory(tb testing.TB, dir string) {
 	writeFile(tb, dir, "skeleton/SECURITY.md", "# Security\n\nReport a vulnerability to ${{ values.owner }}; data is ${{ values.dataClassification }}.\n")
 	gitRun(tb, dir, "rm", "--quiet", "skeleton/.dockerignore")
 	gitRun(tb, dir, "mv", "skeleton/docs/operations.md", "skeleton/docs/runbook.md")
+	edit(tb, dir, "skeleton/docs/runbook.md", runbookOld, runbookNew) // renamed and edited
 	edit(tb, dir, "skeleton/mkdocs.yml", "  - Operations: operations.md\n", "  - Runbook: runbook.md\n")
 	addParameter(tb, dir, "alertEmail", "dataClassification", "          type: string\n          enum: [internal, confidential, restricted]\n")
 	edit(tb, dir, "skeleton/catalog-info.yaml", "    backstage.io/techdocs-ref: dir:.\n",
@@ -136,8 +142,8 @@ func changelog(tb testing.TB, dir, version, entry string) {
 }
 
 // userEdits is what a service team did after rendering at 0.1.0: a handler
-// change, a new test file, a README paragraph, a deleted dashboard and a
-// changed tfvars value. Each returns what must survive the upgrade.
+// change, a new test file, a README paragraph, a deleted dashboard, a line
+// in a doc the template renames and a changed tfvars value. Each returns what must survive the upgrade.
 func userEdits(tb testing.TB, dir string) map[string]string {
 	tb.Helper()
 	edit(tb, dir, "httpapi/health.go", `CacheControl: "no-store", Body: Health{Status: "ok"}`, `CacheControl: "no-store, max-age=0", Body: Health{Status: "ok"}`)
@@ -152,6 +158,11 @@ func userEdits(tb testing.TB, dir string) map[string]string {
 			tb.Fatal(err)
 		}
 	}
+	b, err = os.ReadFile(filepath.Join(dir, "docs/operations.md"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	writeFile(tb, dir, "docs/operations.md", string(b)+pagerLine)
 	b, err = os.ReadFile(filepath.Join(dir, "iac/envs/dev.tfvars"))
 	if err != nil {
 		tb.Fatal(err)
@@ -162,6 +173,7 @@ func userEdits(tb testing.TB, dir string) map[string]string {
 		"httpapi/team_test.go": "func TestTeamOwnsThis",
 		"README.md":            "On-call hands over on Mondays.",
 		"iac/envs/dev.tfvars":  `environment  = "sandbox"`,
+		"docs/runbook.md":      pagerLine, // followed the template's rename
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -85,10 +84,10 @@ func (p *plan) conflicts() []string {
 }
 
 // makePlan decides per path of base, theirs and ours what the upgraded
-// repository holds. Paths in skip (the answers file) are left alone.
-func makePlan(ctx context.Context, base, theirs, ours tree, merge merger, skip []string) (*plan, error) {
+// repository holds, given the template's renames (old path → new path).
+// Paths in skip (the answers file) are left alone.
+func makePlan(ctx context.Context, base, theirs, ours tree, renames map[string]string, merge merger, skip []string) (*plan, error) {
 	p := &plan{Writes: tree{}}
-	renames := detectRenames(base, theirs)
 	renamed := map[string]bool{}
 	for _, to := range renames {
 		renamed[to] = true
@@ -215,9 +214,11 @@ func resolve(ctx context.Context, path string, o, b, t file, merge merger) (file
 	return file{merged, exec}, Action{Kind: Merge, Path: path}, nil
 }
 
-// detectRenames pairs paths the template deleted with paths it added whose
-// content is the same: old path → new path.
-func detectRenames(base, theirs tree) map[string]string {
+// renames pairs the paths the template deleted with those it added: the
+// same content first, then git's rename detection over the rest (written
+// below dir), so a file the template moved and edited is still a rename and
+// the user's changes follow it. Old path → new path.
+func (g Git) renames(ctx context.Context, dir string, base, theirs tree) (map[string]string, error) {
 	var gone, added []string
 	for k := range base {
 		if _, ok := theirs[k]; !ok {
@@ -241,39 +242,50 @@ func detectRenames(base, theirs tree) map[string]string {
 			}
 		}
 	}
-	return out
+	gone = slices.DeleteFunc(gone, func(k string) bool { _, ok := out[k]; return ok })
+	if len(gone) == 0 || len(added) == 0 {
+		return out, nil // nothing git could pair: no need to ask it
+	}
+	before, after := tree{}, tree{}
+	for _, k := range gone {
+		before[k] = base[k]
+	}
+	for _, k := range added {
+		after[k] = theirs[k]
+	}
+	for name, t := range map[string]tree{"a": before, "b": after} {
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			return nil, fmt.Errorf("detect renames: %w", err)
+		}
+		if err := writeTree(filepath.Join(dir, name), t); err != nil {
+			return nil, fmt.Errorf("detect renames: %w", err)
+		}
+	}
+	c := g.RenamesCmd(ctx, dir, "a", "b")
+	var stderr bytes.Buffer
+	c.Stderr = &stderr
+	raw, err := c.Output()
+	if err != nil && exitCode(err) != 1 { // 1: the trees differ
+		return nil, fmt.Errorf("detect renames: git diff: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	fields := strings.Split(strings.TrimSuffix(string(raw), "\x00"), "\x00")
+	for i := 0; i+2 < len(fields); i += 3 {
+		if !strings.HasPrefix(fields[i], "R") {
+			return nil, fmt.Errorf("detect renames: unexpected git diff status %q", fields[i])
+		}
+		from, ok1 := strings.CutPrefix(fields[i+1], "a/")
+		to, ok2 := strings.CutPrefix(fields[i+2], "b/")
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("detect renames: unexpected git diff paths %q, %q", fields[i+1], fields[i+2])
+		}
+		out[from] = to
+	}
+	return out, nil
 }
 
 // isBinary is git's test: a NUL byte in the first 8000 bytes.
 func isBinary(b []byte) bool {
 	return bytes.IndexByte(b[:min(len(b), 8000)], 0) >= 0
-}
-
-// walkTree reads every file below root (a rendered tree).
-func walkTree(root string) (tree, error) {
-	t := tree{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			if err == nil && d.Name() == ".git" {
-				return filepath.SkipDir
-			}
-			return err
-		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		f, err := readFile(p)
-		if err != nil {
-			return err
-		}
-		t[filepath.ToSlash(rel)] = f
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read tree %s: %w", root, err)
-	}
-	return t, nil
 }
 
 // readTree reads the given slash-separated paths below root; paths that

@@ -2,6 +2,9 @@ package upgrade
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -104,6 +107,22 @@ func TestMakePlan(t *testing.T) {
 			wantWrites:  tr("new.go", f("1\n2\n3\n4\nfive\n")), wantDeletes: []string{"old.go"},
 		},
 		{
+			name:        "renamed_and_edited_by_the_template_merges_the_user_change",
+			base:        tr("docs/ops.md", f("# Ops\n\n1\n2\n3\n4\n5\n6\n")),
+			theirs:      tr("docs/runbook.md", f("# Runbook\n\n1\n2\n3\n4\n5\n6\n")),
+			ours:        tr("docs/ops.md", f("# Ops\n\n1\n2\n3\n4\n5\nsix\n")),
+			wantActions: []Action{{Kind: Rename, Path: "docs/runbook.md", From: "docs/ops.md"}},
+			wantWrites:  tr("docs/runbook.md", f("# Runbook\n\n1\n2\n3\n4\n5\nsix\n")), wantDeletes: []string{"docs/ops.md"},
+		},
+		{
+			name:        "unrelated_delete_and_add_are_no_rename",
+			base:        tr("old.txt", f("apples\n")),
+			theirs:      tr("new.txt", f("a different file entirely\n")),
+			ours:        tr("old.txt", f("apples\n")),
+			wantActions: []Action{{Kind: Add, Path: "new.txt"}, {Kind: Delete, Path: "old.txt"}},
+			wantWrites:  tr("new.txt", f("a different file entirely\n")), wantDeletes: []string{"old.txt"},
+		},
+		{
 			name: "user_file_untouched", base: tree{}, theirs: tree{}, ours: tr("mine.go", f("m\n")),
 			wantWrites: tree{},
 		},
@@ -115,7 +134,11 @@ func TestMakePlan(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p, err := makePlan(t.Context(), tc.base, tc.theirs, tc.ours, realMerge, []string{AnswersPath})
+			renames, err := Git{}.renames(t.Context(), t.TempDir(), tc.base, tc.theirs)
+			if err != nil {
+				t.Fatalf("renames: %v", err)
+			}
+			p, err := makePlan(t.Context(), tc.base, tc.theirs, tc.ours, renames, realMerge, []string{AnswersPath})
 			if err != nil {
 				t.Fatalf("makePlan: %v", err)
 			}
@@ -147,7 +170,8 @@ func TestGitCommands(t *testing.T) {
 		{"clone", g.CloneCmd(ctx, "https://github.com/acme-platform/golden-path.git", "/tmp/t.git"), []string{"/usr/bin/git", "clone", "--quiet", "--bare", "--", "https://github.com/acme-platform/golden-path.git", "/tmp/t.git"}, ""},
 		{"tags", g.TagsCmd(ctx, "/t.git"), []string{"/usr/bin/git", "--git-dir", "/t.git", "tag", "--list", "template/v*"}, ""},
 		{"rev_parse", g.RevParseCmd(ctx, "/t.git", "main"), []string{"/usr/bin/git", "--git-dir", "/t.git", "rev-parse", "--verify", "--quiet", "main^{commit}"}, ""},
-		{"archive", g.ArchiveCmd(ctx, "/t.git", "template/v0.2.0"), []string{"/usr/bin/git", "--git-dir", "/t.git", "archive", "--format=tar", "template/v0.2.0", "--", "template", "skeleton"}, ""},
+		{"archive", g.ArchiveCmd(ctx, "/t.git", "template/v0.2.0"), []string{"/usr/bin/git", "--git-dir", "/t.git", "archive", "--format=zip", "-0", "template/v0.2.0", "--", "template", "skeleton"}, ""},
+		{"renames", g.RenamesCmd(ctx, "/d", "a", "b"), []string{"/usr/bin/git", "diff", "--no-index", "--no-color", "--no-ext-diff", "-M", "--diff-filter=R", "--name-status", "-z", "--", "a", "b"}, "/d"},
 		{"merge_file", g.MergeFileCmd(ctx, "o", "b", "t", [3]string{"yours", "base", "template"}, false), []string{"/usr/bin/git", "merge-file", "-p", "-L", "yours", "-L", "base", "-L", "template", "--", "o", "b", "t"}, ""},
 		{"merge_file_union", g.MergeFileCmd(ctx, "o", "b", "t", [3]string{"y", "b", "t"}, true), []string{"/usr/bin/git", "merge-file", "-p", "--union", "-L", "y", "-L", "b", "-L", "t", "--", "o", "b", "t"}, ""},
 		{"diff", g.DiffCmd(ctx, "/d", "a", "b"), []string{"/usr/bin/git", "diff", "--no-index", "--no-color", "--no-ext-diff", "--binary", "--", "a", "b"}, "/d"},
@@ -185,8 +209,8 @@ func TestLoadMigrationsNeedsAChangelogEntry(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "migrations.yaml", "migrations:\n  - version: 0.2.0\n    add: {x: 1}\n")
 	writeFile(t, dir, "CHANGELOG.md", "# Changelog\n\n## 0.1.0 — 2026-11-27\n")
-	_, err := LoadMigrations(filepath.Join(dir, "migrations.yaml"), filepath.Join(dir, "CHANGELOG.md"))
-	if err == nil || !cmp.Equal(err.Error(), "read migrations "+filepath.Join(dir, "migrations.yaml")+": version 0.2.0 has no entry in "+filepath.Join(dir, "CHANGELOG.md")) {
+	_, err := LoadMigrations(os.DirFS(dir), "migrations.yaml", "CHANGELOG.md")
+	if err == nil || !cmp.Equal(err.Error(), "read migrations migrations.yaml: version 0.2.0 has no entry in CHANGELOG.md") {
 		t.Errorf("LoadMigrations: %v, want the unreleased version named", err)
 	}
 }
@@ -206,5 +230,50 @@ func TestChangelogBetween(t *testing.T) {
 				t.Errorf("(-got +want):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A template version read from git (git archive's zip, in memory) keeps
+// the files' bytes and executable bits.
+func TestReadTemplateVersion(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir, "skeleton/run.sh", "#!/bin/sh\necho ${{ values.name }}\n")
+	writeFile(t, dir, "skeleton/README.md", "# x\n")
+	writeFile(t, dir, "template/template.yaml", "kind: Template\n")
+	writeFile(t, dir, "other/ignored.txt", "not part of a template version\n")
+	if err := os.Chmod(filepath.Join(dir, "skeleton/run.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gitRun(t, dir, "init", "--quiet")
+	gitRun(t, dir, "add", "-A")
+	gitRun(t, dir, "commit", "--quiet", "-m", "x")
+	fsys, err := (&templateRepo{gitDir: filepath.Join(dir, ".git")}).read(t.Context(), "HEAD")
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	got := map[string]string{}
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		got[p] = fmt.Sprintf("%v %q", info.Mode().Perm()&0o111 != 0, b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"skeleton/run.sh":        `true "#!/bin/sh\necho ${{ values.name }}\n"`,
+		"skeleton/README.md":     `false "# x\n"`,
+		"template/template.yaml": `false "kind: Template\n"`,
+	}
+	if diff := cmp.Diff(got, want); diff != "" {
+		t.Errorf("template version (-got +want):\n%s", diff)
 	}
 }

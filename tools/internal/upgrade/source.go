@@ -1,9 +1,11 @@
 package upgrade
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,10 +23,10 @@ type templateRepo struct {
 	name   string // as given, for messages
 }
 
-// target is a checked-out template version.
+// target is a template version read from git.
 type target struct {
 	version string
-	dir     string // holds template/ and skeleton/
+	fs      fs.FS // holds template/ and skeleton/
 }
 
 // openTemplateRepo opens a local repository in place or clones a remote
@@ -67,54 +69,62 @@ func (r *templateRepo) versions(ctx context.Context) ([]string, error) {
 	return vs, nil
 }
 
-// resolve checks out the target: a version (its template/v tag), a git
-// ref (its template.yaml says the version), or "" for the latest version.
-func (r *templateRepo) resolve(ctx context.Context, to, dir string) (*target, error) {
+// resolve reads the target: a version (its template/v tag), a git ref (its
+// template.yaml says the version), or "" for the latest version. It also
+// returns the tagged versions.
+func (r *templateRepo) resolve(ctx context.Context, to string) (*target, []string, error) {
 	vs, err := r.versions(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	v := strings.TrimPrefix(to, "v")
 	ref := ""
 	switch {
 	case to == "" && len(vs) == 0:
-		return nil, refuse("template repository %s has no %s* tags: pass --to <ref>", r.name, tagPrefix)
+		return nil, nil, refuse("template repository %s has no %s* tags: pass --to <ref>", r.name, tagPrefix)
 	case to == "":
 		ref, v = tagPrefix+vs[len(vs)-1], vs[len(vs)-1]
 	case slices.Contains(vs, v):
 		ref = tagPrefix + v
 	case semver.IsValid("v" + v):
-		return nil, refuse("unknown template version %s in %s (tagged: %s)", to, r.name, strings.Join(vs, ", "))
+		return nil, nil, refuse("unknown template version %s in %s (tagged: %s)", to, r.name, strings.Join(vs, ", "))
 	default:
 		if _, err := output(r.git.RevParseCmd(ctx, r.gitDir, to)); err != nil {
-			return nil, refuse("unknown target %q: neither a tagged version (%s) nor a ref of %s", to, strings.Join(vs, ", "), r.name)
+			return nil, nil, refuse("unknown target %q: neither a tagged version (%s) nor a ref of %s", to, strings.Join(vs, ", "), r.name)
 		}
 		ref, v = to, ""
 	}
-	if err := r.extract(ctx, ref, dir); err != nil {
-		return nil, err
+	fsys, err := r.read(ctx, ref)
+	if err != nil {
+		return nil, nil, err
 	}
 	if v == "" {
-		t, err := render.LoadTemplate(filepath.Join(dir, "template", "template.yaml"))
+		t, err := render.LoadTemplateFS(fsys, templateYAML)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !semver.IsValid("v" + t.Version) {
-			return nil, refuse("template at %s has no backstage.io/template-version X.Y.Z (got %q)", to, t.Version)
+			return nil, nil, refuse("template at %s has no backstage.io/template-version X.Y.Z (got %q)", to, t.Version)
 		}
 		v = t.Version
 	}
-	return &target{version: v, dir: dir}, nil
+	return &target{version: v, fs: fsys}, vs, nil
 }
 
-// extract writes the template/ and skeleton/ trees of ref into dir.
-func (r *templateRepo) extract(ctx context.Context, ref, dir string) error {
-	if _, err := output(r.git.RevParseCmd(ctx, r.gitDir, ref)); err != nil {
-		return err
-	}
+// templateYAML is where a template version keeps its template.yaml.
+const templateYAML = "template/template.yaml"
+
+// read returns the template/ and skeleton/ trees of ref, in memory: git
+// archive writes them as an uncompressed zip, whose reader is an fs.FS
+// with the files' modes.
+func (r *templateRepo) read(ctx context.Context, ref string) (fs.FS, error) {
 	out, err := output(r.git.ArchiveCmd(ctx, r.gitDir, ref))
 	if err != nil {
-		return fmt.Errorf("extract template %s: %w", ref, err)
+		return nil, fmt.Errorf("extract template %s: %w", ref, err)
 	}
-	return untar(bytes.NewReader(out), dir)
+	zr, err := zip.NewReader(bytes.NewReader(out), int64(len(out)))
+	if err != nil {
+		return nil, fmt.Errorf("extract template %s: %w", ref, err)
+	}
+	return zr, nil
 }

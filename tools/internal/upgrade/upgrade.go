@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/mod/semver"
 	"gopkg.in/yaml.v3"
@@ -74,13 +77,32 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, &RefusedError{err}
 	}
-	oursPaths, err := workTreeFiles(ctx, o)
-	if err != nil {
-		return nil, err
+	// The work tree's files, the target and the recorded version are read
+	// by git processes that wait for nothing of each other: at once. The
+	// work tree's refusal (dirty, not a repository) comes first.
+	var (
+		oursPaths     []string
+		wtErr         error
+		baseFS        fs.FS
+		baseReadErr   error
+		readers       sync.WaitGroup
+		readersWaited bool
+	)
+	readers.Go(func() { oursPaths, wtErr = workTreeFiles(ctx, o) })
+	wait := func(err error) error {
+		if !readersWaited {
+			readers.Wait()
+			readersWaited = true
+		}
+		if wtErr != nil {
+			return wtErr
+		}
+		return err
 	}
+	defer wait(nil) // no reader outlives Run
 	tmp, err := os.MkdirTemp("", "scaffold-upgrade-")
 	if err != nil {
-		return nil, err
+		return nil, wait(err)
 	}
 	defer os.RemoveAll(tmp)
 	repo := o.TemplateRepo
@@ -89,10 +111,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	src, err := openTemplateRepo(ctx, o.Git, repo, filepath.Join(tmp, "template.git"))
 	if err != nil {
-		return nil, err
+		return nil, wait(err)
 	}
-	target, err := src.resolve(ctx, o.To, filepath.Join(tmp, "target"))
-	if err != nil {
+	readers.Go(func() { baseFS, baseReadErr = src.read(ctx, tagPrefix+answers.TemplateVersion) })
+	target, versions, err := src.resolve(ctx, o.To)
+	if err := wait(err); err != nil {
 		return nil, err
 	}
 	res := &Result{From: answers.TemplateVersion, To: target.version}
@@ -103,46 +126,61 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		res.UpToDate = true
 		return res, nil
 	}
-	baseSrc := filepath.Join(tmp, "base")
-	if err := src.extract(ctx, tagPrefix+answers.TemplateVersion, baseSrc); err != nil {
-		return nil, refuse("template version %s (recorded in %s) is not tagged %s%s in %s: %w", answers.TemplateVersion, AnswersPath, tagPrefix, answers.TemplateVersion, repo, err)
+	if !slices.Contains(versions, answers.TemplateVersion) {
+		return nil, refuse("template version %s (recorded in %s) is not tagged %s%s in %s", answers.TemplateVersion, AnswersPath, tagPrefix, answers.TemplateVersion, repo)
 	}
-	baseOut, err := renderAt(ctx, baseSrc, answers.Values, filepath.Join(tmp, "base-out"))
-	if err != nil {
-		return nil, fmt.Errorf("render base %s: %w", answers.TemplateVersion, err)
-	}
-	if log, err := os.ReadFile(filepath.Join(target.dir, "template", "CHANGELOG.md")); err == nil {
+	if log, err := fs.ReadFile(target.fs, "template/CHANGELOG.md"); err == nil {
 		res.Changelog = ChangelogBetween(string(log), answers.TemplateVersion, target.version)
 	}
-	migrated, err := migrateAnswers(target.dir, answers, target.version, o.Sets)
+	migrated, err := migrateAnswers(target.fs, answers, target.version, o.Sets)
 	if err != nil {
 		return nil, err
 	}
-	theirsOut, err := renderAt(ctx, target.dir, migrated, filepath.Join(tmp, "theirs-out"))
-	if err != nil {
-		var ive *render.InvalidValuesError
-		if errors.As(err, &ive) {
-			return nil, refuse("answers for template %s: %w (give them with --set key=value)", target.version, err)
+	// base, theirs and ours are independent: read and render them at once.
+	var (
+		base, theirs, ours       tree
+		baseErr, theirsErr, oErr error
+		wg                       sync.WaitGroup
+	)
+	if baseReadErr != nil {
+		return nil, baseReadErr
+	}
+	wg.Go(func() {
+		var err error
+		if base, err = renderAt(ctx, baseFS, answers.Values); err != nil {
+			baseErr = fmt.Errorf("render base %s: %w", answers.TemplateVersion, err)
 		}
-		return nil, fmt.Errorf("render target %s: %w", target.version, err)
-	}
-	base, err := walkTree(baseOut)
-	if err != nil {
-		return nil, err
-	}
-	theirs, err := walkTree(theirsOut)
-	if err != nil {
-		return nil, err
-	}
-	ours, err := readTree(o.Dir, oursPaths)
-	if err != nil {
+	})
+	wg.Go(func() {
+		theirs, theirsErr = renderAt(ctx, target.fs, migrated)
+		var ive *render.InvalidValuesError
+		switch {
+		case errors.As(theirsErr, &ive):
+			theirsErr = refuse("answers for template %s: %w (give them with --set key=value)", target.version, theirsErr)
+		case theirsErr != nil:
+			theirsErr = fmt.Errorf("render target %s: %w", target.version, theirsErr)
+		}
+	})
+	wg.Go(func() { ours, oErr = readTree(o.Dir, oursPaths) })
+	wg.Wait()
+	if err := errors.Join(theirsErr, baseErr, oErr); err != nil {
+		for _, e := range []error{theirsErr, baseErr, oErr} { // a refusal first
+			var re *RefusedError
+			if errors.As(e, &re) {
+				return nil, e
+			}
+		}
 		return nil, err
 	}
 	newAnswers, ok := theirs[AnswersPath]
 	if !ok {
 		return nil, fmt.Errorf("template %s renders no %s", target.version, AnswersPath)
 	}
-	p, err := makePlan(ctx, base, theirs, ours, o.Git.merge(tmp), []string{AnswersPath, pendingPath})
+	renames, err := o.Git.renames(ctx, filepath.Join(tmp, "renames"), base, theirs)
+	if err != nil {
+		return nil, err
+	}
+	p, err := makePlan(ctx, base, theirs, ours, renames, o.Git.merge(tmp), []string{AnswersPath, pendingPath})
 	if err != nil {
 		return nil, err
 	}
@@ -175,24 +213,26 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 // workTreeFiles lists ours: git's tracked and untracked files, after the
 // dirty check.
 func workTreeFiles(ctx context.Context, o Options) ([]string, error) {
+	var (
+		list    []byte
+		listErr error
+		lister  sync.WaitGroup
+	)
+	lister.Go(func() { list, listErr = output(o.Git.LsFilesCmd(ctx, o.Dir)) })
 	status, err := output(o.Git.StatusCmd(ctx, o.Dir))
+	lister.Wait()
 	if err != nil {
 		return nil, refuse("%s is not a git work tree: %w", o.Dir, err)
 	}
 	if len(status) > 0 && !o.AllowDirty {
 		return nil, refuse("the work tree %s has uncommitted changes; commit or stash them (or pass --allow-dirty):\n%s", o.Dir, strings.TrimRight(string(status), "\n"))
 	}
-	out, err := output(o.Git.LsFilesCmd(ctx, o.Dir))
-	if err != nil {
-		return nil, err
+	if listErr != nil {
+		return nil, listErr
 	}
-	var paths []string
-	for _, p := range strings.Split(string(out), "\x00") {
-		if p != "" && !slices.Contains(paths, p) {
-			paths = append(paths, p)
-		}
-	}
-	return paths, nil
+	paths := strings.Split(string(list), "\x00")
+	slices.Sort(paths) // ls-files lists a path with unmerged stages more than once
+	return slices.DeleteFunc(slices.Compact(paths), func(p string) bool { return p == "" }), nil
 }
 
 func readPending(dir string) (*pending, error) {
@@ -237,13 +277,13 @@ func finish(o Options, p *pending) (*Result, error) {
 
 // migrateAnswers turns the recorded answers into the target's: migrations
 // of the versions in between, then --set.
-func migrateAnswers(targetDir string, a *Answers, to string, sets []string) (map[string]any, error) {
-	migrations, err := LoadMigrations(filepath.Join(targetDir, "template", "migrations.yaml"), filepath.Join(targetDir, "template", "CHANGELOG.md"))
+func migrateAnswers(target fs.FS, a *Answers, to string, sets []string) (map[string]any, error) {
+	migrations, err := LoadMigrations(target, "template/migrations.yaml", "template/CHANGELOG.md")
 	if err != nil {
 		return nil, err
 	}
 	out := Migrate(a.Values, migrations, a.TemplateVersion, to)
-	t, err := render.LoadTemplate(filepath.Join(targetDir, "template", "template.yaml"))
+	t, err := render.LoadTemplateFS(target, templateYAML)
 	if err != nil {
 		return nil, err
 	}
@@ -253,18 +293,30 @@ func migrateAnswers(targetDir string, a *Answers, to string, sets []string) (map
 	return out, nil
 }
 
-// renderAt renders the template of a checked-out template tree.
-func renderAt(ctx context.Context, srcDir string, answers map[string]any, out string) (string, error) {
-	res, err := render.Scaffold(ctx, render.Request{
-		TemplatePath: filepath.Join(srcDir, "template", "template.yaml"),
+// renderAt renders a template version (template/ and skeleton/ in fsys)
+// in memory, with the real renderer.
+func renderAt(ctx context.Context, fsys fs.FS, answers map[string]any) (tree, error) {
+	files := render.Files{}
+	if _, err := render.Scaffold(ctx, render.Request{
+		FS:           fsys,
+		TemplatePath: templateYAML,
 		Parameters:   answers,
 		Source:       AnswersPath,
-		OutDir:       out,
-	})
-	if err != nil {
-		return "", err
+		Files:        files,
+	}); err != nil {
+		return nil, err
 	}
-	return res.OutDir, nil
+	t := make(tree, len(files))
+	for rel, f := range files {
+		switch {
+		case f == nil: // a directory
+		case f.Mode&fs.ModeSymlink != 0:
+			return nil, fmt.Errorf("%s is a symbolic link: scaffold upgrade merges regular files only", rel)
+		default:
+			t[rel] = file{Data: f.Data, Exec: f.Mode&0o111 != 0}
+		}
+	}
+	return t, nil
 }
 
 // apply writes the plan into dir: every new file is first written to a
@@ -347,12 +399,12 @@ func diff(ctx context.Context, g Git, dir string, ours tree, p *plan) (string, e
 
 // merge returns the merger that runs git merge-file on files in dir.
 func (g Git) merge(dir string) merger {
-	n := 0
+	var n atomic.Int64
 	return func(ctx context.Context, ours, base, theirs []byte, union bool) ([]byte, int, error) {
-		n++
+		k := n.Add(1)
 		names := [3]string{}
 		for i, data := range [][]byte{ours, base, theirs} {
-			names[i] = filepath.Join(dir, fmt.Sprintf("merge-%d-%d", n, i))
+			names[i] = filepath.Join(dir, fmt.Sprintf("merge-%d-%d", k, i))
 			if err := os.WriteFile(names[i], data, 0o600); err != nil {
 				return nil, 0, err
 			}

@@ -81,7 +81,7 @@ func TestUpgradeEveryCase(t *testing.T) {
 			for path, want := range map[string]string{
 				"httpapi/health.go": healthNew,                         // edited by the template
 				"SECURITY.md":       "data is internal.",               // new, with the migrated answer
-				"docs/runbook.md":   "",                                // renamed
+				"docs/runbook.md":   runbookNew,                        // renamed and edited
 				"mkdocs.yml":        "  - Runbook: runbook.md\n",       // edited
 				"catalog-info.yaml": `data-classification: "internal"`, // new parameter
 				AnswersPath:         "templateVersion: \"0.2.0\"\n",    // recorded on success
@@ -97,7 +97,42 @@ func TestUpgradeEveryCase(t *testing.T) {
 			gitRun(t, dir, "add", "-A")
 			patch := gitRun(t, dir, "diff", "--cached", "--no-color", "HEAD")
 			repotest.Golden(t, filepath.Join("testdata", name+".patch"), []byte(patch), *update)
+			checkService(t, dir, name == "example")
 		})
+	}
+}
+
+// checkService checks an upgraded service as scripts/test-rendered.sh checks
+// a fresh one, against this checkout's kit: gofmt, go vet (which
+// type-checks the tests too) and go build, and with full also the whole go
+// test, which costs about a minute a case and so runs for the example case
+// only. The service's dependencies come from the shared Go build cache;
+// its own packages compile again (their directory is new).
+func checkService(t *testing.T, dir string, full bool) {
+	t.Helper()
+	steps := [][]string{
+		{repotest.Path(t, "scripts/kit-workspace.sh"), dir},
+		{"gofmt", "-l", "."},
+		{"go", "vet", "./..."},
+		{"go", "build", "./..."},
+	}
+	env := append(os.Environ(), "GOFLAGS=-buildvcs=false")
+	if full {
+		steps = append(steps, []string{"go", "test", "-count=1", "-timeout", "20m", "./..."})
+		// The docs-UI test drives headless Chromium, found as test-rendered.sh finds it.
+		if os.Getenv("DOCS_UI_BROWSER") == "" {
+			if p, err := exec.LookPath("chromium"); err == nil {
+				env = append(env, "DOCS_UI_BROWSER="+p)
+			}
+		}
+	}
+	for _, argv := range steps {
+		c := exec.CommandContext(t.Context(), argv[0], argv[1:]...)
+		c.Dir, c.Env = dir, env
+		out, err := c.CombinedOutput()
+		if err != nil || (argv[0] == "gofmt" && len(out) > 0) {
+			t.Fatalf("upgraded service: %s: %v\n%s", strings.Join(argv, " "), err, out)
+		}
 	}
 }
 
@@ -150,11 +185,14 @@ func TestUpgradeConflictThenContinue(t *testing.T) {
 func TestDryRunChangesNothing(t *testing.T) {
 	t.Parallel()
 	dir, _ := renderService(t, repotest.Path(t, "template/testdata/cases/minimal.yaml"))
-	before := repotest.Tree(t, dir)
+	before, hash := repotest.Tree(t, dir), workTreeHash(t, dir)
 	head := gitRun(t, dir, "rev-parse", "HEAD")
 	res, err := Run(t.Context(), Options{Dir: dir, To: "0.2.0", TemplateRepo: history, DryRun: true})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
+	}
+	if got := workTreeHash(t, dir); got != hash {
+		t.Errorf("--dry-run changed the work tree's hash: %s, was %s", got, hash)
 	}
 	if diff := cmp.Diff(repotest.Tree(t, dir), before); diff != "" {
 		t.Errorf("--dry-run changed the tree (-got +want):\n%s", diff)
@@ -167,7 +205,8 @@ func TestDryRunChangesNothing(t *testing.T) {
 		"diff --git a/.dockerignore b/.dockerignore\ndeleted file mode 100644\n",
 		"-// Health is the body of /healthz and /readyz.\n+// Health is the body of /healthz and /readyz: a status word, never details.\n",
 		"-templateVersion: \"0.1.0\"\n+templateVersion: \"0.2.0\"\n",
-		"diff --git a/docs/operations.md b/docs/runbook.md\nsimilarity index 100%\nrename from docs/operations.md\nrename to docs/runbook.md\n",
+		"rename from docs/operations.md\nrename to docs/runbook.md\n",
+		"-" + runbookOld + "+" + runbookNew, // the template's edit, merged with the team's line
 	} {
 		if !strings.Contains(res.Diff, want) {
 			t.Errorf("dry-run diff lacks %q:\n%s", want, res.Diff)
@@ -332,31 +371,77 @@ func TestAnswersFileRecordsEveryParameter(t *testing.T) {
 // Every migration of the real template is tied to a released version.
 func TestTemplateMigrationsAreReleased(t *testing.T) {
 	t.Parallel()
-	if _, err := LoadMigrations(repotest.Path(t, "template/migrations.yaml"), repotest.Path(t, "template/CHANGELOG.md")); err != nil {
+	if _, err := LoadMigrations(os.DirFS(repotest.Root(t)), "template/migrations.yaml", "template/CHANGELOG.md"); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// The upgraded example service is still a Go module that formats, vets and
-// builds, against this checkout's kit as scripts/test-rendered.sh does.
-func TestUpgradedServiceBuilds(t *testing.T) {
+// The worked example of docs/upgrade.md is the real dry run of the example
+// service with the team's edits: its plan and diff, as `scaffold upgrade
+// --dry-run` prints them (go test -update rewrites the block).
+func TestWorkedExample(t *testing.T) {
 	t.Parallel()
 	dir, _ := renderService(t, repotest.Path(t, "template/testdata/cases/example.yaml"))
+	res, err := Run(t.Context(), Options{Dir: dir, To: "0.2.0", TemplateRepo: history, DryRun: true})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	var got strings.Builder
+	res.Report(&got)
+	got.WriteString("\n" + res.Diff)
+	doc := repotest.Path(t, "docs/upgrade.md")
+	raw, err := os.ReadFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const open, end = "## Worked example: a real dry run\n", "\n```\n"
+	i := strings.Index(string(raw), open)
+	j := strings.Index(string(raw[max(i, 0):]), "```diff\n")
+	if i < 0 || j < 0 {
+		t.Fatalf("%s has no %q section with a ```diff block", doc, strings.TrimSpace(open))
+	}
+	start := i + j + len("```diff\n")
+	k := strings.Index(string(raw[start:]), end)
+	if k < 0 {
+		t.Fatalf("%s: the worked example's ```diff block is not closed", doc)
+	}
+	want := string(raw[start : start+k+1])
+	if *update {
+		out := string(raw[:start]) + got.String() + string(raw[start+k+1:])
+		if err := os.WriteFile(doc, []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if diff := cmp.Diff(got.String(), want); diff != "" {
+		t.Errorf("docs/upgrade.md worked example differs from the real dry run (-got +want); go test -update rewrites it:\n%s", diff)
+	}
+	// Applied, the upgrade changes exactly what the dry run showed.
 	if _, err := Run(t.Context(), Options{Dir: dir, To: "0.2.0", TemplateRepo: history}); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	for _, argv := range [][]string{
-		{repotest.Path(t, "scripts/kit-workspace.sh"), dir},
-		{"gofmt", "-l", "."},
-		{"go", "vet", "./..."},
-		{"go", "build", "./..."},
-	} {
-		c := exec.CommandContext(t.Context(), argv[0], argv[1:]...)
-		c.Dir = dir
-		c.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
-		out, err := c.CombinedOutput()
-		if err != nil || (argv[0] == "gofmt" && len(out) > 0) {
-			t.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, out)
-		}
+	gitRun(t, dir, "add", "-A")
+	if diff := cmp.Diff(gitRun(t, dir, "diff", "--cached", "--no-color", "HEAD"), res.Diff); diff != "" {
+		t.Errorf("applied upgrade (git diff --cached) differs from the dry run's diff (-got +want):\n%s", diff)
 	}
+}
+
+// workTreeHash is the git tree hash of everything in dir's work tree that
+// git would commit (tracked and untracked, not ignored), through a scratch
+// index so the repository's own index is not touched.
+func workTreeHash(t *testing.T, dir string) string {
+	t.Helper()
+	index := filepath.Join(t.TempDir(), "index")
+	var hash string
+	for _, args := range [][]string{{"add", "-A"}, {"write-tree"}} {
+		c := exec.Command("git", args...)
+		c.Dir = dir
+		c.Env = append(os.Environ(), append(gitEnv, "GIT_INDEX_FILE="+index)...)
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		hash = strings.TrimSpace(string(out))
+	}
+	return hash
 }
