@@ -117,7 +117,7 @@ func TestSharedModules(t *testing.T) {
 	for _, dir := range modules {
 		names = append(names, filepath.Base(dir))
 	}
-	if diff := cmp.Diff(names, []string{"event-store", "flight-events", "observability", "service"}); diff != "" {
+	if diff := cmp.Diff(names, []string{"batch", "event-store", "flight-events", "observability", "service"}); diff != "" {
 		t.Errorf("shared modules (-got +want):\n%s", diff)
 	}
 	for _, dir := range modules {
@@ -194,7 +194,7 @@ func TestRenderedServiceRoot(t *testing.T) {
 	}
 	slices.Sort(sources)
 	want := []string{}
-	for _, c := range []struct{ call, module string }{{"event_store", "event-store"}, {"flight_events", "flight-events"}, {"observability", "observability"}, {"service", "service"}} {
+	for _, c := range []struct{ call, module string }{{"batch", "batch"}, {"event_store", "event-store"}, {"flight_events", "flight-events"}, {"observability", "observability"}, {"service", "service"}} {
 		want = append(want, c.call+" "+repocheck.PlatformGitSource+"iac/modules/"+c.module+"?ref="+ref)
 	}
 	if diff := cmp.Diff(sources, want); diff != "" {
