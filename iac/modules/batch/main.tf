@@ -43,6 +43,10 @@ locals {
   # Network, subnetwork and firewall names: RFC 1035, at most 63 characters.
   network_name = length(var.name) <= 49 ? "${var.name}-batch" : "${trim(substr(var.name, 0, 42), "-")}-${local.name_hash}-batch"
 
+  # The account's email, known at plan time (the policy gate and the
+  # service's tests read it in environment.json): IAM derives it so.
+  account_email = "${local.account_id}@${var.project_id}.iam.gserviceaccount.com"
+
   create_network = var.subnetwork == null
   subnetwork     = local.create_network ? "regions/${var.region}/subnetworks/${google_compute_subnetwork.workers[0].name}" : var.subnetwork
 
@@ -52,7 +56,7 @@ locals {
   # (gcloud dataflow flex-template build flags) and documented as outputs.
   environment = {
     region                = var.region
-    service_account_email = google_service_account.workers.email
+    service_account_email = local.account_email
     subnetwork            = local.subnetwork
     disable_public_ips    = true
     temp_location         = "gs://${local.work_bucket}/temp"

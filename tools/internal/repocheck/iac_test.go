@@ -47,10 +47,17 @@ func exampleValues(t *testing.T, root string) map[string]any {
 // and returns the rendered iac directory.
 func renderServiceIaC(t *testing.T, root string) string {
 	t.Helper()
+	return filepath.Join(renderSkeletonDirs(t, root, "iac", "schema"), "iac")
+}
+
+// renderSkeletonDirs renders the given directories of skeleton/ with the
+// example values into a temporary service root, which it returns.
+func renderSkeletonDirs(t *testing.T, root string, subs ...string) string {
+	t.Helper()
 	values := exampleValues(t, root)
 	out := t.TempDir()
 	engine := render.NewEngine(render.EngineOptions{})
-	for _, sub := range []string{"iac", "schema"} {
+	for _, sub := range subs {
 		srcDir := filepath.Join(root, "skeleton", sub)
 		err := filepath.WalkDir(srcDir, func(p string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
@@ -81,7 +88,7 @@ func renderServiceIaC(t *testing.T, root string) string {
 			t.Fatalf("render skeleton/%s: %v", sub, err)
 		}
 	}
-	return filepath.Join(out, "iac")
+	return out
 }
 
 func dirs(t *testing.T, pattern string) []string {
