@@ -50,7 +50,7 @@ locals {
   create_network = var.subnetwork == null
   subnetwork     = local.create_network ? "regions/${var.region}/subnetworks/${google_compute_subnetwork.workers[0].name}" : var.subnetwork
 
-  work_bucket = google_storage_bucket.work.name
+  work_bucket = google_storage_bucket.this["work"].name
 
   # The launch defaults, baked into the template spec by the service CI
   # (gcloud dataflow flex-template build flags) and documented as outputs.
@@ -100,7 +100,7 @@ resource "google_bigquery_dataset_iam_member" "data_editor" {
 }
 
 resource "google_storage_bucket_iam_member" "input_viewer" {
-  bucket = google_storage_bucket.input.name
+  bucket = google_storage_bucket.this["input"].name
   role   = "roles/storage.objectViewer"
   member = google_service_account.workers.member
 }
@@ -108,7 +108,7 @@ resource "google_storage_bucket_iam_member" "input_viewer" {
 # temp/ and staging/ files are created, listed and deleted by the SDK and
 # the service; dead-letter/ files are written by the pipeline.
 resource "google_storage_bucket_iam_member" "work_admin" {
-  bucket = google_storage_bucket.work.name
+  bucket = google_storage_bucket.this["work"].name
   role   = "roles/storage.objectAdmin"
   member = google_service_account.workers.member
 }
@@ -144,7 +144,7 @@ resource "google_service_account_iam_member" "launcher_act_as" {
 resource "google_storage_bucket_iam_member" "launcher_templates" {
   for_each = toset(var.launcher_members)
 
-  bucket = google_storage_bucket.templates.name
+  bucket = google_storage_bucket.this["templates"].name
   role   = "roles/storage.objectUser"
   member = each.value
 }
@@ -152,101 +152,73 @@ resource "google_storage_bucket_iam_member" "launcher_templates" {
 resource "google_storage_bucket_iam_member" "launcher_work" {
   for_each = toset(var.launcher_members)
 
-  bucket = google_storage_bucket.work.name
+  bucket = google_storage_bucket.this["work"].name
   role   = "roles/storage.objectViewer"
   member = each.value
 }
 
 # --- Buckets ---------------------------------------------------------------------
 
-resource "google_storage_bucket" "input" {
-  project                     = var.project_id
-  name                        = "${local.bucket_prefix}-batch-input"
-  location                    = var.region
-  labels                      = var.labels
-  uniform_bucket_level_access = true
-  public_access_prevention    = "enforced"
-  force_destroy               = false
-
-  versioning {
-    enabled = true
-  }
-
-  # An overwritten or deleted input file stays recoverable for a week.
-  lifecycle_rule {
-    condition {
-      days_since_noncurrent_time = 7
+locals {
+  # Each bucket's lifecycle: deletes by age under prefixes, and when its
+  # noncurrent versions go.
+  buckets = {
+    # An overwritten or deleted input file stays recoverable for a week.
+    input = {
+      expire     = []
+      noncurrent = { days_since_noncurrent_time = 7, num_newer_versions = null, with_state = null }
     }
-    action {
-      type = "Delete"
+    # A finished job leaves nothing it needs in temp/ and staging/; dead
+    # letters are kept long enough to be corrected and replayed.
+    work = {
+      expire = [
+        { age = var.temp_retention_days, matches_prefix = ["temp/", "staging/"] },
+        { age = var.dead_letter_retention_days, matches_prefix = ["dead-letter/"] },
+      ]
+      noncurrent = { days_since_noncurrent_time = 1, num_newer_versions = null, with_state = null }
     }
-  }
-}
-
-resource "google_storage_bucket" "work" {
-  project                     = var.project_id
-  name                        = "${local.bucket_prefix}-batch-work"
-  location                    = var.region
-  labels                      = var.labels
-  uniform_bucket_level_access = true
-  public_access_prevention    = "enforced"
-  force_destroy               = false
-
-  versioning {
-    enabled = true
-  }
-
-  # A finished job leaves nothing it needs in temp/ and staging/.
-  lifecycle_rule {
-    condition {
-      age            = var.temp_retention_days
-      matches_prefix = ["temp/", "staging/"]
-    }
-    action {
-      type = "Delete"
-    }
-  }
-
-  # Dead letters are kept long enough to be corrected and replayed.
-  lifecycle_rule {
-    condition {
-      age            = var.dead_letter_retention_days
-      matches_prefix = ["dead-letter/"]
-    }
-    action {
-      type = "Delete"
-    }
-  }
-
-  lifecycle_rule {
-    condition {
-      days_since_noncurrent_time = 1
-    }
-    action {
-      type = "Delete"
+    # Every build writes batch/<commit>.json and batch/batch.json: earlier
+    # specs of batch.json stay as noncurrent versions for a rollback.
+    templates = {
+      expire     = []
+      noncurrent = { days_since_noncurrent_time = null, num_newer_versions = 10, with_state = "ARCHIVED" }
     }
   }
 }
 
-resource "google_storage_bucket" "templates" {
+resource "google_storage_bucket" "this" {
+  for_each = local.buckets
+
   project                     = var.project_id
-  name                        = "${local.bucket_prefix}-batch-templates"
+  name                        = "${local.bucket_prefix}-batch-${each.key}"
   location                    = var.region
   labels                      = var.labels
   uniform_bucket_level_access = true
   public_access_prevention    = "enforced"
   force_destroy               = false
 
-  # Every build writes batch/<commit>.json and batch/batch.json: earlier
-  # specs of batch.json stay as noncurrent versions for a rollback.
   versioning {
     enabled = true
   }
 
+  dynamic "lifecycle_rule" {
+    for_each = each.value.expire
+    content {
+      condition {
+        age            = lifecycle_rule.value.age
+        matches_prefix = lifecycle_rule.value.matches_prefix
+      }
+      action {
+        type = "Delete"
+      }
+    }
+  }
+
   lifecycle_rule {
     condition {
-      num_newer_versions = 10
-      with_state         = "ARCHIVED"
+      days_since_noncurrent_time = each.value.noncurrent.days_since_noncurrent_time
+      num_newer_versions         = each.value.noncurrent.num_newer_versions
+      with_state                 = each.value.noncurrent.with_state
     }
     action {
       type = "Delete"
@@ -256,7 +228,7 @@ resource "google_storage_bucket" "templates" {
 
 # The launch defaults, read by the service CI when it builds a template spec.
 resource "google_storage_bucket_object" "environment" {
-  bucket       = google_storage_bucket.templates.name
+  bucket       = google_storage_bucket.this["templates"].name
   name         = "batch/environment.json"
   content_type = "application/json"
   content = jsonencode({

@@ -5,22 +5,22 @@ output "service_account_email" {
 
 output "input_bucket" {
   description = "Bucket of the files to backfill (the input parameter's globs point here)."
-  value       = google_storage_bucket.input.name
+  value       = google_storage_bucket.this["input"].name
 }
 
 output "work_bucket" {
   description = "Bucket of the jobs' temp/, staging/ and dead-letter/ prefixes."
-  value       = google_storage_bucket.work.name
+  value       = google_storage_bucket.this["work"].name
 }
 
 output "templates_bucket" {
   description = "Bucket the service CI builds the flex template specs into (batch/<commit>.json, batch/batch.json) and reads batch/environment.json from."
-  value       = google_storage_bucket.templates.name
+  value       = google_storage_bucket.this["templates"].name
 }
 
 output "template_spec" {
   description = "Flex template spec of the last build on main (--template-file-gcs-location)."
-  value       = "gs://${google_storage_bucket.templates.name}/batch/batch.json"
+  value       = "gs://${google_storage_bucket.this["templates"].name}/batch/batch.json"
 }
 
 output "environment" {
@@ -35,5 +35,5 @@ output "parameters" {
 
 output "launch_command" {
   description = "The gcloud command that launches a backfill; replace INPUT with the comma-separated gs:// globs (^~^ makes ~ the parameter separator, so the commas stay in the value)."
-  value       = "gcloud dataflow flex-template run ${local.network_name}-$(date -u +%Y%m%d-%H%M%S) --project=${var.project_id} --region=${var.region} --template-file-gcs-location=gs://${google_storage_bucket.templates.name}/batch/batch.json --parameters=^~^input=INPUT~dead_letter=${local.parameters.dead_letter}~dataset=${var.dataset_id}~table=${var.table_id}"
+  value       = "gcloud dataflow flex-template run ${local.network_name}-$(date -u +%Y%m%d-%H%M%S) --project=${var.project_id} --region=${var.region} --template-file-gcs-location=gs://${google_storage_bucket.this["templates"].name}/batch/batch.json --parameters=^~^input=INPUT~dead_letter=${local.parameters.dead_letter}~dataset=${var.dataset_id}~table=${var.table_id}"
 }

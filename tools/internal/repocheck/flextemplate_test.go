@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"gopkg.in/yaml.v3"
 )
 
 // flexMetadata is a Dataflow flex template metadata file (the API's
@@ -110,7 +109,7 @@ func TestFlexTemplate(t *testing.T) {
 	}
 
 	launch, doc := plannedBatchLaunch(t)
-	inputAfter, _ := change(t, doc, "module.batch.google_storage_bucket.input")
+	inputAfter, _ := change(t, doc, `module.batch.google_storage_bucket.this["input"]`)
 	inputBucket, _ := inputAfter["name"].(string)
 	matches := func(param, value string) bool {
 		t.Helper()
@@ -172,7 +171,7 @@ func TestFlexTemplate(t *testing.T) {
 	if subnetAfter["private_ip_google_access"] != true {
 		t.Error("the workers' subnetwork has no Private Google Access: private workers could not reach Cloud Storage or BigQuery")
 	}
-	workAfter, _ := change(t, doc, "module.batch.google_storage_bucket.work")
+	workAfter, _ := change(t, doc, `module.batch.google_storage_bucket.this["work"]`)
 	for key, prefix := range map[string]string{"temp_location": "temp", "staging_location": "staging"} {
 		if want := "gs://" + workAfter["name"].(string) + "/" + prefix; env[key] != want {
 			t.Errorf("environment.json %s = %v, want %s", key, env[key], want)
@@ -187,15 +186,7 @@ func TestFlexTemplate(t *testing.T) {
 
 	// The CI job reads every default and nothing else, and writes the spec
 	// the launch command names.
-	wf, err := os.ReadFile(filepath.Join(repo, ".github", "workflows", "service-ci.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ci serviceCI
-	if err := yaml.Unmarshal(wf, &ci); err != nil {
-		t.Fatal(err)
-	}
-	job, ok := ci.Jobs["flex-template"]
+	job, ok := readServiceCI(t).Jobs["flex-template"]
 	if !ok {
 		t.Fatal("service-ci.yml: no flex-template job")
 	}
@@ -247,7 +238,7 @@ func TestFlexTemplate(t *testing.T) {
 			t.Errorf("flex-template build step lacks %s", want)
 		}
 	}
-	templatesAfter, _ := change(t, doc, "module.batch.google_storage_bucket.templates")
+	templatesAfter, _ := change(t, doc, `module.batch.google_storage_bucket.this["templates"]`)
 	var outputs map[string]struct {
 		After any `json:"after"`
 	}
