@@ -43,7 +43,7 @@ rendered="the rendered example service"
 bench "$rendered" "$svc" ./sqlitestore/ 'BenchmarkWriteEventsBatched|BenchmarkListEvents'
 bench "$rendered" "$svc" ./pubsub/ 'BenchmarkIngest' -benchtime 100000x
 bench "$rendered" "$svc" ./httpapi/ 'BenchmarkDatosVsPlain' -benchtime 20000x
-bench "$rendered" "$svc" ./scenario/ 'BenchmarkLoad64Clients60s|BenchmarkStoreOutage30s|BenchmarkSlowStore' -count 1
+bench "$rendered" "$svc" ./scenario/ 'BenchmarkLoad64Clients60s|BenchmarkStoreOutage30s|BenchmarkSlowStore|BenchmarkCostGuard30s' -count 1
 bench "$rendered" "$svc" ./scenario/ 'BenchmarkPoisonSlowdown'
 bench "$rendered" "$svc" ./cmd/flight-events/ 'BenchmarkStartToReady' -benchtime 20x
 
@@ -70,8 +70,12 @@ ratios=(
   -ratio "Poison mix: valid throughput lost to 10 % poison (dead letters to a sink);≤ 10 %;BenchmarkPoisonSlowdown/dl=sink;;slowdown_%"
   -ratio "Poison mix: same, dead letters published through the in-process pstest;;BenchmarkPoisonSlowdown/dl=pstest;;slowdown_%"
   -ratio "Store outage 30 s: events lost;0;BenchmarkStoreOutage30s;;lost"
+  -ratio "Cost guards, 64 clients × 30 s of distinct expensive /datos queries: MiB billed (cap 10 MiB × queries run);≤ cap × admitted;BenchmarkCostGuard30s;;billed_MiB"
+  -ratio "Cost guards: uncached reads admitted by the per-client rate limit;≤ admitted_bound;BenchmarkCostGuard30s;;admitted"
+  -ratio "Cost guards: cached traffic p99 during the attack;SLO 800 ms;BenchmarkCostGuard30s;;cached_p99_ms"
   -ratio "Start → /readyz 200, serve on SQLite (production binary);≤ 100 ms;BenchmarkStartToReady/serve_sqlite;;ms_to_ready"
   -ratio "Start → /readyz 200, subscribe on SQLite with pstest;≤ 100 ms;BenchmarkStartToReady/subscribe_sqlite;;ms_to_ready"
+  -ratio "Start → /readyz 200, serve on BigQuery (the kit's fake via BIGQUERY_ENDPOINT);≤ 100 ms;BenchmarkStartToReady/serve_bigquery_fake;;ms_to_ready"
   -ratio "Binary size (image ≈ binary + 2 MB distroless/static);image ≤ 30 MB;BenchmarkStartToReady/serve_sqlite;;binary_MB"
 )
 if [ -n "${BENCH_FILTER:-}" ]; then ratios=(); fi

@@ -148,6 +148,44 @@ func TestFilterBounded(t *testing.T) {
 	}
 }
 
+// TestFilterBoundedRanges pins the default ranges: without since and until
+// 24 hours that touch at most two day-partitions whatever the time of day;
+// a client's own bounds are kept.
+func TestFilterBoundedRanges(t *testing.T) {
+	t.Parallel()
+	since := now.Add(-72 * time.Hour)
+	until := now.Add(-48 * time.Hour)
+	tests := []struct {
+		name      string
+		filter    flightevents.EventFilter
+		wantSince time.Time
+		wantUntil time.Time
+	}{
+		{"no_range", flightevents.EventFilter{}, now.Add(-23 * time.Hour), now.Add(time.Hour)},
+		{"since_only_reaches_max_clock_skew", flightevents.EventFilter{Since: since}, since, now.Add(flightevents.MaxClockSkew)},
+		{"until_only_reads_24h_before_it", flightevents.EventFilter{Until: until}, until.Add(-24 * time.Hour), until},
+		{"both_kept", flightevents.EventFilter{Since: since, Until: until}, since, until},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.filter.Bounded(now)
+			if diff := cmp.Diff([]time.Time{f.Since, f.Until}, []time.Time{tc.wantSince.UTC(), tc.wantUntil.UTC()}); diff != "" {
+				t.Errorf("since, until (-got +want):\n%s", diff)
+			}
+		})
+	}
+	// At every minute of a day, the default range touches at most 2 days.
+	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	for m := range 24 * 60 {
+		f := flightevents.EventFilter{}.Bounded(day.Add(time.Duration(m) * time.Minute))
+		first := f.Since.Truncate(24 * time.Hour)
+		last := f.Until.Add(-time.Microsecond).Truncate(24 * time.Hour)
+		if n := int(last.Sub(first)/(24*time.Hour)) + 1; n > 2 {
+			t.Fatalf("default range %v touches %d day-partitions, want at most 2", f, n)
+		}
+	}
+}
+
 func FuzzDecodeEvent(f *testing.F) {
 	f.Add([]byte(`{"event_id":"e-1","flight_id":"IB3456","status":"boarding","timestamp":"2026-11-27T08:00:00Z"}`))
 	f.Add([]byte(`{"flight_id":"VY1","status":"landed","timestamp":"2026-11-27T08:00:00+05:30"}`))

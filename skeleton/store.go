@@ -14,8 +14,15 @@ const (
 	DefaultLimit = 100
 	MaxLimit     = 1000
 	// DefaultWindow bounds a query without Since, so that a day-partitioned
-	// table is always pruned.
-	DefaultWindow = 7 * 24 * time.Hour
+	// table is always pruned: Since defaults to Until minus DefaultWindow
+	// minus DefaultLead.
+	DefaultWindow = 23 * time.Hour
+	// DefaultLead is how far ahead of now a query with neither Since nor
+	// Until reaches (events may be stamped up to MaxClockSkew ahead; a
+	// query with Since alone reaches that far). DefaultWindow plus
+	// DefaultLead is 24 hours, so the default range touches at most two
+	// day-partitions.
+	DefaultLead = time.Hour
 )
 
 // EventFilter selects events, newest first. Zero fields do not filter,
@@ -31,15 +38,25 @@ type EventFilter struct {
 	After *Cursor
 }
 
-// Bounded returns f with Until defaulted to now and Since to Until minus
-// DefaultWindow, and Limit defaulted to DefaultLimit. Stores call it so that
-// every query bounds the timestamp range.
+// Bounded returns f with its time range and Limit defaulted, so that every
+// query bounds the timestamp range:
+//
+//   - neither Since nor Until: the 24 hours [now-DefaultWindow,
+//     now+DefaultLead), at most two day-partitions;
+//   - Since alone: Until is now plus MaxClockSkew;
+//   - Until alone: Since is Until minus DefaultWindow minus DefaultLead.
+//
+// Limit defaults to DefaultLimit and is clamped to MaxLimit.
 func (f EventFilter) Bounded(now time.Time) EventFilter {
 	if f.Until.IsZero() {
-		f.Until = now.Add(MaxClockSkew).UTC().Truncate(time.Microsecond)
+		lead := MaxClockSkew
+		if f.Since.IsZero() {
+			lead = DefaultLead
+		}
+		f.Until = now.Add(lead).UTC().Truncate(time.Microsecond)
 	}
 	if f.Since.IsZero() {
-		f.Since = f.Until.Add(-DefaultWindow - MaxClockSkew)
+		f.Since = f.Until.Add(-DefaultWindow - DefaultLead)
 	}
 	if f.Limit <= 0 {
 		f.Limit = DefaultLimit

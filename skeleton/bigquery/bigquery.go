@@ -34,6 +34,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	flightevents "${{ values.goModule }}"
@@ -67,8 +68,12 @@ type Config struct {
 	// Timeout bounds each call whose context has no deadline (default
 	// 30s). The client retries 5xx and rate-limit errors until then.
 	Timeout time.Duration
-	// MaxBytesBilled fails a query that would bill more bytes (0: no cap).
+	// MaxBytesBilled caps the bytes one ListEvents query may bill (0: no
+	// cap): the query is dry-run first and not run above it, and the job
+	// carries maximumBytesBilled. See ListEvents.
 	MaxBytesBilled int64
+	// DryRunTimeout bounds each dry run (DefaultDryRunTimeout when zero).
+	DryRunTimeout time.Duration
 }
 
 var (
@@ -86,6 +91,9 @@ func (c Config) validate() error {
 	}
 	if !namePattern.MatchString(c.Table) || len(c.Table) > 1024 {
 		problems = append(problems, fmt.Sprintf("table %q must be letters, digits and underscores", c.Table))
+	}
+	if c.MaxBytesBilled < 0 {
+		problems = append(problems, fmt.Sprintf("maximum bytes billed %d must not be negative", c.MaxBytesBilled))
 	}
 	if c.BatchSize < 0 || c.BatchSize > MaxBatchSize {
 		problems = append(problems, fmt.Sprintf("batch size %d must be between 1 and %d", c.BatchSize, MaxBatchSize))
@@ -120,6 +128,9 @@ func New(ctx context.Context, cfg Config, opts ...option.ClientOption) (*Store, 
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.DryRunTimeout <= 0 {
+		cfg.DryRunTimeout = DefaultDryRunTimeout
 	}
 	client, err := bq.NewClient(ctx, cfg.ProjectID, opts...)
 	if err != nil {
@@ -294,15 +305,93 @@ type eventRow struct {
 
 // ListEvents returns a page of events newest first (timestamp, then
 // event_id, descending) with a parameterized query through jobs.query.
+//
+// With Config.MaxBytesBilled set, the query is dry-run first and does not
+// run when it would bill more: that is EINVALID with a message for the
+// client (see ErrTooExpensive); the query job also carries
+// maximumBytesBilled, so BigQuery fails it without charge should the dry
+// run have underestimated. A failed dry run does not stop the read
+// (maximumBytesBilled still bounds it).
 func (s *Store) ListEvents(ctx context.Context, f flightevents.EventFilter) (flightevents.EventPage, error) {
+	return s.listEvents(ctx, f, nil)
+}
+
+// estimateFunc receives the dry run of a read (processed bytes, or the
+// dry run's error).
+type estimateFunc func(ctx context.Context, f flightevents.EventFilter, processed int64, err error)
+
+// listEvents is ListEvents with the dry run's outcome passed to report
+// (nil: not reported). Without a cap the dry run, when reported, runs
+// alongside the query; with one, before it.
+func (s *Store) listEvents(ctx context.Context, f flightevents.EventFilter, report estimateFunc) (flightevents.EventPage, error) {
 	if err := ctx.Err(); err != nil {
 		return flightevents.EventPage{}, flightevents.WrapError(flightevents.EUNAVAILABLE, "request cancelled", err)
 	}
+	// Bound once so that the dry run and the query read the same range.
 	f = f.Bounded(s.now())
+	dryRun := func() (int64, error) {
+		dctx, cancel := context.WithTimeout(ctx, s.cfg.DryRunTimeout)
+		defer cancel()
+		processed, err := s.DryRun(dctx, f)
+		if report != nil {
+			report(ctx, f, processed, err)
+		}
+		return processed, err
+	}
+	if s.cfg.MaxBytesBilled <= 0 {
+		if report == nil {
+			return s.read(ctx, f)
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { _, _ = dryRun() })
+		page, err := s.read(ctx, f)
+		wg.Wait()
+		return page, err
+	}
+	processed, err := dryRun()
+	if err == nil {
+		if billed := BilledBytes(processed, 1); billed > s.cfg.MaxBytesBilled {
+			return flightevents.EventPage{}, tooExpensive(billed, s.cfg.MaxBytesBilled)
+		}
+	}
+	return s.read(ctx, f)
+}
+
+// ErrTooExpensive is the cause of the EINVALID error of a read that would
+// bill more than Config.MaxBytesBilled (errors.Is matches it).
+var ErrTooExpensive = errors.New("query would exceed maximum bytes billed")
+
+// tooExpensive is the error of a read that would bill billed bytes, over
+// limit; its message is for the client.
+func tooExpensive(billed, limit int64) error {
+	msg := fmt.Sprintf("this query would bill %s, more than the %s one request may bill: narrow the time range (since, until)", humanBytes(billed), humanBytes(limit))
+	if billed <= 0 {
+		msg = fmt.Sprintf("this query would bill more than the %s one request may bill: narrow the time range (since, until)", humanBytes(limit))
+	}
+	return flightevents.WrapError(flightevents.EINVALID, msg, ErrTooExpensive)
+}
+
+// humanBytes formats n in binary units, as BigQuery bills them.
+func humanBytes(n int64) string {
+	switch {
+	case n >= TiB:
+		return fmt.Sprintf("%.2f TiB", float64(n)/TiB)
+	case n >= 1<<30:
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	default:
+		return fmt.Sprintf("%.1f MiB", float64(n)/MiB)
+	}
+}
+
+// read runs the ListEvents query for a bounded filter.
+func (s *Store) read(ctx context.Context, f flightevents.EventFilter) (flightevents.EventPage, error) {
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
 	it, err := s.query(f).Read(ctx)
 	if err != nil {
+		if isReason(err, "bytesBilledLimitExceeded") {
+			return flightevents.EventPage{}, tooExpensive(0, s.cfg.MaxBytesBilled)
+		}
 		return flightevents.EventPage{}, mapError(ctx, "query events", err, flightevents.EINTERNAL)
 	}
 	events := make([]flightevents.Event, 0, min(f.Limit, 128))
@@ -405,6 +494,20 @@ func (s *Store) withTimeout(ctx context.Context) (context.Context, context.Cance
 		return context.WithCancel(ctx)
 	}
 	return context.WithTimeout(ctx, s.cfg.Timeout)
+}
+
+// isReason reports whether err is a BigQuery error with that reason.
+func isReason(err error, reason string) bool {
+	var ge *googleapi.Error
+	if !errors.As(err, &ge) {
+		return false
+	}
+	for _, e := range ge.Errors {
+		if e.Reason == reason {
+			return true
+		}
+	}
+	return false
 }
 
 func isStatus(err error, code int) bool {

@@ -233,8 +233,8 @@ func TestListQueryAlwaysBoundsTimestamp(t *testing.T) {
 				params = append(params, desc)
 			}
 			if tc.filter.Since.IsZero() {
-				if len(window) != 2 || window[1].Sub(window[0]) != flightevents.DefaultWindow+flightevents.MaxClockSkew {
-					t.Errorf("default since/until = %v, want a span of %v", window, flightevents.DefaultWindow+flightevents.MaxClockSkew)
+				if len(window) != 2 || window[1].Sub(window[0]) != flightevents.DefaultWindow+flightevents.DefaultLead {
+					t.Errorf("default since/until = %v, want a span of %v", window, flightevents.DefaultWindow+flightevents.DefaultLead)
 				}
 			}
 			if diff := cmp.Diff(params, tc.params); diff != "" {

@@ -3,7 +3,6 @@ package bigquery
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	flightevents "${{ values.goModule }}"
@@ -85,8 +84,6 @@ type CostReportConfig struct {
 	Logger *slog.Logger
 	// Recorder exports the estimates (nil: none).
 	Recorder CostRecorder
-	// DryRunTimeout bounds each dry run (DefaultDryRunTimeout when zero).
-	DryRunTimeout time.Duration
 }
 
 // CostReportingStore is a Store whose reads also report their estimated
@@ -98,36 +95,23 @@ type CostReportingStore struct {
 
 var _ flightevents.EventStore = (*CostReportingStore)(nil)
 
-// WithCostReport returns s with a ListEvents that dry-runs the same query
-// concurrently and logs and records its totalBytesProcessed, billed bytes
-// and dollars. Put it under the /datos cache, so that only uncached reads
-// (the ones BigQuery bills) are estimated. The dry run is free; it never
-// fails a read, and it delays one only when it is slower than the query
-// itself (by at most DryRunTimeout).
+// WithCostReport returns s with a ListEvents that logs and records the
+// totalBytesProcessed, billed bytes and dollars of the dry run of every
+// read: the dry run the maximum-bytes-billed guard makes before the query
+// (Config.MaxBytesBilled), or, without a cap, one made alongside the query.
+// Put it under the /datos cache, so that only uncached reads (the ones
+// BigQuery bills) are estimated. The dry run is free; a failed one never
+// fails a read, and it bounds the wait for it by Config.DryRunTimeout.
 func WithCostReport(s *Store, cfg CostReportConfig) *CostReportingStore {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.DryRunTimeout <= 0 {
-		cfg.DryRunTimeout = DefaultDryRunTimeout
-	}
 	return &CostReportingStore{Store: s, cfg: cfg}
 }
 
-// ListEvents runs the query and its dry run side by side.
+// ListEvents reads as Store.ListEvents does and reports the dry run.
 func (s *CostReportingStore) ListEvents(ctx context.Context, f flightevents.EventFilter) (flightevents.EventPage, error) {
-	// Bound once so that the query and the dry run read the same range.
-	f = f.Bounded(s.now())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		dctx, cancel := context.WithTimeout(ctx, s.cfg.DryRunTimeout)
-		defer cancel()
-		processed, err := s.DryRun(dctx, f)
-		s.report(ctx, f, processed, err)
-	})
-	page, err := s.Store.ListEvents(ctx, f)
-	wg.Wait()
-	return page, err
+	return s.listEvents(ctx, f, s.report)
 }
 
 func (s *CostReportingStore) report(ctx context.Context, f flightevents.EventFilter, processed int64, err error) {
@@ -139,13 +123,23 @@ func (s *CostReportingStore) report(ctx context.Context, f flightevents.EventFil
 		return
 	}
 	c := s.cfg.Pricing.Estimate(processed)
+	limit := s.Store.cfg.MaxBytesBilled
+	refused := limit > 0 && c.BilledBytes > limit
 	if s.cfg.Recorder != nil {
-		s.cfg.Recorder.DryRun(c.ProcessedBytes, c.BilledBytes, c.Dollars, nil)
+		if refused { // the query does not run: it bills nothing
+			s.cfg.Recorder.DryRun(c.ProcessedBytes, 0, 0, nil)
+		} else {
+			s.cfg.Recorder.DryRun(c.ProcessedBytes, c.BilledBytes, c.Dollars, nil)
+		}
 	}
-	s.cfg.Logger.InfoContext(ctx, "bigquery query estimate",
+	attrs := []any{
 		"filter", f.String(),
 		"total_bytes_processed", c.ProcessedBytes,
 		"bytes_billed", c.BilledBytes,
 		"estimated_cost_usd", c.Dollars,
-	)
+	}
+	if limit > 0 {
+		attrs = append(attrs, "maximum_bytes_billed", limit, "refused", refused)
+	}
+	s.cfg.Logger.InfoContext(ctx, "bigquery query estimate", attrs...)
 }

@@ -253,8 +253,10 @@ func TestQueryCostFigure(t *testing.T) {
 	}{
 		{name: "partitioned, 1-day window (since=day start, until=+24h)", store: partitioned,
 			filter: flightevents.EventFilter{Since: day, Until: day.Add(24 * time.Hour)}, modelDays: 1},
-		{name: "partitioned, default window (no since/until: last 7 days + 24h skew)", store: partitioned,
-			filter: defaultWindow, modelDays: 8},
+		{name: "partitioned, default window (no since/until: 24 h, at most 2 partitions)", store: partitioned,
+			filter: defaultWindow, modelDays: 2},
+		{name: "partitioned, the longest range a request may read (31 days)", store: partitioned,
+			filter: flightevents.EventFilter{Since: start, Until: start.Add(31 * 24 * time.Hour)}, modelDays: 31},
 		{name: "partitioned, unbounded range (since=2000-01-01)", store: partitioned,
 			filter: flightevents.EventFilter{Since: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), Until: end}, modelDays: modelRetentionDays},
 		{name: "unpartitioned table, any window (full scan)", store: unpartitioned,

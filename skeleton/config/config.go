@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +60,10 @@ type Config struct {
 	Dataset  string
 	Table    string
 	Location string
+	// BigQueryEndpoint points the BigQuery client at a fake or an
+	// emulator, unauthenticated (BIGQUERY_ENDPOINT, an http(s) URL; empty:
+	// bigquery.googleapis.com with Application Default Credentials).
+	BigQueryEndpoint string
 
 	// LogLevel is LOG_LEVEL: debug, info, warn or error.
 	LogLevel slog.Level
@@ -80,7 +85,41 @@ type Config struct {
 	// (BIGQUERY_PRICE_PER_TIB, 0 to 1000); zero when unset, which the
 	// cost report reads as bigquery.DefaultPricePerTiB.
 	PricePerTiB float64
+
+	// Cost guards of GET /datos (docs/operations.md, "Cost guards").
+	// DatosMaxRange is the longest since-until range one request may read
+	// (DATOS_MAX_RANGE, 1h to 366 days, default 31 days = 744h); a longer
+	// one is answered 422.
+	DatosMaxRange time.Duration
+	// MaxBytesBilled caps the bytes one BigQuery query may bill
+	// (BIGQUERY_MAX_BYTES_BILLED, 10 MiB to 1 TiB, default 1 GiB): a
+	// /datos query whose dry run says more is answered 422 and never runs,
+	// and BigQuery itself fails a query that would bill more
+	// (maximumBytesBilled on every query job).
+	MaxBytesBilled int64
+	// DatosRateLimit and DatosRateBurst limit the /datos reads each
+	// client may make that the cache cannot answer (DATOS_RATE_LIMIT,
+	// reads per second, 0.001 to 10000, default 1; DATOS_RATE_BURST, 1 to
+	// 10000, default 10): a token bucket per client; beyond it 429 with
+	// Retry-After.
+	DatosRateLimit float64
+	DatosRateBurst int
+	// TrustedProxyHops is how many proxies in front of Cloud Run append
+	// themselves to X-Forwarded-For after the client's address
+	// (TRUSTED_PROXY_HOPS, 0 to 8, default 0: Cloud Run's own front end
+	// puts the caller's address last; 1 behind an external Application
+	// Load Balancer, which appends its forwarding rule's address). The
+	// rate limit's client is the address that many entries from the end.
+	TrustedProxyHops int
 }
+
+// Defaults of the cost guards.
+const (
+	DefaultDatosMaxRange  = 31 * 24 * time.Hour
+	DefaultMaxBytesBilled = 1 << 30
+	DefaultDatosRateLimit = 1.0
+	DefaultDatosRateBurst = 10
+)
 
 // Addr is Host:Port.
 func (c Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
@@ -120,6 +159,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.Dataset = r.str("BIGQUERY_DATASET", DefaultDataset)
 	c.Table = r.str("BIGQUERY_TABLE", DefaultTable)
 	c.Location = r.str("BIGQUERY_LOCATION", c.Region)
+	c.BigQueryEndpoint = r.url("BIGQUERY_ENDPOINT")
 	c.LogLevel = r.level("LOG_LEVEL", slog.LevelInfo)
 	c.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 8*time.Second, time.Second, 10*time.Second)
 	c.DatosCache = r.onOff("DATOS_CACHE", true)
@@ -127,6 +167,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.DatosCacheMaxStale = r.duration("DATOS_CACHE_MAX_STALE", 0, time.Second, time.Hour)
 	c.DatosCacheMaxBytes = r.int64Range("DATOS_CACHE_MAX_BYTES", 0, 1<<20, 4<<30)
 	c.PricePerTiB = r.floatRange("BIGQUERY_PRICE_PER_TIB", 0, 0, 1000)
+	c.DatosMaxRange = r.duration("DATOS_MAX_RANGE", DefaultDatosMaxRange, time.Hour, 366*24*time.Hour)
+	c.MaxBytesBilled = r.int64Range("BIGQUERY_MAX_BYTES_BILLED", DefaultMaxBytesBilled, 10<<20, 1<<40)
+	c.DatosRateLimit = r.floatRange("DATOS_RATE_LIMIT", DefaultDatosRateLimit, 0.001, 10_000)
+	c.DatosRateBurst = r.intRange("DATOS_RATE_BURST", DefaultDatosRateBurst, 1, 10_000)
+	c.TrustedProxyHops = r.intRange("TRUSTED_PROXY_HOPS", 0, 0, 8)
 	if err := errors.Join(r.errs...); err != nil {
 		return Config{}, fmt.Errorf("read config from environment: %w", err)
 	}
@@ -173,6 +218,20 @@ func (r *reader) floatRange(key string, def, lo, hi float64) float64 {
 		return def
 	}
 	return f
+}
+
+// url reads an optional http or https URL.
+func (r *reader) url(key string) string {
+	v := strings.TrimSpace(r.getenv(key))
+	if v == "" {
+		return ""
+	}
+	u, err := neturl.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want an http or https URL such as http://127.0.0.1:9050", key, v))
+		return ""
+	}
+	return v
 }
 
 func (r *reader) onOff(key string, def bool) bool {

@@ -34,6 +34,10 @@ func local() config.Config {
 		LogLevel:               slog.LevelInfo,
 		ShutdownTimeout:        8 * time.Second,
 		DatosCache:             true,
+		DatosMaxRange:          31 * 24 * time.Hour,
+		MaxBytesBilled:         1 << 30,
+		DatosRateLimit:         1,
+		DatosRateBurst:         10,
 	}
 }
 
@@ -87,6 +91,21 @@ func TestFromEnv(t *testing.T) {
 		{name: "datos_cache_0", env: map[string]string{"DATOS_CACHE": "0"}, want: func(c *config.Config) { c.DatosCache = false }},
 		{name: "datos_cache_1", env: map[string]string{"DATOS_CACHE": "1"}, want: func(*config.Config) {}},
 		{name: "free_bigquery", env: map[string]string{"BIGQUERY_PRICE_PER_TIB": "0"}, want: func(*config.Config) {}},
+		{
+			name: "cost_guards",
+			env: map[string]string{
+				"DATOS_MAX_RANGE": "168h", "BIGQUERY_MAX_BYTES_BILLED": "104857600", "DATOS_RATE_LIMIT": "0.5",
+				"DATOS_RATE_BURST": "3", "TRUSTED_PROXY_HOPS": "1",
+			},
+			want: func(c *config.Config) {
+				c.DatosMaxRange, c.MaxBytesBilled, c.DatosRateLimit, c.DatosRateBurst, c.TrustedProxyHops = 168*time.Hour, 100<<20, 0.5, 3, 1
+			},
+		},
+		{
+			name: "bigquery_endpoint_for_a_fake",
+			env:  map[string]string{"BIGQUERY_ENDPOINT": "http://127.0.0.1:9050"},
+			want: func(c *config.Config) { c.BigQueryEndpoint = "http://127.0.0.1:9050" },
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,6 +147,13 @@ func TestFromEnvErrors(t *testing.T) {
 		{name: "price_negative", env: map[string]string{"BIGQUERY_PRICE_PER_TIB": "-1"}, want: []string{`BIGQUERY_PRICE_PER_TIB="-1"`}},
 		{name: "price_absurd", env: map[string]string{"BIGQUERY_PRICE_PER_TIB": "1e9"}, want: []string{`BIGQUERY_PRICE_PER_TIB="1e9"`}},
 		{name: "price_nan", env: map[string]string{"BIGQUERY_PRICE_PER_TIB": "NaN"}, want: []string{`BIGQUERY_PRICE_PER_TIB="NaN"`}},
+		{name: "max_range_too_long", env: map[string]string{"DATOS_MAX_RANGE": "9000h"}, want: []string{`DATOS_MAX_RANGE="9000h"`, "1h0m0s to 8784h0m0s"}},
+		{name: "max_bytes_billed_below_the_billing_minimum", env: map[string]string{"BIGQUERY_MAX_BYTES_BILLED": "1000"}, want: []string{`BIGQUERY_MAX_BYTES_BILLED="1000"`, "10485760 to 1099511627776"}},
+		{name: "max_bytes_billed_zero_is_no_way_off", env: map[string]string{"BIGQUERY_MAX_BYTES_BILLED": "0"}, want: []string{`BIGQUERY_MAX_BYTES_BILLED="0"`}},
+		{name: "rate_limit_zero", env: map[string]string{"DATOS_RATE_LIMIT": "0"}, want: []string{`DATOS_RATE_LIMIT="0"`, "0.001 to 10000"}},
+		{name: "rate_burst_not_a_number", env: map[string]string{"DATOS_RATE_BURST": "many"}, want: []string{`DATOS_RATE_BURST="many"`}},
+		{name: "proxy_hops_negative", env: map[string]string{"TRUSTED_PROXY_HOPS": "-1"}, want: []string{`TRUSTED_PROXY_HOPS="-1"`, "0 to 8"}},
+		{name: "bigquery_endpoint_not_a_url", env: map[string]string{"BIGQUERY_ENDPOINT": "localhost:9050"}, want: []string{`BIGQUERY_ENDPOINT="localhost:9050"`, "http or https URL"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

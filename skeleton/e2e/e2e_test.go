@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -119,12 +120,14 @@ func TestPublishIngestServe(t *testing.T) {
 		t.Errorf("stats %+v: want written %d, dead-lettered %d, nacked 0", stats, len(want), len(malformed))
 	}
 
-	// Read everything back over HTTP, following the Link header.
+	// Read everything back over HTTP, following the Link header. The
+	// events span the 24 h from start, 30 h before now: beyond the default
+	// window (the last 23 h), so the range is explicit.
 	srv := httptest.NewServer(httpapi.NewHandler(httpapi.Deps{Store: store, Logger: logger, Now: now}, httpapi.Config{DisableRequestLog: true}))
 	t.Cleanup(srv.Close)
 	var got []row
 	pages := 0
-	for next := "/datos?limit=1000"; next != ""; pages++ {
+	for next := "/datos?limit=1000&since=" + url.QueryEscape(start.Format(time.RFC3339Nano)); next != ""; pages++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+next, nil)
 		if err != nil {
 			t.Fatal(err)

@@ -74,6 +74,8 @@ type Cache struct {
 	// freshRaw).
 	raw   map[string]string
 	bytes int64
+	// inflight holds the keys whose store query is running.
+	inflight map[string]bool
 }
 
 // datosPage is one /datos 200 response, ready to send.
@@ -128,7 +130,7 @@ func NewCache(cfg CacheConfig) *Cache {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	c := &Cache{cfg: cfg, raw: make(map[string]string)}
+	c := &Cache{cfg: cfg, raw: make(map[string]string), inflight: make(map[string]bool)}
 	// MaxBytes bounds the memory; the entry count it implies (every entry
 	// takes more than entryOverhead) is the LRU's size, at least 1, the
 	// only condition under which NewLRU fails.
@@ -194,6 +196,20 @@ func (c *Cache) get(ctx context.Context, key string, load func(context.Context) 
 	return nil, res, r.Err
 }
 
+// answers reports whether a request for key would be answered without a
+// store query of its own: from a fresh entry, or by joining the query in
+// flight. The rate limit spares such requests.
+func (c *Cache) answers(key string) bool {
+	now := c.cfg.Now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.inflight[key] {
+		return true
+	}
+	e, ok := c.lru.Peek(key)
+	return ok && now.Sub(e.page.stored) < c.cfg.TTL
+}
+
 // fresh returns the entry for key while it is younger than TTL at now,
 // marking it recently used. The caller holds c.mu.
 func (c *Cache) fresh(key string, now time.Time) (*datosPage, time.Duration, bool) {
@@ -217,6 +233,14 @@ func (c *Cache) fresh(key string, now time.Time) (*datosPage, time.Duration, boo
 func (c *Cache) query(ctx context.Context, key string, load func(context.Context) (*datosPage, error)) (page *datosPage, err error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.QueryTimeout)
 	defer cancel()
+	c.mu.Lock()
+	c.inflight[key] = true
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.inflight, key)
+		c.mu.Unlock()
+	}()
 	defer func() {
 		if v := recover(); v != nil {
 			page, err = nil, &panicked{value: v, stack: debug.Stack()}

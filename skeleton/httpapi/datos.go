@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -56,8 +57,8 @@ func (pageLimit) TransformSchema(_ huma.Registry, s *huma.Schema) *huma.Schema {
 type listInput struct {
 	FlightID string     `query:"flight_id" pattern:"^[A-Z0-9]{2}[0-9]{1,4}[A-Z]?$" maxLength:"8" doc:"Only events of this flight (IATA designator)." example:"IB3456"`
 	Status   statusEnum `query:"status" doc:"Only events with this status."`
-	Since    time.Time  `query:"since" doc:"Only events at or after this instant (RFC 3339). Default: 8 days before until."`
-	Until    time.Time  `query:"until" doc:"Only events before this instant (RFC 3339). Default: 24 hours from now."`
+	Since    time.Time  `query:"since" doc:"Only events at or after this instant (RFC 3339). Default: 24 hours before until (without until: 23 hours before now)."`
+	Until    time.Time  `query:"until" doc:"Only events before this instant (RFC 3339). Default: 24 hours from now when since is given, else 1 hour from now."`
 	Limit    pageLimit  `query:"limit" doc:"Page size."`
 	Cursor   string     `query:"cursor" maxLength:"200" doc:"Opaque token from the Link rel=\"next\" header of the previous page."`
 
@@ -124,7 +125,11 @@ func registerDatos(api huma.API, deps Deps) {
 		Summary:     "List flight events",
 		Description: "Flight-status events, newest first, filtered by flight, status and time range. " +
 			"Pages are linked by a `Link: <...>; rel=\"next\"` header; follow it until it is absent. " +
-			"Without since and until, events of the last 7 days (and up to 24 hours ahead, for clock skew) are searched.",
+			"Without since and until, the 24 hours from 23 hours before now to 1 hour ahead (for clock skew) are searched. " +
+			"Cost guards: one request may span at most the service's maximum range (31 days unless configured; longer: 422 naming the limit), " +
+			"a query that would bill more BigQuery bytes than the service's per-query cap is refused with 422 and never runs, " +
+			"and each client may make a limited number of reads per second that the response cache cannot answer (beyond it: 429 with Retry-After; " +
+			"repeating a recent query is answered from the cache and never limited).",
 		Tags: []string{"events"},
 		Responses: map[string]*huma.Response{
 			"200": {
@@ -132,7 +137,9 @@ func registerDatos(api huma.API, deps Deps) {
 				Content:     map[string]*huma.MediaType{"application/json": {Schema: itemsSchema}},
 			},
 			"304": {Description: "Not Modified: If-None-Match matched the current ETag."},
-			"422": problemResponse(registry, "Invalid query parameters (one entry per parameter in errors)."),
+			"422": problemResponse(registry, "Invalid query parameters (one entry per parameter in errors), a time range longer than the maximum, "+
+				"or a query that would bill more BigQuery bytes than one request may."),
+			"429": withRetryAfter(problemResponse(registry, "This client made too many reads the cache could not answer; retry after Retry-After seconds.")),
 			"500": problemResponse(registry, "Internal error; the detail never contains internals."),
 			"503": withRetryAfter(problemResponse(registry, "The event store is unavailable; retry after Retry-After seconds.")),
 		},
@@ -142,16 +149,24 @@ func registerDatos(api huma.API, deps Deps) {
 }
 
 func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, error) {
+	if err := checkRange(in, deps); err != nil {
+		return nil, err
+	}
 	var (
 		page *datosPage
 		res  lookup
 		err  error
 	)
+	key := datosKey(in)
+	if deps.RateLimit != nil && (deps.Cache == nil || !deps.Cache.answers(key)) {
+		if ok, wait := deps.RateLimit.allow(clientFrom(ctx)); !ok {
+			return nil, tooManyReads(deps.RateLimit.cfg, wait)
+		}
+	}
 	if deps.Cache == nil {
 		page, err = loadDatos(ctx, deps, in)
 	} else {
 		params := *in // the shared query may outlive this request
-		key := datosKey(in)
 		page, res, err = deps.Cache.get(ctx, key, func(ctx context.Context) (*datosPage, error) {
 			return loadDatos(ctx, deps, &params)
 		})
@@ -205,9 +220,9 @@ func datosResponse(page *datosPage, res lookup, cacheControl, ifNoneMatch string
 	return out
 }
 
-// loadDatos queries the store and serialises the page.
-func loadDatos(ctx context.Context, deps Deps, in *listInput) (*datosPage, error) {
-	f := flightevents.EventFilter{
+// filter is the store filter of the request, its range not yet bounded.
+func (in *listInput) filter() flightevents.EventFilter {
+	return flightevents.EventFilter{
 		FlightID: in.FlightID,
 		Status:   flightevents.Status(in.Status),
 		Since:    in.Since.UTC(),
@@ -215,9 +230,46 @@ func loadDatos(ctx context.Context, deps Deps, in *listInput) (*datosPage, error
 		Limit:    int(in.Limit),
 		After:    in.after,
 	}
+}
+
+// checkRange refuses, with a 422 naming the limit, a request whose range
+// (defaults applied) is longer than deps.MaxRange.
+func checkRange(in *listInput, deps Deps) error {
+	f := in.filter().Bounded(deps.Now())
+	span := f.Until.Sub(f.Since)
+	if span <= deps.MaxRange {
+		return nil
+	}
+	msg := fmt.Sprintf("since to until spans %s, more than the %s (%s) one request may read", days(span), days(deps.MaxRange), deps.MaxRange)
+	if in.Until.IsZero() {
+		msg += fmt.Sprintf("; without until, until is %s from now", flightevents.MaxClockSkew)
+	}
+	return huma.Error422UnprocessableEntity("time range too long: narrow since/until or page through shorter ranges", &huma.ErrorDetail{
+		Location: "query.since",
+		Message:  msg,
+		Value:    f.Since.Format(time.RFC3339Nano),
+	})
+}
+
+// days formats d in days, as the range limit is usually thought of.
+func days(d time.Duration) string {
+	return strconv.FormatFloat(d.Hours()/24, 'f', -1, 64) + " days"
+}
+
+// tooManyReads is the 429 of a client over its rate of uncached reads.
+func tooManyReads(cfg RateLimitConfig, wait time.Duration) error {
+	secs := max(1, int((wait+time.Second-1)/time.Second))
+	detail := fmt.Sprintf("too many reads the cache could not answer: this client may make %g a second (bursts of %d); retry after %d s (repeating a recent query is answered from the cache and not limited)",
+		cfg.Rate, cfg.Burst, secs)
+	return huma.ErrorWithHeaders(huma.Error429TooManyRequests(detail), http.Header{"Retry-After": {strconv.Itoa(secs)}})
+}
+
+// loadDatos queries the store and serialises the page.
+func loadDatos(ctx context.Context, deps Deps, in *listInput) (*datosPage, error) {
 	// Bound the range here rather than in the store, so that the next-page
-	// link carries the same since and every page searches the same window.
-	f = f.Bounded(deps.Now())
+	// link carries the same since and until and every page searches the
+	// same window.
+	f := in.filter().Bounded(deps.Now())
 
 	page, err := deps.Store.ListEvents(ctx, f)
 	if err != nil {
@@ -236,7 +288,7 @@ func loadDatos(ctx context.Context, deps Deps, in *listInput) (*datosPage, error
 }
 
 // nextLink is the Link header value of the page after cursor, with the
-// same filters and the bounded since of this request.
+// same filters and the bounded since and until of this request.
 func nextLink(in *listInput, f flightevents.EventFilter, next flightevents.Cursor) string {
 	var b strings.Builder
 	b.Grow(192)
@@ -248,9 +300,7 @@ func nextLink(in *listInput, f flightevents.EventFilter, next flightevents.Curso
 		b.WriteString("status=" + url.QueryEscape(string(in.Status)) + "&")
 	}
 	b.WriteString("since=" + url.QueryEscape(f.Since.Format(time.RFC3339Nano)) + "&")
-	if !in.Until.IsZero() {
-		b.WriteString("until=" + url.QueryEscape(f.Until.Format(time.RFC3339Nano)) + "&")
-	}
+	b.WriteString("until=" + url.QueryEscape(f.Until.Format(time.RFC3339Nano)) + "&")
 	b.WriteString("limit=" + strconv.Itoa(f.Limit) + "&cursor=" + next.String() + `>; rel="next"`)
 	return b.String()
 }

@@ -49,6 +49,9 @@ const (
 	DefaultCacheMaxAge  = 5 * time.Second
 	DefaultRetryAfter   = 5 * time.Second
 	DefaultReadyTimeout = 2 * time.Second
+	// DefaultMaxRange is the longest since-until range of one /datos
+	// request (31 days).
+	DefaultMaxRange = 31 * 24 * time.Hour
 )
 
 // Deps are what the routes need at request time. Only Store is required for
@@ -71,6 +74,15 @@ type Deps struct {
 	// Metrics receives request counts and latencies and is served at
 	// GET /metrics by NewHandler (nil: no metrics, no /metrics route).
 	Metrics *metrics.Metrics
+
+	// MaxRange is the longest since-until range one /datos request may
+	// read, defaults applied (DefaultMaxRange when zero); a longer one is
+	// answered 422 before anything is read.
+	MaxRange time.Duration
+	// RateLimit limits each client's /datos reads that reach the store
+	// (nil: no limit); beyond it 429 with Retry-After. NewHandler tells
+	// clients apart by ClientAddr with the limiter's TrustedProxyHops.
+	RateLimit *RateLimiter
 }
 
 func (d Deps) withDefaults() Deps {
@@ -88,6 +100,9 @@ func (d Deps) withDefaults() Deps {
 	}
 	if d.ReadyTimeout <= 0 {
 		d.ReadyTimeout = DefaultReadyTimeout
+	}
+	if d.MaxRange <= 0 {
+		d.MaxRange = DefaultMaxRange
 	}
 	return d
 }
@@ -143,6 +158,9 @@ func NewHandler(deps Deps, cfg Config) http.Handler {
 	h = instrument(h, deps.Metrics)
 	if !cfg.DisableRequestLog {
 		h = logRequests(h, deps.Logger)
+	}
+	if deps.RateLimit != nil {
+		h = withClient(h, deps.RateLimit.cfg.TrustedProxyHops)
 	}
 	return withTrace(h)
 }

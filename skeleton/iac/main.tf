@@ -147,6 +147,9 @@ module "observability" {
   subscription_name     = module.flight_events.subscription_name
   notification_channels = [for c in merge(google_monitoring_notification_channel.email, google_monitoring_notification_channel.incident_webhook) : c.id]
   labels                = local.labels
+  # The FinOps alert: a day of BigQuery queries billing more than a day's share
+  # of the service's monthly budget (costpolicy.yaml).
+  bigquery_query_budget = { monthly_usd = ${{ values.monthlyBudget }} }
 
   # The service's own alerts (PromQL on its /metrics, scraped by the GMP
   # sidecar), kept beside its dashboard and checked against its registry.

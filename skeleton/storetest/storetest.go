@@ -41,7 +41,10 @@ var limits = contract.Limits{
 	DefaultLimit:  flightevents.DefaultLimit,
 	MaxLimit:      flightevents.MaxLimit,
 	DefaultWindow: flightevents.DefaultWindow,
-	MaxClockSkew:  flightevents.MaxClockSkew,
+	// The contract's "skew" is how far ahead of now an unbounded filter
+	// reaches: the domain's DefaultLead (MaxClockSkew only applies when
+	// Since is given).
+	MaxClockSkew: flightevents.DefaultLead,
 }
 
 // Run runs the kit's contract suite. open must return a new, empty store for

@@ -23,5 +23,6 @@ module "observability" {
   topic_name            = "example-svc"
   subscription_name     = "example-svc-sub"
   notification_channels = [google_monitoring_notification_channel.email.id]
+  bigquery_query_budget = { monthly_usd = 50 }
   labels                = { example = "observability", managed-by = "terraform" }
 }

@@ -15,6 +15,12 @@ locals {
   messages_acked      = "metric.type=\"pubsub.googleapis.com/subscription/ack_message_count\" AND ${local.subscription_filter}"
   messages_dead       = "metric.type=\"pubsub.googleapis.com/subscription/dead_letter_message_count\" AND ${local.subscription_filter}"
   messages_published  = "metric.type=\"pubsub.googleapis.com/topic/send_request_count\" AND resource.type=\"pubsub_topic\" AND resource.labels.topic_id=\"${var.topic_name}\""
+  bytes_billed        = "metric.type=\"bigquery.googleapis.com/query/statement_scanned_bytes_billed\" AND resource.type=\"bigquery_project\""
+
+  # The FinOps alert's threshold: one day's share of the monthly query
+  # budget, in bytes billed (TiB = 2^40 B, as BigQuery bills).
+  daily_budget_usd         = var.bigquery_query_budget.monthly_usd / (730 / 24)
+  daily_bytes_billed_limit = floor(local.daily_budget_usd / var.bigquery_query_budget.price_per_tib * pow(2, 40))
 
   # Multi-window burn-rate alerts per SLO.
   burn_rates = {
@@ -183,6 +189,49 @@ resource "google_monitoring_alert_policy" "no_messages" {
   documentation {
     mime_type = "text/markdown"
     content   = "Nothing was published to ${var.topic_name} for ${var.no_messages_minutes} minutes. Check the producers and their roles/pubsub.publisher grant."
+  }
+}
+
+# --- FinOps: BigQuery bytes billed per day against the budget -----------------
+#
+# The runtime side of the plan-time cost gate: the request guards of GET /datos
+# (range limit, maximum bytes billed per query, per-client rate limit) bound
+# each request; this alert watches what the project's queries billed in total
+# over the last 24 hours.
+
+resource "google_monitoring_alert_policy" "bytes_billed" {
+  project               = var.project_id
+  display_name          = "${var.name}: BigQuery bytes billed over the daily budget"
+  combiner              = "OR"
+  enabled               = true
+  severity              = "WARNING"
+  notification_channels = var.notification_channels
+  user_labels           = var.labels
+
+  conditions {
+    display_name = "Bytes billed in 24 h > ${local.daily_bytes_billed_limit} (USD ${format("%.2f", local.daily_budget_usd)} at ${var.bigquery_query_budget.price_per_tib}/TiB)"
+
+    condition_threshold {
+      filter          = local.bytes_billed
+      comparison      = "COMPARISON_GT"
+      threshold_value = local.daily_bytes_billed_limit
+      duration        = "0s"
+
+      aggregations {
+        alignment_period     = "86400s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+    }
+  }
+
+  alert_strategy {
+    auto_close = "86400s"
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    content   = "BigQuery billed more bytes in the last 24 hours than one day's share of the USD ${var.bigquery_query_budget.monthly_usd} monthly query budget (${local.daily_bytes_billed_limit} bytes, USD ${format("%.2f", local.daily_budget_usd)}). The metric covers every query of the project. Find the callers in INFORMATION_SCHEMA.JOBS_BY_PROJECT (total_bytes_billed by user_email); for GET /datos, the service logs one \"bigquery query estimate\" line per uncached read with the request's trace. Tighten BIGQUERY_MAX_BYTES_BILLED, DATOS_MAX_RANGE or DATOS_RATE_LIMIT if the API is the cause."
   }
 }
 

@@ -1,9 +1,10 @@
 output "alert_policy_ids" {
-  description = "IDs of the threshold alert policies, by name: latency, error_rate, no_messages."
+  description = "IDs of the threshold alert policies, by name: latency, error_rate, no_messages, bytes_billed (the FinOps alert)."
   value = {
-    latency     = google_monitoring_alert_policy.latency.id
-    error_rate  = google_monitoring_alert_policy.error_rate.id
-    no_messages = google_monitoring_alert_policy.no_messages.id
+    latency      = google_monitoring_alert_policy.latency.id
+    error_rate   = google_monitoring_alert_policy.error_rate.id
+    no_messages  = google_monitoring_alert_policy.no_messages.id
+    bytes_billed = google_monitoring_alert_policy.bytes_billed.id
   }
 }
 

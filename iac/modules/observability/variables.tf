@@ -130,6 +130,19 @@ variable "ingest_slo_goal" {
   }
 }
 
+variable "bigquery_query_budget" {
+  type = object({
+    monthly_usd   = number
+    price_per_tib = optional(number, 6.25)
+  })
+  description = "The FinOps alert's budget: it fires when the BigQuery bytes billed in the project over the last 24 hours, at price_per_tib USD per TiB (on-demand list price by default), exceed one day's share (730 h / 24 = 30.42 days) of monthly_usd, i.e. when a day's queries would spend the monthly budget in a month."
+
+  validation {
+    condition     = var.bigquery_query_budget.monthly_usd > 0 && var.bigquery_query_budget.monthly_usd <= 1000000 && var.bigquery_query_budget.price_per_tib > 0 && var.bigquery_query_budget.price_per_tib <= 1000
+    error_message = "bigquery_query_budget.monthly_usd must be between 0 (exclusive) and 1000000 and price_per_tib between 0 (exclusive) and 1000."
+  }
+}
+
 variable "labels" {
   type        = map(string)
   description = "User labels applied to the alert policies, SLOs, custom service and dashboard (keys and values: lowercase letters, digits, _ and -, at most 63 characters)."

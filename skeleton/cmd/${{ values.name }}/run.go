@@ -14,6 +14,7 @@ import (
 	"time"
 
 	ps "cloud.google.com/go/pubsub/v2"
+	"google.golang.org/api/option"
 
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/bigquery"
@@ -80,7 +81,11 @@ Configuration comes from the environment (defaults in parentheses):
   BIGQUERY_DATASET, BIGQUERY_TABLE, BIGQUERY_LOCATION, LOG_LEVEL (info),
   SHUTDOWN_TIMEOUT (8s), DATOS_CACHE (on), DATOS_CACHE_TTL (2s), DATOS_CACHE_MAX_STALE (5m),
   DATOS_CACHE_MAX_BYTES (64 MiB), BIGQUERY_PRICE_PER_TIB (6.25 USD).
-  PUBSUB_EMULATOR_HOST points the Pub/Sub client at an emulator.
+  Cost guards of /datos: DATOS_MAX_RANGE (744h = 31 days), BIGQUERY_MAX_BYTES_BILLED
+  (1073741824 = 1 GiB per query), DATOS_RATE_LIMIT (1 uncached read/s per client),
+  DATOS_RATE_BURST (10), TRUSTED_PROXY_HOPS (0; 1 behind an external load balancer).
+  PUBSUB_EMULATOR_HOST points the Pub/Sub client at an emulator, BIGQUERY_ENDPOINT
+  the BigQuery client at a fake or emulator (unauthenticated).
   GET /metrics serves Prometheus metrics wherever the API listens.
 `
 
@@ -197,7 +202,14 @@ func (c *cli) logger(cfg config.Config) *slog.Logger {
 func openStore(ctx context.Context, cfg config.Config) (flightevents.EventStore, error) {
 	switch cfg.Store {
 	case config.StoreBigQuery:
-		s, err := bigquery.New(ctx, bigquery.Config{ProjectID: cfg.ProjectID, Dataset: cfg.Dataset, Table: cfg.Table, Location: cfg.Location})
+		var opts []option.ClientOption
+		if cfg.BigQueryEndpoint != "" {
+			opts = append(opts, option.WithEndpoint(cfg.BigQueryEndpoint), option.WithoutAuthentication())
+		}
+		s, err := bigquery.New(ctx, bigquery.Config{
+			ProjectID: cfg.ProjectID, Dataset: cfg.Dataset, Table: cfg.Table, Location: cfg.Location,
+			MaxBytesBilled: cfg.MaxBytesBilled,
+		}, opts...)
 		if err != nil {
 			if flightevents.ErrorCode(err) == flightevents.EINVALID {
 				return nil, badInput("open bigquery store: %w", err)

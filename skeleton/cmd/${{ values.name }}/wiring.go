@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"time"
 
 	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/bigquery"
@@ -22,12 +23,21 @@ type observed struct {
 	// pricePerTiB prices the BigQuery dry run of every uncached /datos
 	// query (config.Config.PricePerTiB; zero: bigquery.DefaultPricePerTiB).
 	pricePerTiB float64
+	// maxRange and limit are the /datos cost guards (DATOS_MAX_RANGE,
+	// DATOS_RATE_LIMIT, DATOS_RATE_BURST, TRUSTED_PROXY_HOPS).
+	maxRange time.Duration
+	limit    *httpapi.RateLimiter
 }
 
 // observe creates the process's metrics registry and, unless
 // DATOS_CACHE=off, its /datos cache, as cfg says.
 func observe(cfg config.Config) observed {
-	o := observed{metrics: metrics.New(), pricePerTiB: cfg.PricePerTiB}
+	o := observed{metrics: metrics.New(), pricePerTiB: cfg.PricePerTiB, maxRange: cfg.DatosMaxRange}
+	o.limit = httpapi.NewRateLimiter(httpapi.RateLimitConfig{
+		Rate:             cfg.DatosRateLimit,
+		Burst:            cfg.DatosRateBurst,
+		TrustedProxyHops: cfg.TrustedProxyHops,
+	})
 	if cfg.DatosCache {
 		o.cache = httpapi.NewCache(httpapi.CacheConfig{
 			TTL:      cfg.DatosCacheTTL,
@@ -56,5 +66,5 @@ func (o observed) store(s flightevents.EventStore, log *slog.Logger) flightevent
 
 // deps are the API's dependencies on store.
 func (o observed) deps(store flightevents.EventStore, log *slog.Logger) httpapi.Deps {
-	return httpapi.Deps{Store: store, Logger: log, Cache: o.cache, Metrics: o.metrics}
+	return httpapi.Deps{Store: store, Logger: log, Cache: o.cache, Metrics: o.metrics, MaxRange: o.maxRange, RateLimit: o.limit}
 }
