@@ -172,8 +172,8 @@ locals {
     # letters are kept long enough to be corrected and replayed.
     work = {
       expire = [
-        { age = var.temp_retention_days, matches_prefix = ["temp/", "staging/"] },
-        { age = var.dead_letter_retention_days, matches_prefix = ["dead-letter/"] },
+        { age = var.retention_days.temp, matches_prefix = ["temp/", "staging/"] },
+        { age = var.retention_days.dead_letter, matches_prefix = ["dead-letter/"] },
       ]
       noncurrent = { days_since_noncurrent_time = 1, num_newer_versions = null, with_state = null }
     }

@@ -123,25 +123,17 @@ variable "worker_machine_type" {
   }
 }
 
-variable "temp_retention_days" {
-  type        = number
-  description = "Days after which temp/ and staging/ objects of the work bucket are deleted."
-  default     = 7
+variable "retention_days" {
+  type = object({
+    temp        = optional(number, 7)
+    dead_letter = optional(number, 90)
+  })
+  description = "Days after which objects of the work bucket are deleted: temp/ and staging/ (temp), dead-letter/ (dead_letter: time to correct and replay them)."
+  default     = {}
 
   validation {
-    condition     = var.temp_retention_days >= 1 && floor(var.temp_retention_days) == var.temp_retention_days
-    error_message = "temp_retention_days must be a positive integer."
-  }
-}
-
-variable "dead_letter_retention_days" {
-  type        = number
-  description = "Days after which dead-letter/ objects of the work bucket are deleted (time to correct and replay them)."
-  default     = 90
-
-  validation {
-    condition     = var.dead_letter_retention_days >= 1 && floor(var.dead_letter_retention_days) == var.dead_letter_retention_days
-    error_message = "dead_letter_retention_days must be a positive integer."
+    condition     = alltrue([for d in [var.retention_days.temp, var.retention_days.dead_letter] : d >= 1 && floor(d) == d])
+    error_message = "retention_days.temp and retention_days.dead_letter must be positive integers."
   }
 }
 
