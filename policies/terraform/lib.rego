@@ -21,6 +21,8 @@ default_config := {
 		"google_bigquery_table": "labels",
 		"google_cloud_run_v2_job": "labels",
 		"google_cloud_run_v2_service": "labels",
+		"google_dataflow_flex_template_job": "labels",
+		"google_dataflow_job": "labels",
 		"google_kms_crypto_key": "labels",
 		"google_monitoring_alert_policy": "user_labels",
 		"google_pubsub_subscription": "labels",

@@ -9,10 +9,12 @@ import data.terraform.lib
 #   routing). Every labelable type in config labelable_types must carry every
 #   key of config required_labels, either in its own labels (user_labels on
 #   alert policies) or through the provider's default_labels (terraform_labels).
+#   Dataflow jobs count too: a job's labels go to its worker VMs, and billing
+#   attributes the workers' cost by them.
 # custom:
 #   id: GCP-GEN-001
 #   severity: LOW
-#   resource_types: ["google_storage_bucket", "google_bigquery_dataset", "google_bigquery_table", "google_pubsub_topic", "google_pubsub_subscription", "google_cloud_run_v2_service", "google_cloud_run_v2_job", "google_monitoring_alert_policy", "google_kms_crypto_key", "google_artifact_registry_repository", "google_secret_manager_secret"]
+#   resource_types: ["google_storage_bucket", "google_bigquery_dataset", "google_bigquery_table", "google_pubsub_topic", "google_pubsub_subscription", "google_cloud_run_v2_service", "google_cloud_run_v2_job", "google_dataflow_job", "google_dataflow_flex_template_job", "google_monitoring_alert_policy", "google_kms_crypto_key", "google_artifact_registry_repository", "google_secret_manager_secret"]
 #   remediation: Add the missing keys to labels (or to the provider's default_labels), e.g. labels = local.labels.
 #   related: ["checkov:CKV_GCP_21", "policy-library:GCPEnforceLabelConstraintV1"]
 deny contains f if {

@@ -36,3 +36,19 @@ test_deny_module_address_kept if {
 	r := t.module_rc("module.data", "google_bigquery_table", "t", `["events"]`, {"labels": null})
 	t.hits(rule.deny) == {["GCP-GEN-001", `module.data.google_bigquery_table.t["events"]`, false]} with input as t.plan([r])
 }
+
+test_allow_labelled_dataflow_jobs if {
+	rs := [
+		t.rc("google_dataflow_job", "backfill", {"labels": t.labels}),
+		t.rc("google_dataflow_flex_template_job", "backfill", {"labels": object.union(t.labels, {"component": "batch"})}),
+	]
+	count(rule.deny) == 0 with input as t.plan(rs)
+}
+
+test_deny_unlabelled_dataflow_jobs if {
+	rs := [
+		t.rc("google_dataflow_job", "backfill", {"labels": {"service": "flight-events"}}),
+		t.rc("google_dataflow_flex_template_job", "backfill", {}),
+	]
+	t.hits(rule.deny) == {["GCP-GEN-001", "google_dataflow_job.backfill", false], ["GCP-GEN-001", "google_dataflow_flex_template_job.backfill", false]} with input as t.plan(rs)
+}

@@ -74,6 +74,25 @@ module "service" {
   labels                 = local.labels
 }
 
+# The batch pipeline's production path (batch/ on Dataflow): worker identity,
+# buckets, network and the template's launch defaults. The job is launched on
+# demand from the template spec CI builds (docs/batch-dataflow.md of the
+# platform), never by an apply.
+module "batch" {
+  source = "git::https://github.com/acme-platform/golden-path.git//iac/modules/batch?ref=${{ values.platformRef }}"
+
+  project_id                 = var.project_id
+  region                     = var.region
+  name                       = local.resource_name
+  dataset_id                 = module.event_store.dataset_id
+  table_id                   = module.event_store.table_id
+  artifact_registry_location = var.region
+  artifact_repository_id     = var.artifact_repository_id
+  launcher_members           = var.deployer_members
+  max_workers                = var.batch_max_workers
+  labels                     = local.labels
+}
+
 resource "google_monitoring_notification_channel" "email" {
   for_each = toset(var.alert_emails)
 

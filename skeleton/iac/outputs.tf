@@ -37,3 +37,23 @@ output "dashboard_id" {
   description = "Cloud Monitoring dashboard of the service."
   value       = module.observability.dashboard_id
 }
+
+output "batch_templates_bucket" {
+  description = "Bucket the service CI builds the batch flex template into (set the BATCH_TEMPLATES_BUCKET repository variable to it)."
+  value       = module.batch.templates_bucket
+}
+
+output "batch_input_bucket" {
+  description = "Bucket of the files a Dataflow backfill reads."
+  value       = module.batch.input_bucket
+}
+
+output "batch_service_account_email" {
+  description = "Identity of the batch pipeline's Dataflow workers."
+  value       = module.batch.service_account_email
+}
+
+output "batch_launch_command" {
+  description = "gcloud command that launches a Dataflow backfill (replace INPUT with comma-separated gs:// globs)."
+  value       = module.batch.launch_command
+}

@@ -153,3 +153,25 @@ variable "deployer_members" {
   description = "CI identities that deploy revisions (actAs on the runtime service accounts)."
   default     = []
 }
+
+variable "artifact_repository_id" {
+  type        = string
+  description = "Artifact Registry repository (in var.region) of the service's images, the platform bootstrap's artifact_repository_id: the batch workers read the flex template image from it."
+  default     = "services"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,61}[a-z0-9]$", var.artifact_repository_id))
+    error_message = "artifact_repository_id must be lowercase letters, digits and hyphens, starting with a letter."
+  }
+}
+
+variable "batch_max_workers" {
+  type        = number
+  description = "Default ceiling of a backfill's Dataflow workers (baked into the flex template spec): the bound of its cost, see the platform's docs/batch-dataflow.md."
+  default     = 10
+
+  validation {
+    condition     = var.batch_max_workers >= 1 && var.batch_max_workers <= 1000 && floor(var.batch_max_workers) == var.batch_max_workers
+    error_message = "batch_max_workers must be an integer from 1 to 1000."
+  }
+}

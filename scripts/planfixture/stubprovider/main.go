@@ -246,12 +246,26 @@ var resources = map[string]res{
 			{"versioning", []attr{{"enabled", "b", "r", nil}}, nil},
 			{"soft_delete_policy", []attr{{"retention_duration_seconds", "n", "o", 604800}, {"effective_time", "s", "c", nil}}, nil},
 			{"lifecycle_rule", nil, []blk{
-				{"condition", []attr{{"age", "n", "o", nil}, {"num_newer_versions", "n", "o", nil}, {"with_state", "s", "oc", nil}}, nil},
+				{"condition", []attr{{"age", "n", "o", nil}, {"num_newer_versions", "n", "o", nil}, {"with_state", "s", "oc", nil}, {"days_since_noncurrent_time", "n", "o", nil}, {"matches_prefix", "ls", "o", nil}}, nil},
 				{"action", []attr{{"type", "s", "r", nil}, {"storage_class", "s", "o", nil}}, nil},
 			}},
 		},
 	},
 	"google_storage_bucket_iam_member": iamMember("bucket"),
+	"google_storage_bucket_object": {
+		attrs: []attr{{"id", "s", "c", nil}, {"name", "s", "r", nil}, {"bucket", "s", "r", nil}, {"content", "s", "os", nil}, {"content_type", "s", "oc", nil}, {"storage_class", "s", "oc", nil}, {"md5hash", "s", "c", nil}, {"crc32c", "s", "c", nil}, {"generation", "n", "c", nil}, {"self_link", "s", "c", nil}, {"media_link", "s", "c", nil}, {"output_name", "s", "c", nil}},
+	},
+	// Batch (Dataflow workers' network).
+	"google_compute_network": {
+		attrs: []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"name", "s", "r", nil}, {"description", "s", "o", nil}, {"auto_create_subnetworks", "b", "o", true}, {"routing_mode", "s", "oc", nil}, {"mtu", "n", "oc", nil}, {"delete_default_routes_on_create", "b", "o", false}, {"gateway_ipv4", "s", "c", nil}, {"self_link", "s", "c", nil}},
+	},
+	"google_compute_subnetwork": {
+		attrs: []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"name", "s", "r", nil}, {"region", "s", "oc", nil}, {"network", "s", "r", nil}, {"ip_cidr_range", "s", "r", nil}, {"description", "s", "o", nil}, {"private_ip_google_access", "b", "oc", nil}, {"purpose", "s", "oc", nil}, {"stack_type", "s", "oc", nil}, {"gateway_address", "s", "c", nil}, {"self_link", "s", "c", nil}},
+	},
+	"google_compute_firewall": {
+		attrs:  []attr{{"id", "s", "c", nil}, {"project", "s", "oc", nil}, {"name", "s", "r", nil}, {"network", "s", "r", nil}, {"description", "s", "o", nil}, {"direction", "s", "oc", nil}, {"priority", "n", "o", 1000}, {"disabled", "b", "o", nil}, {"source_tags", "ls", "o", nil}, {"target_tags", "ls", "o", nil}, {"source_ranges", "ls", "oc", nil}, {"self_link", "s", "c", nil}},
+		blocks: []blk{{"allow", []attr{{"protocol", "s", "r", nil}, {"ports", "ls", "o", nil}}, nil}},
+	},
 	"google_iam_workload_identity_pool": {
 		attrs: []attr{{"id", "s", "c", nil}, {"name", "s", "c", nil}, {"state", "s", "c", nil}, {"project", "s", "oc", nil}, {"workload_identity_pool_id", "s", "r", nil}, {"display_name", "s", "o", nil}, {"description", "s", "o", nil}, {"disabled", "b", "o", nil}},
 	},

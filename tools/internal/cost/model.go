@@ -113,6 +113,7 @@ type estimate struct {
 
 // freeTypes cost nothing in Infracost (its list of free GCP resources, those this platform uses).
 var freeTypes = regexp.MustCompile(`^google_(.*_iam_(member|binding|policy)|service_account|kms_key_ring|project_service|` +
+	`compute_(network|subnetwork|firewall)|storage_bucket_object|` +
 	`monitoring_(alert_policy|dashboard|notification_channel|slo|custom_service|uptime_check_config|group))$`)
 
 // compute prices every resource with its usage from u.

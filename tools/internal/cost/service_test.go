@@ -83,9 +83,10 @@ func terraformAddresses(t *testing.T, root, iacDir string) map[string]string {
 }
 
 // TestUsageFileMatchesTerraform checks, for every render case, that each address of the usage file
-// is a resource of the service's Terraform of a type the model knows, that each usage-based
-// resource of the Terraform has an entry of its own (a type default is no substitute: the cost
-// gate must see usage chosen for it), and that every key is one Infracost reads for the type.
+// is a resource of the service's Terraform (or an instance of one with count or for_each) of a type
+// the model knows, that each usage-based resource of the Terraform has an entry of its own (a type
+// default is no substitute: the cost gate must see usage chosen for it; TestUsageCoversEveryComponent
+// checks each planned instance), and that every key is one Infracost reads for the type.
 func TestUsageFileMatchesTerraform(t *testing.T) {
 	t.Parallel()
 	root := repotest.Root(t)
@@ -99,8 +100,18 @@ func TestUsageFileMatchesTerraform(t *testing.T) {
 			svc := repotest.RenderCase(t, c)
 			u := readUsage(t, svc)
 			tf := terraformAddresses(t, root, filepath.Join(svc, "iac"))
+			// An entry for one instance of a resource with count or for_each
+			// (X["key"], X[0]) belongs to its X[*].
+			instanceOf := func(addr string) string {
+				if i := strings.LastIndex(addr, "["); i > 0 && strings.HasSuffix(addr, "]") {
+					return addr[:i] + "[*]"
+				}
+				return addr
+			}
+			covered := map[string]bool{}
 			for _, addr := range slices.Sorted(maps.Keys(u.Resources)) {
-				typ, ok := tf[addr]
+				covered[instanceOf(addr)] = true
+				typ, ok := tf[instanceOf(addr)]
 				if !ok {
 					t.Errorf("usage file: %s is not a resource of the service's Terraform", addr)
 					continue
@@ -128,7 +139,7 @@ func TestUsageFileMatchesTerraform(t *testing.T) {
 			}
 			for _, addr := range slices.Sorted(maps.Keys(tf)) {
 				if _, usageBased := usageSchema[tf[addr]]; usageBased {
-					if _, ok := u.Resources[addr]; !ok {
+					if _, ok := u.Resources[addr]; !ok && !covered[addr] {
 						t.Errorf("usage file: no resource_usage entry for %s (%s)", addr, tf[addr])
 					}
 				}

@@ -135,6 +135,7 @@ func violationCases(t *testing.T) []violationCase {
 			"change": doc{"actions": []any{"create"}, "after": a, "after_unknown": doc{}}})
 	}
 	const bucket = "module.state.google_storage_bucket.tfstate"
+	labels := doc{"service": "flight-events", "env": "dev", "owner": "platform-team", "managed-by": "terraform"}
 	return []violationCase{
 		{"GCP-IAM-001", `google_project_iam_member.run["roles/pubsub.subscriber"]`, func(p doc) {
 			after(p, `google_project_iam_member.run["roles/pubsub.subscriber"]`)["role"] = "roles/owner"
@@ -190,6 +191,14 @@ func violationCases(t *testing.T) []violationCase {
 					r["change"].(doc)["after"].(doc)["template"].([]any)[0].(doc)["service_account"] = "123-compute@developer.gserviceaccount.com"
 				}
 			}
+		}},
+		{"GCP-DF-001", "google_dataflow_flex_template_job.x", func(p doc) {
+			add(p, "google_dataflow_flex_template_job.x", "google_dataflow_flex_template_job", doc{"ip_configuration": "WORKER_IP_PUBLIC",
+				"service_account_email": "flight-events-batch@p.iam.gserviceaccount.com", "labels": labels})
+		}},
+		{"GCP-DF-002", "google_dataflow_job.x", func(p doc) {
+			add(p, "google_dataflow_job.x", "google_dataflow_job", doc{"ip_configuration": "WORKER_IP_PRIVATE",
+				"service_account_email": "123-compute@developer.gserviceaccount.com", "labels": labels})
 		}},
 		{"GCP-GEN-001", "google_pubsub_topic.events", func(p doc) {
 			a := after(p, "google_pubsub_topic.events")

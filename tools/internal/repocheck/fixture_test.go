@@ -27,10 +27,10 @@ func TestPlanFixtures(t *testing.T) {
 		dir     func(t *testing.T) string
 		creates int
 	}{
-		{name: "service", fixture: "service-plan.json", dir: func(t *testing.T) string { return renderServiceIaC(t, root) }, creates: 47}, // + the FinOps alert (issue 18)
+		{name: "service", fixture: "service-plan.json", dir: func(t *testing.T) string { return renderServiceIaC(t, root) }, creates: 64}, // + the FinOps alert (issue 18), + the batch module (17, issue 20)
 		{name: "service_long_name", fixture: "service-plan-long-name-prod.json", dir: func(t *testing.T) string {
 			return renderCaseIaC(t, root, filepath.Join(root, "template", "testdata", "cases", "full-public.yaml"))
-		}, creates: 48},
+		}, creates: 65},
 		{name: "bootstrap", fixture: "bootstrap-plan.json", dir: func(*testing.T) string { return filepath.Join(root, "iac", "bootstrap") }, creates: 46},
 	}
 	for _, tt := range tests {

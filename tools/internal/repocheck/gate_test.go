@@ -135,6 +135,13 @@ func TestBrokenFixturesFailPolicyGate(t *testing.T) {
 		{"editor_instead_of_job_user", "service-plan.json", jobUser, func(a, _ map[string]any) { a["role"] = "roles/editor" }, "GCP-IAM-001"},
 		{"public_member", "service-plan.json", jobUser, func(a, _ map[string]any) { a["member"] = "allUsers" }, "GCP-IAM-002"},
 		{"topic_without_labels", "service-plan.json", topic, func(a, _ map[string]any) { a["labels"] = map[string]any{} }, "GCP-GEN-001"},
+		{"batch_input_bucket_public_access_inherited", "service-plan.json", `module.batch.google_storage_bucket.this["input"]`, func(a, _ map[string]any) {
+			a["public_access_prevention"] = "inherited"
+		}, "GCP-GCS-002"},
+		{"batch_work_bucket_unversioned", "service-plan.json", `module.batch.google_storage_bucket.this["work"]`, func(a, _ map[string]any) {
+			firstBlock(a, "versioning")["enabled"] = false
+		}, "GCP-GCS-003"},
+		{"batch_workers_editor", "service-plan.json", "module.batch.google_project_iam_member.worker", func(a, _ map[string]any) { a["role"] = "roles/editor" }, "GCP-IAM-001"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

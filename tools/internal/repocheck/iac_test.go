@@ -47,10 +47,17 @@ func exampleValues(t *testing.T, root string) map[string]any {
 // and returns the rendered iac directory.
 func renderServiceIaC(t *testing.T, root string) string {
 	t.Helper()
+	return filepath.Join(renderSkeletonDirs(t, root, "iac", "schema"), "iac")
+}
+
+// renderSkeletonDirs renders the given directories of skeleton/ with the
+// example values into a temporary service root, which it returns.
+func renderSkeletonDirs(t *testing.T, root string, subs ...string) string {
+	t.Helper()
 	values := exampleValues(t, root)
 	out := t.TempDir()
 	engine := render.NewEngine(render.EngineOptions{})
-	for _, sub := range []string{"iac", "schema"} {
+	for _, sub := range subs {
 		srcDir := filepath.Join(root, "skeleton", sub)
 		err := filepath.WalkDir(srcDir, func(p string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
@@ -81,7 +88,7 @@ func renderServiceIaC(t *testing.T, root string) string {
 			t.Fatalf("render skeleton/%s: %v", sub, err)
 		}
 	}
-	return filepath.Join(out, "iac")
+	return out
 }
 
 func dirs(t *testing.T, pattern string) []string {
@@ -117,7 +124,7 @@ func TestSharedModules(t *testing.T) {
 	for _, dir := range modules {
 		names = append(names, filepath.Base(dir))
 	}
-	if diff := cmp.Diff(names, []string{"event-store", "flight-events", "observability", "service"}); diff != "" {
+	if diff := cmp.Diff(names, []string{"batch", "event-store", "flight-events", "observability", "service"}); diff != "" {
 		t.Errorf("shared modules (-got +want):\n%s", diff)
 	}
 	for _, dir := range modules {
@@ -194,7 +201,7 @@ func TestRenderedServiceRoot(t *testing.T) {
 	}
 	slices.Sort(sources)
 	want := []string{}
-	for _, c := range []struct{ call, module string }{{"event_store", "event-store"}, {"flight_events", "flight-events"}, {"observability", "observability"}, {"service", "service"}} {
+	for _, c := range []struct{ call, module string }{{"batch", "batch"}, {"event_store", "event-store"}, {"flight_events", "flight-events"}, {"observability", "observability"}, {"service", "service"}} {
 		want = append(want, c.call+" "+repocheck.PlatformGitSource+"iac/modules/"+c.module+"?ref="+ref)
 	}
 	if diff := cmp.Diff(sources, want); diff != "" {

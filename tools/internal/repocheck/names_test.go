@@ -63,6 +63,10 @@ var (
 	text512 = gcpRule{pattern: regexp.MustCompile(`(?s)^.+$`), max: 512, doc: "alert policy and notification channel display names: at most 512 characters"}
 	// Secret Manager secret IDs.
 	secretIDRule = gcpRule{pattern: regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`), doc: "Secret Manager secret IDs: letters, digits, _ and -, at most 255 characters"}
+	// Cloud Storage bucket names (without dots: no domain verification).
+	bucketRule = gcpRule{pattern: regexp.MustCompile(`^[a-z0-9][-_a-z0-9]*[a-z0-9]$`), max: 63, doc: "bucket names: 3-63 lowercase letters, digits, - and _, starting and ending with a letter or digit"}
+	// Compute Engine names (networks, subnetworks, firewall rules): RFC 1035.
+	computeRule = gcpRule{pattern: regexp.MustCompile(`^[a-z](?:[-a-z0-9]*[a-z0-9])?$`), max: 63, doc: "Compute Engine names: RFC 1035, at most 63 characters"}
 	// Label keys and values (the platform's lowercase subset of GCP's rule).
 	labelKeyRule   = gcpRule{pattern: regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`), doc: "label keys: a lowercase letter, then lowercase letters, digits, _ and -, at most 63 characters"}
 	labelValueRule = gcpRule{pattern: regexp.MustCompile(`^[a-z0-9_-]{0,63}$`), doc: "label values: lowercase letters, digits, _ and -, at most 63 characters"}
@@ -85,6 +89,10 @@ var identifierRules = map[string]map[string]gcpRule{
 	"google_monitoring_alert_policy":         {"display_name": text512},
 	"google_monitoring_notification_channel": {"display_name": text512},
 	"google_secret_manager_secret":           {"secret_id": secretIDRule},
+	"google_storage_bucket":                  {"name": bucketRule},
+	"google_compute_network":                 {"name": computeRule},
+	"google_compute_subnetwork":              {"name": computeRule},
+	"google_compute_firewall":                {"name": computeRule},
 	// Named by other resources or by JSON; nothing derived from the service name.
 	"google_monitoring_dashboard":                    nil,
 	"google_bigquery_dataset_iam_member":             nil,
@@ -98,6 +106,8 @@ var identifierRules = map[string]map[string]gcpRule{
 	"google_artifact_registry_repository_iam_member": nil,
 	"google_secret_manager_secret_version":           nil,
 	"google_secret_manager_secret_iam_member":        nil,
+	"google_storage_bucket_iam_member":               nil,
+	"google_storage_bucket_object":                   nil,
 }
 
 // identifierAttrs are the attributes the harness evaluates for a resource

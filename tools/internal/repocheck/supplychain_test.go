@@ -25,6 +25,20 @@ type serviceCI struct {
 	} `yaml:"jobs"`
 }
 
+// readServiceCI decodes the platform's .github/workflows/service-ci.yml.
+func readServiceCI(t *testing.T) serviceCI {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "service-ci.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w serviceCI
+	if err := yaml.Unmarshal(data, &w); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 type ciStep struct {
 	ID   string            `yaml:"id"`
 	Name string            `yaml:"name"`
@@ -43,14 +57,7 @@ type ciStep struct {
 // (Cloud Run admits nothing else: iac/bootstrap/binauthz.tf).
 func TestServiceCISupplyChain(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "service-ci.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var w serviceCI
-	if err := yaml.Unmarshal(data, &w); err != nil {
-		t.Fatal(err)
-	}
+	w := readServiceCI(t)
 
 	test, ok := w.Jobs["test"]
 	if !ok {

@@ -92,6 +92,9 @@ var Unlabelled = []string{
 	"google_bigquery_dataset_iam_member",
 	"google_bigquery_table_iam_member",
 	"google_cloud_run_v2_service_iam_member",
+	"google_compute_firewall",
+	"google_compute_network",
+	"google_compute_subnetwork",
 	"google_container_analysis_note",
 	"google_container_analysis_note_iam_member",
 	"google_iam_workload_identity_pool",
@@ -108,6 +111,7 @@ var Unlabelled = []string{
 	"google_service_account",
 	"google_service_account_iam_member",
 	"google_storage_bucket_iam_member",
+	"google_storage_bucket_object",
 }
 
 // LintLabels reports labelled resources without their labels attribute,
