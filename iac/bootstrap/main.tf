@@ -20,13 +20,16 @@ locals {
     "binaryauthorization.googleapis.com",
     "cloudkms.googleapis.com",
     "cloudresourcemanager.googleapis.com",
+    "compute.googleapis.com",
     "containeranalysis.googleapis.com",
+    "dataflow.googleapis.com",
     "iam.googleapis.com",
     "iamcredentials.googleapis.com",
     "monitoring.googleapis.com",
     "pubsub.googleapis.com",
     "run.googleapis.com",
     "serviceusage.googleapis.com",
+    "storage.googleapis.com",
     "sts.googleapis.com",
   ]
   # The alert bridge keeps its two secrets in Secret Manager.
@@ -37,23 +40,29 @@ locals {
   plan_roles = [
     "roles/artifactregistry.reader",
     "roles/bigquery.metadataViewer",
+    "roles/compute.networkViewer",
     "roles/iam.securityReviewer",
     "roles/iam.serviceAccountViewer",
     "roles/monitoring.viewer",
     "roles/pubsub.viewer",
     "roles/run.viewer",
+    "roles/storage.bucketViewer",
   ]
 
   # The apply identity manages exactly the resource types the shared modules
   # create. It gets no project-level serviceAccountUser: the service module
-  # grants it actAs on each runtime service account instead.
+  # grants it actAs on each runtime service account instead. The batch module
+  # (Dataflow) adds buckets, a worker network and its firewall rule.
   apply_roles = [
     "roles/bigquery.dataOwner",
+    "roles/compute.networkAdmin",
+    "roles/compute.securityAdmin",
     "roles/iam.serviceAccountAdmin",
     "roles/monitoring.editor",
     "roles/pubsub.admin",
     "roles/resourcemanager.projectIamAdmin",
     "roles/run.admin",
+    "roles/storage.admin",
   ]
 
   repository_condition = join(", ", [for r in var.github_repositories : "'${r}'"])
@@ -222,5 +231,16 @@ resource "google_artifact_registry_repository_iam_member" "apply_writer" {
   location   = google_artifact_registry_repository.services.location
   repository = google_artifact_registry_repository.services.name
   role       = "roles/artifactregistry.writer"
+  member     = google_service_account.apply.member
+}
+
+# The batch module grants its Dataflow workers read access to this repository
+# (the flex template image): setting a repository's IAM policy needs admin on
+# that repository, and on no other.
+resource "google_artifact_registry_repository_iam_member" "apply_admin" {
+  project    = var.project_id
+  location   = google_artifact_registry_repository.services.location
+  repository = google_artifact_registry_repository.services.name
+  role       = "roles/artifactregistry.admin"
   member     = google_service_account.apply.member
 }

@@ -31,7 +31,7 @@ func TestPlanFixtures(t *testing.T) {
 		{name: "service_long_name", fixture: "service-plan-long-name-prod.json", dir: func(t *testing.T) string {
 			return renderCaseIaC(t, root, filepath.Join(root, "template", "testdata", "cases", "full-public.yaml"))
 		}, creates: 65},
-		{name: "bootstrap", fixture: "bootstrap-plan.json", dir: func(*testing.T) string { return filepath.Join(root, "iac", "bootstrap") }, creates: 46},
+		{name: "bootstrap", fixture: "bootstrap-plan.json", dir: func(*testing.T) string { return filepath.Join(root, "iac", "bootstrap") }, creates: 55}, // + the batch module's APIs and grants (3 APIs, 2 plan roles, 3 apply roles, 1 repository grant)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
