@@ -48,7 +48,7 @@ const (
 // The pipeline's own flags (also the Flex Template's parameters).
 var (
 	input      = flag.String("input", "", "comma-separated file globs of JSONL/CSV events, local or gs:// (required)")
-	deadLetter = flag.String("dead_letter", "", "file (local or gs://) that receives the invalid records as JSON lines (required)")
+	deadLetter = flag.String("dead_letter", "", "file (.jsonl) or prefix (local or gs://) that receives the invalid records as JSON lines (required)")
 	dataset    = flag.String("dataset", "", "BigQuery dataset of the sink (with --table and --project)")
 	table      = flag.String("table", "", "BigQuery table of the sink (the day-partitioned events table)")
 	sqlitePath = flag.String("sqlite", "", "SQLite store file of the sink (local runners; exclusive with --dataset/--table)")
@@ -95,7 +95,7 @@ func optionsFromFlags(ctx context.Context, now time.Time) (pipeline.Options, err
 	}
 	o := pipeline.Options{
 		Inputs:     globs,
-		DeadLetter: *deadLetter,
+		DeadLetter: deadLetterFile(*deadLetter, now),
 		Now:        now,
 		Sink:       pipeline.Sink{SQLitePath: *sqlitePath, Dataset: *dataset, Table: *table, Location: *location, BatchSize: *batchSize},
 	}
@@ -121,6 +121,17 @@ func optionsFromFlags(ctx context.Context, now time.Time) (pipeline.Options, err
 		return pipeline.Options{}, &badInputError{err: fmt.Errorf("bad flags: %s", strings.ReplaceAll(err.Error(), "\n", "; "))}
 	}
 	return o, nil
+}
+
+// deadLetterFile is the dead-letter file of a run: --dead_letter itself
+// when it names a .jsonl file, else a file named by the run's UTC start
+// under that prefix (a Flex Template passes the work bucket's
+// dead-letter/ folder), so that runs never overwrite each other's.
+func deadLetterFile(flagValue string, now time.Time) string {
+	if flagValue == "" || strings.HasSuffix(flagValue, ".jsonl") {
+		return flagValue
+	}
+	return strings.TrimSuffix(flagValue, "/") + "/dead-letter-" + now.UTC().Format("20060102T150405Z") + ".jsonl"
 }
 
 // run builds the pipeline from the flags, runs it and prints its counters
