@@ -79,7 +79,7 @@ func genCorpus(t testing.TB, nFiles, records int) corpus {
 		ev := flightevents.Event{
 			FlightID:  fmt.Sprintf("%s%d", []string{"IB", "VY", "UX", "LH"}[i%4], 1+rng.IntN(9999)),
 			Status:    statuses[rng.IntN(len(statuses))],
-			Timestamp: base.Add(time.Duration(rng.Int64N(int64(300*24*time.Hour)))).Truncate(time.Microsecond),
+			Timestamp: base.Add(time.Duration(rng.Int64N(int64(300 * 24 * time.Hour)))).Truncate(time.Microsecond),
 		}
 		r := rec{ev: ev}
 		if i%3 == 0 {

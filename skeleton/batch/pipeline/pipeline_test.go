@@ -201,4 +201,3 @@ func TestPrism(t *testing.T) {
 		t.Errorf("single process: invalid %d written %d, want %d and %d", res.InvalidCount, res.Written, len(c.Dead), len(c.Unique))
 	}
 }
-
