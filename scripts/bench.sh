@@ -46,6 +46,9 @@ bench "$rendered" "$svc" ./httpapi/ 'BenchmarkDatosVsPlain' -benchtime 20000x
 bench "$rendered" "$svc" ./scenario/ 'BenchmarkLoad64Clients60s|BenchmarkStoreOutage30s|BenchmarkSlowStore' -count 1
 bench "$rendered" "$svc" ./scenario/ 'BenchmarkPoisonSlowdown'
 bench "$rendered" "$svc" ./cmd/flight-events/ 'BenchmarkStartToReady' -benchtime 20x
+# The Beam pipeline (its own module, batch/): Prism vs the single-process backfill on the same 200k-event input.
+(cd "$svc/batch" && GOWORK="$PWD/go.work" "$root/scripts/kit-workspace.sh" .)
+bench "$rendered, batch module" "$svc/batch" ./pipeline/ 'BenchmarkBackfill' -benchtime 1x -count 1 -timeout 60m
 
 repo="the repository root"
 bench "$repo" "$root" ./tools/internal/render/ '.'
@@ -73,6 +76,8 @@ ratios=(
   -ratio "Start → /readyz 200, serve on SQLite (production binary);≤ 100 ms;BenchmarkStartToReady/serve_sqlite;;ms_to_ready"
   -ratio "Start → /readyz 200, subscribe on SQLite with pstest;≤ 100 ms;BenchmarkStartToReady/subscribe_sqlite;;ms_to_ready"
   -ratio "Binary size (image ≈ binary + 2 MB distroless/static);image ≤ 30 MB;BenchmarkStartToReady/serve_sqlite;;binary_MB"
+  -ratio "Backfill, 200k events in 8 files: Prism vs single process (events/s, wall);;BenchmarkBackfill/runner=prism;BenchmarkBackfill/runner=single_process;events/s"
+  -ratio "Backfill on Prism: events per CPU-second (the per-core rate of the Dataflow estimate);;BenchmarkBackfill/runner=prism;;events/cpu_s"
 )
 if [ -n "${BENCH_FILTER:-}" ]; then ratios=(); fi
 (cd "$root" && go run ./scripts/benchtable -o "$page" -machine "$machine" "${ratios[@]}" "$results"/*.txt)

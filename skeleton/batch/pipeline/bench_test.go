@@ -2,7 +2,6 @@ package pipeline_test
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -23,17 +22,12 @@ func cpuTime(b *testing.B) time.Duration {
 }
 
 // BenchmarkBackfill loads the same generated input (8 files, 5 %
-// duplicates, 2 % malformed; BATCH_BENCH_EVENTS records, default 50000)
+// duplicates, 2 % malformed; BATCH_BENCH_EVENTS records, default 200000 as the test)
 // into a new SQLite store per iteration, on Prism and with the
 // single-process backfill, and reports events/s of wall time and of CPU
 // time (the per-core rate the Dataflow estimate of the README multiplies).
 func BenchmarkBackfill(b *testing.B) {
-	records := 50_000
-	if v := os.Getenv("BATCH_BENCH_EVENTS"); v != "" {
-		if _, err := fmt.Sscan(v, &records); err != nil || records < 1000 {
-			b.Fatalf("BATCH_BENCH_EVENTS=%q: want an integer ≥ 1000", v)
-		}
-	}
+	records := recordsFromEnv(b, "BATCH_BENCH_EVENTS")
 	c := genCorpus(b, 8, records)
 	run := map[string]func(db string){
 		"prism": func(db string) {

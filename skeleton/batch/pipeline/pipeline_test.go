@@ -131,17 +131,25 @@ func singleProcess(t testing.TB, c corpus, path string) backfill.Result {
 	return sum
 }
 
+// recordsFromEnv is the input size the variable env sets (default 200000,
+// the figure).
+func recordsFromEnv(tb testing.TB, env string) int {
+	tb.Helper()
+	records := 200_000
+	if v := os.Getenv(env); v != "" {
+		if _, err := fmt.Sscan(v, &records); err != nil || records < 1000 {
+			tb.Fatalf("%s=%q: want an integer ≥ 1000", env, v)
+		}
+	}
+	return records
+}
+
 // TestPrism loads generated input on Prism twice and through the
 // single-process backfill, and checks the store, the dead letters and the
 // counters each time. BATCH_EVENTS (default 200000, the figure)
 // sets the size.
 func TestPrism(t *testing.T) {
-	records := 200_000
-	if v := os.Getenv("BATCH_EVENTS"); v != "" {
-		if _, err := fmt.Sscan(v, &records); err != nil || records < 1000 {
-			t.Fatalf("BATCH_EVENTS=%q: want an integer ≥ 1000", v)
-		}
-	}
+	records := recordsFromEnv(t, "BATCH_EVENTS")
 	c := genCorpus(t, 8, records)
 	db := filepath.Join(t.TempDir(), "events.db")
 	dl := filepath.Join(t.TempDir(), "dead-letter.jsonl")
@@ -160,38 +168,28 @@ func TestPrism(t *testing.T) {
 		pipeline.MetricRecords: int64(records), pipeline.MetricValid: valid, pipeline.MetricInvalid: int64(len(c.Dead)),
 		pipeline.MetricUnique: unique, pipeline.MetricWritten: unique, pipeline.MetricDuplicate: 0,
 	}
-	start := time.Now()
-	got := runPrism(t, o)
-	t.Logf("prism: %d records in %s", records, time.Since(start))
-	if diff := cmp.Diff(got, want); diff != "" {
-		t.Errorf("first run counters (-got +want):\n%s", diff)
-	}
-	if diff := cmp.Diff(dump(t, db), c.Unique); diff != "" {
-		t.Errorf("store after the first run (-got +want):\n%s", diff)
-	}
-	if diff := cmp.Diff(deadLetters(t, dl), c.Dead); diff != "" {
-		t.Errorf("dead letters (-got +want):\n%s", diff)
-	}
-
-	// A re-run stores nothing new: every unique event is a duplicate.
-	if err := os.Remove(dl); err != nil {
-		t.Fatal(err)
-	}
-	got = runPrism(t, o)
-	want[pipeline.MetricWritten], want[pipeline.MetricDuplicate] = 0, unique
-	if diff := cmp.Diff(got, want); diff != "" {
-		t.Errorf("re-run counters (-got +want):\n%s", diff)
-	}
-	if diff := cmp.Diff(dump(t, db), c.Unique); diff != "" {
-		t.Errorf("store after the re-run (-got +want):\n%s", diff)
-	}
-	if diff := cmp.Diff(deadLetters(t, dl), c.Dead); diff != "" {
-		t.Errorf("dead letters of the re-run (-got +want):\n%s", diff)
+	// Run on Prism, then again: the re-run stores nothing new (every unique
+	// event is a duplicate) and reports the same dead letters.
+	for _, run := range []string{"first run", "re-run"} {
+		_ = os.Remove(dl)
+		start := time.Now()
+		got := runPrism(t, o)
+		t.Logf("prism, %s: %d records in %s", run, records, time.Since(start))
+		if diff := cmp.Diff(got, want); diff != "" {
+			t.Errorf("%s: counters (-got +want):\n%s", run, diff)
+		}
+		if diff := cmp.Diff(dump(t, db), c.Unique); diff != "" {
+			t.Errorf("%s: store (-got +want):\n%s", run, diff)
+		}
+		if diff := cmp.Diff(deadLetters(t, dl), c.Dead); diff != "" {
+			t.Errorf("%s: dead letters (-got +want):\n%s", run, diff)
+		}
+		want[pipeline.MetricWritten], want[pipeline.MetricDuplicate] = 0, unique
 	}
 
 	// The single-process backfill of the same files stores the same events.
 	single := filepath.Join(t.TempDir(), "single.db")
-	start = time.Now()
+	start := time.Now()
 	res := singleProcess(t, c, single)
 	t.Logf("single process: %d records in %s", records, time.Since(start))
 	if diff := cmp.Diff(dump(t, single), dump(t, db)); diff != "" {

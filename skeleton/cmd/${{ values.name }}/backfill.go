@@ -109,7 +109,7 @@ func (c *cli) backfill(ctx context.Context, cfg config.Config, args []string) er
 		return c.handOff(ctx, cfg, f, runner, inputs)
 	}
 	if f.file != "" {
-		return c.backfillFile(ctx, cfg, f, f.file)
+		return c.backfillFiles(ctx, cfg, f, []string{f.file})
 	}
 	files, err := expandLocal(inputs)
 	if err != nil {
@@ -191,27 +191,6 @@ func expandLocal(globs []string) ([]string, error) {
 	return slices.Compact(files), nil
 }
 
-// backfillFile loads one file (or stdin) in this process.
-func (c *cli) backfillFile(ctx context.Context, cfg config.Config, f backfillFlags, file string) error {
-	store, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	res, runErr := c.loadFile(ctx, cfg, f, store, file)
-	if f.output == "json" {
-		enc := json.NewEncoder(c.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil && runErr == nil {
-			runErr = fmt.Errorf("write report: %w", err)
-		}
-	} else {
-		c.printInvalid(file, res)
-		printTotals(c.stdout, res)
-	}
-	return backfillVerdict(runErr, res.InvalidCount, f.allowInvalid)
-}
-
 // fileResult is one file's result in the JSON report of --input.
 type fileResult struct {
 	File   string          `json:"file"`
@@ -221,6 +200,8 @@ type fileResult struct {
 // backfillFiles loads files one after the other, in lexical order, into
 // one store: an event id seen in an earlier file is a duplicate later, as
 // in the Beam pipeline's dedup (which keeps the first by file and line).
+// With --file (one file or stdin) the report is that file's alone, as it
+// always was; with --input it has one entry per file and the totals.
 func (c *cli) backfillFiles(ctx context.Context, cfg config.Config, f backfillFlags, files []string) error {
 	store, err := openStore(ctx, cfg)
 	if err != nil {
@@ -236,24 +217,35 @@ func (c *cli) backfillFiles(ctx context.Context, cfg config.Config, f backfillFl
 		if f.output == "text" {
 			c.printInvalid(file, res)
 		}
-		total.Records += res.Records
-		total.Valid += res.Valid
-		total.Written += res.Written
-		total.Duplicates += res.Duplicates
-		total.Batches += res.Batches
-		total.InvalidCount += res.InvalidCount
+		if f.file != "" {
+			total = res
+		} else {
+			total.Records += res.Records
+			total.Valid += res.Valid
+			total.Written += res.Written
+			total.Duplicates += res.Duplicates
+			total.Batches += res.Batches
+			total.InvalidCount += res.InvalidCount
+		}
 		if err != nil {
 			runErr = err
 			break
 		}
 	}
-	if f.output == "json" {
+	switch {
+	case f.output == "json":
+		var v any = report
+		if f.file != "" {
+			v = total
+		}
 		enc := json.NewEncoder(c.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(report); err != nil && runErr == nil {
+		if err := enc.Encode(v); err != nil && runErr == nil {
 			runErr = fmt.Errorf("write report: %w", err)
 		}
-	} else {
+	case f.file != "":
+		printTotals(c.stdout, total)
+	default:
 		fmt.Fprintf(c.stdout, "files=%d ", len(files))
 		printTotals(c.stdout, total)
 	}
