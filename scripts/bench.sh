@@ -46,6 +46,9 @@ bench "$rendered" "$svc" ./httpapi/ 'BenchmarkDatosVsPlain' -benchtime 20000x
 bench "$rendered" "$svc" ./scenario/ 'BenchmarkLoad64Clients60s|BenchmarkStoreOutage30s|BenchmarkSlowStore|BenchmarkCostGuard30s' -count 1
 bench "$rendered" "$svc" ./scenario/ 'BenchmarkPoisonSlowdown'
 bench "$rendered" "$svc" ./cmd/flight-events/ 'BenchmarkStartToReady' -benchtime 20x
+# The Beam pipeline (its own module, batch/): Prism vs the single-process backfill on the same 200k-event input.
+(cd "$svc/batch" && GOWORK="$PWD/go.work" "$root/scripts/kit-workspace.sh" .)
+bench "$rendered, batch module" "$svc/batch" ./pipeline/ 'BenchmarkBackfill' -benchtime 1x -count 1 -timeout 60m
 
 repo="the repository root"
 bench "$repo" "$root" ./tools/internal/render/ '.'
@@ -85,6 +88,8 @@ ratios=(
   -ratio "scaffold upgrade of one service, applied, vs a fresh render: CPU time;≤ 3×;BenchmarkUpgradeApply;;cpu_ratio"
   -ratio "scaffold upgrade of a fleet of 50, dry run, vs rendering the 50 (interleaved);≤ 3×;BenchmarkFleet50/dry_run;;ratio"
   -ratio "scaffold upgrade of a fleet of 50, applied, vs rendering the 50 (interleaved);≤ 3×;BenchmarkFleet50/apply;;ratio"
+  -ratio "Backfill, 200k events in 8 files: Prism vs single process (events/s, wall);;BenchmarkBackfill/runner=prism;BenchmarkBackfill/runner=single_process;events/s"
+  -ratio "Backfill on Prism: events per CPU-second (the per-core rate of the Dataflow estimate);;BenchmarkBackfill/runner=prism;;events/cpu_s"
 )
 if [ -n "${BENCH_FILTER:-}" ]; then ratios=(); fi
 (cd "$root" && go run ./scripts/benchtable -o "$page" -machine "$machine" "${ratios[@]}" "$results"/*.txt)

@@ -38,6 +38,20 @@ for case in "$@"; do
     # shellcheck disable=SC2086 # GO_TEST_FLAGS is a list of flags
     DOCS_UI_SCREENSHOT="$root/.artifacts/docs-$name.png" \
       "$root/scripts/phase.sh" "case $name: test" go test ${GO_TEST_FLAGS:--count=1} -timeout 20m ./...
+    # The Beam pipeline (batch/) is its own module, with its own go.work for the kit: vet, staticcheck and build
+    # for every case; its tests (Prism over 200k generated events, a Dataflow dry run, the service's hand-off to
+    # the batch binary) only for the example case, since they take minutes on 2 cores (BATCH_EVENTS overrides).
+    (
+      cd batch
+      GOWORK="$PWD/go.work" "$root/scripts/kit-workspace.sh" .
+      "$root/scripts/phase.sh" "case $name: batch vet" go vet ./...
+      "$root/scripts/phase.sh" "case $name: batch staticcheck" "${STATICCHECK_BIN:-$root/.bin/staticcheck}" ./...
+      "$root/scripts/phase.sh" "case $name: batch build" go build ./...
+      if [ "$name" = example ]; then
+        # shellcheck disable=SC2086 # GO_TEST_FLAGS is a list of flags
+        "$root/scripts/phase.sh" "case $name: batch test" go test ${GO_TEST_FLAGS:--count=1} -timeout 30m ./...
+      fi
+    )
     # make test-stress: the packages with concurrency again under the race detector.
     if [ -n "${RACE_PACKAGES:-}" ]; then
       # shellcheck disable=SC2086 # word splitting of the package list is intended

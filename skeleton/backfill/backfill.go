@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -106,50 +107,25 @@ func Run(ctx context.Context, r io.Reader, store flightevents.EventStore, opt Op
 	if opt.RetryWait <= 0 {
 		opt.RetryWait = 500 * time.Millisecond
 	}
-	var next func() (line int, data []byte, err error)
-	switch opt.Format {
-	case JSONL:
-		next = jsonlRecords(r)
-	case CSV:
-		var err error
-		if next, err = csvRecords(r); err != nil {
-			return Result{}, err
-		}
-	default:
-		return Result{}, fmt.Errorf("backfill: format %q: want %s or %s", opt.Format, JSONL, CSV)
+	records, err := Records(r, opt.Format, opt.Now)
+	if err != nil {
+		return Result{}, err
 	}
-
 	b := &loader{store: store, opt: opt, batch: make([]flightevents.Event, 0, opt.BatchSize)}
-	for {
+	for rec, err := range records {
+		if err != nil {
+			return b.res, err
+		}
 		if err := ctx.Err(); err != nil {
 			return b.res, fmt.Errorf("backfill: %w", err)
 		}
-		line, data, err := next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var inv *invalidRecord
-			if errors.As(err, &inv) {
-				b.res.Records++
-				b.invalid(Invalid{Line: line, Reason: "invalid_record", Error: inv.msg})
-				continue
-			}
-			return b.res, fmt.Errorf("backfill: read line %d: %w", line, err)
-		}
 		b.res.Records++
-		ev, err := flightevents.DecodeEvent(data, opt.Now())
-		if err != nil {
-			reason := "invalid_event"
-			var ve *flightevents.ValidationError
-			if errors.As(err, &ve) {
-				reason = ve.Reason()
-			}
-			b.invalid(Invalid{Line: line, Reason: reason, Error: err.Error()})
+		if rec.Invalid != nil {
+			b.invalid(*rec.Invalid)
 			continue
 		}
 		b.res.Valid++
-		b.batch = append(b.batch, ev)
+		b.batch = append(b.batch, rec.Event)
 		if len(b.batch) == opt.BatchSize {
 			if err := b.flush(ctx); err != nil {
 				return b.res, err
@@ -160,6 +136,72 @@ func Run(ctx context.Context, r io.Reader, store flightevents.EventStore, opt Op
 		return b.res, err
 	}
 	return b.res, nil
+}
+
+// Record is one data record of an input: its 1-based line and either the
+// decoded, validated event or why it is invalid.
+type Record struct {
+	Line    int
+	Event   flightevents.Event
+	Invalid *Invalid // nil when Event is valid
+}
+
+// Records returns the data records of r in order, each decoded and
+// validated by flightevents.DecodeEvent against now() (time.Now if nil),
+// as Run stores them; blank lines and the CSV header are skipped. It fails
+// at once on an unknown format or a bad CSV header; the sequence yields an
+// error (and stops) only when reading r fails. The Beam pipeline of the
+// batch module reads its files through it, so both paths share the rules.
+func Records(r io.Reader, format string, now func() time.Time) (iter.Seq2[Record, error], error) {
+	if now == nil {
+		now = time.Now
+	}
+	var next func() (line int, data []byte, err error)
+	switch format {
+	case JSONL:
+		next = jsonlRecords(r)
+	case CSV:
+		var err error
+		if next, err = csvRecords(r); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("backfill: format %q: want %s or %s", format, JSONL, CSV)
+	}
+	return func(yield func(Record, error) bool) {
+		for {
+			line, data, err := next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				var inv *invalidRecord
+				if errors.As(err, &inv) {
+					if !yield(Record{Line: line, Invalid: &Invalid{Line: line, Reason: "invalid_record", Error: inv.msg}}, nil) {
+						return
+					}
+					continue
+				}
+				yield(Record{Line: line}, fmt.Errorf("backfill: read line %d: %w", line, err))
+				return
+			}
+			ev, err := flightevents.DecodeEvent(data, now())
+			if err != nil {
+				reason := "invalid_event"
+				var ve *flightevents.ValidationError
+				if errors.As(err, &ve) {
+					reason = ve.Reason()
+				}
+				if !yield(Record{Line: line, Invalid: &Invalid{Line: line, Reason: reason, Error: err.Error()}}, nil) {
+					return
+				}
+				continue
+			}
+			if !yield(Record{Line: line, Event: ev}, nil) {
+				return
+			}
+		}
+	}, nil
 }
 
 type loader struct {
