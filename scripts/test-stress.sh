@@ -42,7 +42,7 @@ phase() { # name log cmd...
   phase "stress: tools -count=$count" "$logs/tools.log" go test -count="$count" -timeout 60m ./...
   phase "stress: tools -race" "$logs/tools-race.log" go test -race -count="$count" -timeout 60m $tools_race
   phase "stress: rendered -count=$count, -race" "$logs/rendered.log" \
-    env GO_TEST_FLAGS="-count=$count" RACE_PACKAGES="$rendered_race" scripts/test-rendered.sh $cases
+    env GO_TEST_FLAGS="-count=$count" BATCH_TEST_FLAGS="-count=2" RACE_PACKAGES="$rendered_race" scripts/test-rendered.sh $cases
 }
 
 echo
