@@ -1,0 +1,311 @@
+package pipelinee2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/fsouza/fake-gcs-server/fakestorage"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/acme-platform/golden-path/tools/internal/jira/jiratest"
+)
+
+const (
+	repoFullName = "acme/flight-events"
+	ghToken      = "ghs_pipelineE2Etoken"
+	jiraPAT      = "jira-pat-pipeline-e2e"
+	stateBucket  = "acme-flights-dev-tfstate" // example case: <projectId>-tfstate
+)
+
+var (
+	shared    *platform
+	ca        *testCA
+	egress    *egressProxy
+	sharedErr error
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		root, err := filepath.Abs("../..")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		dir, err := os.MkdirTemp("", "pipeline-e2e-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		defer os.RemoveAll(dir)
+		shared, sharedErr = newPlatform(root, dir)
+		if sharedErr == nil {
+			ca, sharedErr = newTestCA(filepath.Join(dir, "ca-bundle.pem"))
+		}
+		if sharedErr == nil {
+			egress, sharedErr = newEgressProxy(ca)
+		}
+		if egress != nil {
+			defer egress.Close()
+		}
+		return m.Run()
+	}())
+}
+
+// world is one scenario's service repository, its remote SaaS fakes and the runner environment.
+type world struct {
+	t       *testing.T
+	repo    string
+	out     string // STANDIN_OUT: what the stand-ins kept (SARIF)
+	github  *fakeGitHub
+	jira    *jiratest.Server
+	gcs     *fakestorage.Server
+	env     map[string]string
+	vars    map[string]string
+	secrets map[string]string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	if sharedErr != nil {
+		t.Fatalf("set up the platform: %v", sharedErr)
+	}
+	terraform := os.Getenv("TERRAFORM_BIN")
+	if terraform == "" {
+		t.Fatal("TERRAFORM_BIN is not set: run `make test-pipelines`")
+	}
+	w := &world{t: t, repo: filepath.Join(t.TempDir(), "flight-events"), out: t.TempDir()}
+	if err := copyTree(shared.service, w.repo); err != nil {
+		t.Fatal(err)
+	}
+	w.git("init", "-q", "-b", "main")
+	w.git("remote", "add", "origin", "https://github.com/"+repoFullName+".git")
+	w.commit("Initial commit from the golden-path template")
+
+	w.github = newFakeGitHub(repoFullName, ghToken)
+	t.Cleanup(w.github.Close)
+	w.jira = jiratest.New(t, jiratest.DataCenter, "", "", jiraPAT)
+	gcs, err := fakestorage.NewServerWithOptions(fakestorage.Options{Scheme: "http", Host: "127.0.0.1", NoListener: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gcs.Stop)
+	gcs.CreateBucketWithOpts(fakestorage.CreateBucketOpts{Name: stateBucket})
+	w.gcs = gcs
+
+	cost, err := filepath.Abs("../internal/cost/testdata/synthetic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodePath, err := filepath.Abs("standins/artifact/node_modules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shims, err := filepath.Abs("standins/bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.env = map[string]string{
+		// The gh and gcloud stand-ins shadow the runner's CLIs (standins/bin).
+		"HOME": os.Getenv("HOME"), "PATH": shims + ":" + os.Getenv("PATH"), "LANG": "C.UTF-8",
+		"GIT_CONFIG_GLOBAL": shared.gitconfig, "GIT_CONFIG_NOSYSTEM": "1",
+		"CHECKPOINT_DISABLE": "1",
+		"HTTPS_PROXY":        egress.URL, "https_proxy": egress.URL, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+		"SSL_CERT_FILE": ca.bundle, "CURL_CA_BUNDLE": ca.bundle,
+		"STORAGE_EMULATOR_HOST":  gcs.URL(),
+		"GITHUB_API_URL":         w.github.URL,
+		"NODE_PATH":              nodePath,
+		"STANDIN_ORIGIN":         w.repo,
+		"STANDIN_TERRAFORM":      terraform,
+		"STANDIN_TERRAFORMRC":    shared.terraformc,
+		"STANDIN_OUT":            w.out,
+		"STANDIN_REGISTRY":       filepath.Join(w.out, "registry"),
+		"STANDIN_GCP_PROJECT":    "acme-flights-dev",
+		"STANDIN_INFRACOST_BASE": filepath.Join(cost, "gcp_base.json"),
+		// A change that does not touch the Terraform: the diff is the base itself (no change in cost).
+		"STANDIN_INFRACOST_DIFF": filepath.Join(cost, "gcp_base.json"),
+	}
+	for _, kv := range shared.goEnv() {
+		k, v, _ := strings.Cut(kv, "=")
+		w.env[k] = v
+	}
+	w.vars = map[string]string{
+		"GCP_WORKLOAD_IDENTITY_PROVIDER": "projects/123456789012/locations/global/workloadIdentityPools/github/providers/github",
+		"GCP_PLAN_SERVICE_ACCOUNT":       "tf-plan@acme-flights-dev.iam.gserviceaccount.com",
+		"GCP_APPLY_SERVICE_ACCOUNT":      "tf-apply@acme-flights-dev.iam.gserviceaccount.com",
+		"ARTIFACT_REGISTRY":              "europe-west1-docker.pkg.dev/acme-flights-dev/services",
+		"BINAUTHZ_ATTESTOR":              "projects/acme-flights-dev/attestors/built-by-ci",
+		"BINAUTHZ_KEY_VERSION":           "projects/acme-flights-dev/locations/europe-west1/keyRings/binauthz/cryptoKeys/attestor/cryptoKeyVersions/1",
+		"JIRA_BASE_URL":                  w.jira.URL,
+	}
+	w.secrets = map[string]string{"GITHUB_TOKEN": ghToken, "INFRACOST_API_KEY": "ico-pipeline-e2e", "JIRA_PAT": jiraPAT}
+	return w
+}
+
+func (w *world) git(args ...string) string {
+	w.t.Helper()
+	out, err := run(w.repo, []string{"GIT_CONFIG_GLOBAL=" + shared.gitconfig, "GIT_CONFIG_NOSYSTEM=1"}, "git", args...)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return strings.TrimSpace(out)
+}
+
+// commit commits the whole tree and returns the new HEAD.
+func (w *world) commit(msg string) string {
+	w.t.Helper()
+	w.git("add", "-A")
+	w.git("commit", "-q", "--allow-empty", "-m", msg)
+	return w.git("rev-parse", "HEAD")
+}
+
+func repository() map[string]any {
+	return map[string]any{"full_name": repoFullName, "name": "flight-events", "owner": map[string]any{"login": "acme"},
+		"default_branch": "main", "fork": false, "html_url": "https://github.com/" + repoFullName}
+}
+
+// pullRequest checks out a branch with one change on top of main and returns the pull_request payload.
+func (w *world) pullRequest(number int, change func(repo string)) actRun {
+	w.t.Helper()
+	base := w.git("rev-parse", "HEAD")
+	w.git("checkout", "-q", "-b", "feature")
+	change(w.repo)
+	head := w.commit("A change under review")
+	pr := map[string]any{
+		"number": number,
+		"head":   map[string]any{"sha": head, "ref": "feature", "repo": repository()},
+		"base":   map[string]any{"sha": base, "ref": "main", "repo": repository()},
+	}
+	return actRun{event: "pull_request", payload: map[string]any{"action": "synchronize", "number": number, "pull_request": pr, "repository": repository()},
+		env: w.env, secrets: w.secrets, vars: w.vars}
+}
+
+// push commits change on main and returns the push payload (before = the previous main).
+func (w *world) push(msg string, change func(repo string)) actRun {
+	w.t.Helper()
+	before := w.git("rev-parse", "HEAD")
+	change(w.repo)
+	after := w.commit(msg)
+	return actRun{event: "push", payload: map[string]any{
+		"ref": "refs/heads/main", "before": before, "after": after, "deleted": false, "created": false, "forced": false,
+		"repository": repository(), "pusher": map[string]any{"name": "octocat"},
+		"head_commit": map[string]any{"id": after, "message": msg},
+	}, env: w.env, secrets: w.secrets, vars: w.vars}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Job names as act reports them: <caller job>/<reusable workflow name>/<job name>.
+const (
+	jobTest   = "build/service-ci/vet and test"
+	jobImage  = "build/service-ci/image"
+	jobPlan   = "gates/terraform-gate/plan and policy gate"
+	jobCost   = "gates/terraform-gate/cost gate"
+	jobDeploy = "deploy/deploy/apply and deploy"
+	jobSmoke  = "deploy/deploy/smoke test"
+	jobJira   = "jira/jira-notify/jira"
+)
+
+const costMarker = "<!-- costgate:"
+
+func costComments(cs []githubComment) []githubComment {
+	var out []githubComment
+	for _, c := range cs {
+		if strings.Contains(c.Body, costMarker) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Scenario 1: a clean pull request. Build, tests and both gates pass, the cost comment is upserted (a
+// second run edits the same comment), the SARIF is produced, deploy and Jira never start.
+func TestPullRequestClean(t *testing.T) {
+	w := newWorld(t)
+	r := w.pullRequest(7, func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "A reviewed change.\n") })
+	res := runAct(t, shared, w.repo, r)
+	want := map[string]string{jobTest: "success", jobImage: "success", jobPlan: "success", jobCost: "success"}
+	if diff := cmp.Diff(res.jobs, want); diff != "" {
+		t.Fatalf("job results (-got +want):\n%s\n%s", diff, res.failures())
+	}
+	first := costComments(w.github.Comments(7))
+	if len(first) != 1 {
+		t.Fatalf("cost gate comments on PR 7 = %d, want 1: %v", len(first), w.github.Comments(7))
+	}
+	if !strings.Contains(first[0].Body, "Pass") && !strings.Contains(first[0].Body, "pass") {
+		t.Errorf("cost comment does not say the gate passed:\n%s", first[0].Body)
+	}
+	sarif, err := os.ReadFile(filepath.Join(w.out, "sarif", "policygate.sarif"))
+	if err != nil {
+		t.Fatalf("the plan job uploaded no SARIF: %v", err)
+	}
+	if !strings.Contains(string(sarif), `"2.1.0"`) {
+		t.Errorf("policygate.sarif is not SARIF 2.1.0")
+	}
+	if got := w.jira.Requests(); len(got) != 0 {
+		t.Errorf("Jira was called on a pull request: %v", jiratest.Calls(got))
+	}
+	if len(egress.VulnRequests()) == 0 {
+		t.Errorf("govulncheck never asked the vulnerability database")
+	}
+
+	// A new commit on the branch: the same comment is edited, not a second one posted.
+	w.commit("Address review")
+	second := runAct(t, shared, w.repo, actRun{event: r.event, payload: r.payload, env: r.env, secrets: r.secrets, vars: r.vars})
+	if diff := cmp.Diff(second.jobs, want); diff != "" {
+		t.Fatalf("second run's job results (-got +want):\n%s\n%s", diff, second.failures())
+	}
+	again := costComments(w.github.Comments(7))
+	if len(again) != 1 || again[0].ID != first[0].ID {
+		t.Errorf("after the second run the cost comments are %v, want the one comment %d edited", again, first[0].ID)
+	}
+}
+
+// Scenario 3: a policy violation pushed to main. The policy gate fails, deploy never starts, the Jira job
+// opens one ticket naming the failed job; a second failing run comments on that ticket.
+func TestPushPolicyViolation(t *testing.T) {
+	w := newWorld(t)
+	violate := func(repo string) {
+		tfvars := filepath.Join(repo, "iac/envs/dev.tfvars")
+		data, err := os.ReadFile(tfvars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A public API without the waiver the template would have written with it.
+		writeFile(t, tfvars, strings.Replace(string(data), "public_api   = false", "public_api   = true", 1))
+	}
+	res := runAct(t, shared, w.repo, w.push("Open the API to the internet", violate))
+	want := map[string]string{jobTest: "success", jobImage: "success", jobPlan: "failure", jobJira: "success"}
+	if diff := cmp.Diff(res.jobs, want); diff != "" {
+		t.Fatalf("job results (-got +want):\n%s\n%s", diff, res.failures())
+	}
+	if !strings.Contains(res.log, "the plan violates policy") {
+		t.Errorf("the plan job failed, but not at the policy gate:\n%s", res.failures())
+	}
+	issues := w.jira.Issues()
+	if len(issues) != 1 {
+		t.Fatalf("Jira issues after the first failure = %d, want 1: %+v\ncalls: %v", len(issues), issues, jiratest.Calls(w.jira.Requests()))
+	}
+	ticket := issues[0]
+	t.Logf("ticket %s %q labels %v", ticket.Key, ticket.Summary, ticket.Labels)
+	if !strings.Contains(ticket.Summary, "gates") {
+		t.Errorf("ticket summary %q does not name the failed job gates", ticket.Summary)
+	}
+
+	res = runAct(t, shared, w.repo, w.push("Still public", func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "retry\n") }))
+	if diff := cmp.Diff(res.jobs, want); diff != "" {
+		t.Fatalf("second run's job results (-got +want):\n%s\n%s", diff, res.failures())
+	}
+	issues = w.jira.Issues()
+	if len(issues) != 1 || len(issues[0].Comments) != 1 {
+		t.Fatalf("after the second failure: %d issues, comments %v; want the one ticket with one comment\ncalls: %v",
+			len(issues), issues[0].Comments, jiratest.Calls(w.jira.Requests()))
+	}
+}
