@@ -8,13 +8,19 @@
 // It is not a provider: Create, Update and Delete fail, and attributes the
 // modules do not set are only declared where they are computed and matter
 // for the plan (id, email, uri …). Never use it to apply. It is wired in with
-// a dev_overrides CLI configuration by scripts/plan-fixture.sh.
+// a dev_overrides CLI configuration by scripts/plan-fixture.sh. Only with
+// STUBPROVIDER_APPLY=1 (tools/pipeline-e2e, which runs the deploy workflow's
+// `terraform apply` of the gated plan) do Create and Update succeed: they
+// store the plan with every unknown value replaced by a placeholder of its
+// type ("stub-<attribute>", 0, false, null), and Delete forgets; nothing is
+// created anywhere.
 package main
 
 import (
 	"context"
 	"log"
 	"math/big"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -28,6 +34,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/numberdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 func main() {
@@ -312,7 +319,7 @@ func blocks(bs []blk) map[string]schema.Block {
 	return out
 }
 
-// stub plans like a provider and refuses to apply.
+// stub plans like a provider and refuses to apply (unless STUBPROVIDER_APPLY=1).
 type stub struct {
 	typ    string
 	schema schema.Schema
@@ -326,18 +333,68 @@ func (r *stub) Schema(_ context.Context, _ resource.SchemaRequest, resp *resourc
 	resp.Schema = r.schema
 }
 
-func (r *stub) Create(_ context.Context, _ resource.CreateRequest, resp *resource.CreateResponse) {
-	resp.Diagnostics.AddError("schema stub provider", "this provider only plans; it never creates "+r.typ)
+// applying reports whether apply is allowed (STUBPROVIDER_APPLY=1).
+func applying() bool { return os.Getenv("STUBPROVIDER_APPLY") == "1" }
+
+// known is what the stub "creates": the planned value with every unknown
+// replaced by a placeholder of its type.
+func known(v tftypes.Value) (tftypes.Value, error) {
+	return tftypes.Transform(v, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
+		if v.IsKnown() {
+			return v, nil
+		}
+		t := v.Type()
+		switch {
+		case t.Is(tftypes.String):
+			name := "value"
+			if steps := p.Steps(); len(steps) > 0 {
+				if a, ok := steps[len(steps)-1].(tftypes.AttributeName); ok {
+					name = string(a)
+				}
+			}
+			return tftypes.NewValue(t, "stub-"+name), nil
+		case t.Is(tftypes.Number):
+			return tftypes.NewValue(t, big.NewFloat(0)), nil
+		case t.Is(tftypes.Bool):
+			return tftypes.NewValue(t, false), nil
+		default:
+			return tftypes.NewValue(t, nil), nil
+		}
+	})
+}
+
+func (r *stub) Create(_ context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if !applying() {
+		resp.Diagnostics.AddError("schema stub provider", "this provider only plans; it never creates "+r.typ)
+		return
+	}
+	v, err := known(req.Plan.Raw)
+	if err != nil {
+		resp.Diagnostics.AddError("schema stub provider", "resolve unknowns of "+r.typ+": "+err.Error())
+		return
+	}
+	resp.State.Raw = v
 }
 
 func (r *stub) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
 
-func (r *stub) Update(_ context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
-	resp.Diagnostics.AddError("schema stub provider", "this provider only plans; it never updates "+r.typ)
+func (r *stub) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if !applying() {
+		resp.Diagnostics.AddError("schema stub provider", "this provider only plans; it never updates "+r.typ)
+		return
+	}
+	v, err := known(req.Plan.Raw)
+	if err != nil {
+		resp.Diagnostics.AddError("schema stub provider", "resolve unknowns of "+r.typ+": "+err.Error())
+		return
+	}
+	resp.State.Raw = v
 }
 
 func (r *stub) Delete(_ context.Context, _ resource.DeleteRequest, resp *resource.DeleteResponse) {
-	resp.Diagnostics.AddError("schema stub provider", "this provider only plans; it never deletes "+r.typ)
+	if !applying() {
+		resp.Diagnostics.AddError("schema stub provider", "this provider only plans; it never deletes "+r.typ)
+	}
 }
 
 // project is data "google_project": it answers with a fixed, obviously fake
