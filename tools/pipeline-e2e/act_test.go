@@ -46,8 +46,9 @@ type actRun struct {
 
 // actResult is what one run did, read from act's JSON log.
 type actResult struct {
-	jobs map[string]string // job name as act logs it → success | failure | skipped
-	log  string            // act's output, for failure messages
+	jobs      map[string]string // job name as act logs it → success | failure | skipped
+	log       string            // act's output, for failure messages
+	artifacts string            // act's artifact server storage (--artifact-server-path)
 }
 
 // freePort returns a loopback port nobody listens on now (act's artifact server takes a port number).
@@ -155,7 +156,7 @@ func runAct(t *testing.T, p *platform, repo string, r actRun) actResult {
 	}
 	cmd.Stdout, cmd.Stderr = sink, sink
 	runErr := cmd.Run()
-	res := actResult{jobs: map[string]string{}, log: out.String()}
+	res := actResult{jobs: map[string]string{}, log: out.String(), artifacts: filepath.Join(dir, "artifacts")}
 	sc := bufio.NewScanner(bytes.NewReader(out.Bytes()))
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
@@ -164,7 +165,7 @@ func runAct(t *testing.T, p *platform, repo string, r actRun) actResult {
 			JobResult string `json:"jobResult"`
 		}
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line.JobResult != "" {
-			res.jobs[line.Job] = line.JobResult
+			res.jobs[strings.TrimSpace(line.Job)] = line.JobResult
 		}
 	}
 	if _, ok := runErr.(*exec.ExitError); runErr != nil && !ok {
@@ -194,9 +195,9 @@ func (r actResult) failures() string {
 		if json.Unmarshal(sc.Bytes(), &line) != nil {
 			continue
 		}
-		if strings.Contains(line.Msg, "❌") || strings.Contains(line.Msg, "::error") || strings.Contains(line.Msg, "❗") {
-			msg, _, _ := strings.Cut(line.Msg, "\n")
-			fmt.Fprintf(&b, "%s: %s\n", line.Job, msg)
+		msg, _, _ := strings.Cut(strings.TrimSpace(line.Msg), "\n")
+		if strings.HasPrefix(msg, "❌") || strings.HasPrefix(msg, "❗") {
+			fmt.Fprintf(&b, "%s: %s\n", strings.TrimSpace(line.Job), msg)
 		}
 	}
 	return b.String()

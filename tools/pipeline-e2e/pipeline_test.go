@@ -1,6 +1,7 @@
 package pipelinee2e
 
 import (
+	"archive/zip"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/acme-platform/golden-path/tools/internal/jira/jiratest"
 )
@@ -56,15 +58,16 @@ func TestMain(m *testing.M) {
 
 // world is one scenario's service repository, its remote SaaS fakes and the runner environment.
 type world struct {
-	t       *testing.T
-	repo    string
-	out     string // STANDIN_OUT: what the stand-ins kept (SARIF)
-	github  *fakeGitHub
-	jira    *jiratest.Server
-	gcs     *fakestorage.Server
-	env     map[string]string
-	vars    map[string]string
-	secrets map[string]string
+	t        *testing.T
+	repo     string
+	out      string // STANDIN_OUT: what the stand-ins kept (SARIF)
+	github   *fakeGitHub
+	jira     *jiratest.Server
+	cloudrun *fakeCloudRun
+	gcs      *fakestorage.Server
+	env      map[string]string
+	vars     map[string]string
+	secrets  map[string]string
 }
 
 func newWorld(t *testing.T) *world {
@@ -127,6 +130,8 @@ func newWorld(t *testing.T) *world {
 		// A change that does not touch the Terraform: the diff is the base itself (no change in cost).
 		"STANDIN_INFRACOST_DIFF": filepath.Join(cost, "gcp_base.json"),
 	}
+	w.cloudrun = newFakeCloudRun(t, w.env["STANDIN_REGISTRY"], ca)
+	w.env["STANDIN_CLOUDRUN_API"] = w.cloudrun.URL
 	for _, kv := range shared.goEnv() {
 		k, v, _ := strings.Cut(kv, "=")
 		w.env[k] = v
@@ -309,3 +314,86 @@ func TestPushPolicyViolation(t *testing.T) {
 			len(issues), issues[0].Comments, jiratest.Calls(w.jira.Requests()))
 	}
 }
+
+// Scenario 4: a pull request whose estimate breaks the cost policy (Cloud Run made always-on: the
+// committed over-budget diff). The cost gate comments Blocked and the run is red; deploy never starts.
+func TestPullRequestCostBlocked(t *testing.T) {
+	w := newWorld(t)
+	w.env["STANDIN_INFRACOST_DIFF"] = filepath.Join(filepath.Dir(w.env["STANDIN_INFRACOST_BASE"]), "gcp_pr_over_budget.json")
+	r := w.pullRequest(8, func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "Keep an instance warm.\n") })
+	res := runAct(t, shared, w.repo, r)
+	want := map[string]string{jobTest: "success", jobImage: "success", jobPlan: "success", jobCost: "failure"}
+	if diff := cmp.Diff(res.jobs, want); diff != "" {
+		t.Fatalf("job results (-got +want):\n%s\n%s", diff, res.failures())
+	}
+	cs := costComments(w.github.Comments(8))
+	if len(cs) != 1 || !strings.Contains(cs[0].Body, "Blocked") {
+		t.Fatalf("cost comments on PR 8 = %v, want one saying Blocked", cs)
+	}
+	if !strings.Contains(res.log, "the estimate breaks the cost policy") {
+		t.Errorf("the cost job failed, but not on the estimate:\n%s", res.failures())
+	}
+}
+
+// Scenario 2: a clean push to main. Both gates pass, then deploy applies the gated plan artifact (with
+// its lock file), deploys the pushed image by digest and the smoke test reaches /healthz and /datos on
+// the running service; Jira's close finds nothing open.
+func TestPushDeploy(t *testing.T) {
+	w := newWorld(t)
+	res := runAct(t, shared, w.repo, w.push("Document the service", func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "Deployed by CI.\n") }))
+	want := map[string]string{jobTest: "success", jobImage: "success", jobPlan: "success", jobCost: "success",
+		jobDeploy: "success", jobSmoke: "success", jobJira: "success"}
+	if diff := cmp.Diff(res.jobs, want); diff != "" {
+		t.Fatalf("job results (-got +want):\n%s\n%s", diff, res.failures())
+	}
+	zips, err := filepath.Glob(filepath.Join(res.artifacts, "*", "tfplan-dev", "tfplan-dev.zip"))
+	if err != nil || len(zips) != 1 {
+		t.Fatalf("plan artifact: %v %v", zips, err)
+	}
+	zr, err := zip.OpenReader(zips[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	zr.Close()
+	if diff := cmp.Diff(names, []string{".terraform.lock.hcl", "plan.json", "tfplan"}, cmpSorted); diff != "" {
+		t.Errorf("plan artifact files (-got +want):\n%s", diff)
+	}
+	state, err := w.gcs.GetObject(stateBucket, "flight-events/dev/default.tfstate")
+	if err != nil {
+		t.Fatalf("no Terraform state after deploy's apply: %v", err)
+	}
+	if !strings.Contains(string(state.Content), "google_cloud_run_v2_service") {
+		t.Errorf("the applied state holds no Cloud Run service")
+	}
+	pushed, err := os.ReadFile(filepath.Join(w.env["STANDIN_REGISTRY"], "tags"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := strings.Fields(string(pushed))[1]
+	deployed := w.cloudrun.Deployed()
+	for svc, image := range deployed {
+		if !strings.HasSuffix(image, "@"+digest) {
+			t.Errorf("service %s got %s, want the pushed digest %s", svc, image, digest)
+		}
+	}
+	if len(deployed) != 2 {
+		t.Errorf("deployed services = %v, want the API and the subscriber", deployed)
+	}
+	hits := strings.Join(w.cloudrun.Hits(), "\n")
+	for _, want := range []string{"GET /healthz bearer=true", "GET /datos?limit=1 bearer=true"} {
+		if !strings.Contains(hits, want) {
+			t.Errorf("the smoke test never sent %q; the services saw:\n%s", want, hits)
+		}
+	}
+	for _, c := range jiratest.Calls(w.jira.Requests()) {
+		if !strings.HasPrefix(c, "GET ") {
+			t.Errorf("a green run with nothing open wrote to Jira: %s", c)
+		}
+	}
+}
+
+var cmpSorted = cmpopts.SortSlices(func(a, b string) bool { return a < b })
