@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // standins maps each action the platform's workflows pin (owner/repo@sha, exactly as in the workflows) to
@@ -201,4 +203,13 @@ func (r actResult) failures() string {
 		}
 	}
 	return b.String()
+}
+
+// wantJobs fails the test unless exactly these jobs ran with these results (a job that never started,
+// like one whose needs failed or whose if was false, is absent).
+func (r actResult) wantJobs(t *testing.T, run string, want map[string]string) {
+	t.Helper()
+	if diff := cmp.Diff(r.jobs, want); diff != "" {
+		t.Fatalf("%sjob results (-got +want):\n%s\n%s", run, diff, r.failures())
+	}
 }

@@ -25,6 +25,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/go-github/v75/github"
 )
 
 // testCA signs the loopback TLS servers the runner must trust (the Go vulnerability database behind the
@@ -208,29 +210,19 @@ func (c *closeNotifyConn) Close() error {
 	return c.Conn.Close()
 }
 
-// githubComment is an issue comment as GitHub's REST API returns it.
-type githubComment struct {
-	ID      int64  `json:"id"`
-	Body    string `json:"body"`
-	HTMLURL string `json:"html_url"`
-	User    struct {
-		Login string `json:"login"`
-	} `json:"user"`
-}
-
-// fakeGitHub answers the issue-comment endpoints the cost gate uses (list, create, update; documented
-// shapes, single page) for one repository, checks the token and records the calls.
+// fakeGitHub answers the issue-comment endpoints the cost gate uses (list, create, update; go-github's
+// types for the documented shapes, single page) for one repository, checks the token and records the calls.
 type fakeGitHub struct {
 	*httptest.Server
 	repo, token string
 	mu          sync.Mutex
-	comments    map[int][]githubComment
+	comments    map[int][]*github.IssueComment
 	nextID      int64
 	calls       []string
 }
 
 func newFakeGitHub(repo, token string) *fakeGitHub {
-	g := &fakeGitHub{repo: repo, token: token, comments: map[int][]githubComment{}, nextID: 100}
+	g := &fakeGitHub{repo: repo, token: token, comments: map[int][]*github.IssueComment{}, nextID: 100}
 	g.Server = httptest.NewServer(http.HandlerFunc(g.serve))
 	return g
 }
@@ -262,11 +254,11 @@ func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 			write(http.StatusUnprocessableEntity, map[string]string{"message": "Problems parsing JSON"})
 			return
 		}
-		for n, cs := range g.comments {
-			for i := range cs {
-				if strconv.FormatInt(cs[i].ID, 10) == id {
-					g.comments[n][i].Body = in.Body
-					write(http.StatusOK, g.comments[n][i])
+		for _, cs := range g.comments {
+			for _, c := range cs {
+				if strconv.FormatInt(c.GetID(), 10) == id {
+					c.Body = github.Ptr(in.Body)
+					write(http.StatusOK, c)
 					return
 				}
 			}
@@ -282,15 +274,16 @@ func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodGet:
-		write(http.StatusOK, append([]githubComment{}, g.comments[n]...))
+		write(http.StatusOK, append([]*github.IssueComment{}, g.comments[n]...))
 	case http.MethodPost:
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Body == "" {
 			write(http.StatusUnprocessableEntity, map[string]string{"message": "Validation Failed"})
 			return
 		}
 		g.nextID++
-		c := githubComment{ID: g.nextID, Body: in.Body, HTMLURL: fmt.Sprintf("https://github.com/%s/pull/%d#issuecomment-%d", g.repo, n, g.nextID)}
-		c.User.Login = "github-actions[bot]"
+		c := &github.IssueComment{ID: github.Ptr(g.nextID), Body: github.Ptr(in.Body),
+			HTMLURL: github.Ptr(fmt.Sprintf("https://github.com/%s/pull/%d#issuecomment-%d", g.repo, n, g.nextID)),
+			User:    &github.User{Login: github.Ptr("github-actions[bot]")}}
 		g.comments[n] = append(g.comments[n], c)
 		write(http.StatusCreated, c)
 	default:
@@ -298,11 +291,15 @@ func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Comments is the pull request's comments now.
-func (g *fakeGitHub) Comments(n int) []githubComment {
+// Comments is the pull request's comments now (copies).
+func (g *fakeGitHub) Comments(n int) []github.IssueComment {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return append([]githubComment(nil), g.comments[n]...)
+	var out []github.IssueComment
+	for _, c := range g.comments[n] {
+		out = append(out, *c)
+	}
+	return out
 }
 
 // sigPadding finds the sig parameter of act's signed artifact URLs.

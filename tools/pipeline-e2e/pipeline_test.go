@@ -11,6 +11,7 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/google/go-github/v75/github"
 
 	"github.com/acme-platform/golden-path/tools/internal/jira/jiratest"
 )
@@ -220,10 +221,10 @@ const (
 
 const costMarker = "<!-- costgate:"
 
-func costComments(cs []githubComment) []githubComment {
-	var out []githubComment
+func costComments(cs []github.IssueComment) []github.IssueComment {
+	var out []github.IssueComment
 	for _, c := range cs {
-		if strings.Contains(c.Body, costMarker) {
+		if strings.Contains(c.GetBody(), costMarker) {
 			out = append(out, c)
 		}
 	}
@@ -237,15 +238,13 @@ func TestPullRequestClean(t *testing.T) {
 	r := w.pullRequest(7, func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "A reviewed change.\n") })
 	res := runAct(t, shared, w.repo, r)
 	want := map[string]string{jobTest: "success", jobImage: "success", jobPlan: "success", jobCost: "success"}
-	if diff := cmp.Diff(res.jobs, want); diff != "" {
-		t.Fatalf("job results (-got +want):\n%s\n%s", diff, res.failures())
-	}
+	res.wantJobs(t, "", want)
 	first := costComments(w.github.Comments(7))
 	if len(first) != 1 {
 		t.Fatalf("cost gate comments on PR 7 = %d, want 1: %v", len(first), w.github.Comments(7))
 	}
-	if !strings.Contains(first[0].Body, "Pass") && !strings.Contains(first[0].Body, "pass") {
-		t.Errorf("cost comment does not say the gate passed:\n%s", first[0].Body)
+	if !strings.Contains(first[0].GetBody(), "Pass") && !strings.Contains(first[0].GetBody(), "pass") {
+		t.Errorf("cost comment does not say the gate passed:\n%s", first[0].GetBody())
 	}
 	sarif, err := os.ReadFile(filepath.Join(w.out, "sarif", "policygate.sarif"))
 	if err != nil {
@@ -264,12 +263,10 @@ func TestPullRequestClean(t *testing.T) {
 	// A new commit on the branch: the same comment is edited, not a second one posted.
 	w.commit("Address review")
 	second := runAct(t, shared, w.repo, actRun{event: r.event, payload: r.payload, env: r.env, secrets: r.secrets, vars: r.vars})
-	if diff := cmp.Diff(second.jobs, want); diff != "" {
-		t.Fatalf("second run's job results (-got +want):\n%s\n%s", diff, second.failures())
-	}
+	second.wantJobs(t, "second run's ", want)
 	again := costComments(w.github.Comments(7))
-	if len(again) != 1 || again[0].ID != first[0].ID {
-		t.Errorf("after the second run the cost comments are %v, want the one comment %d edited", again, first[0].ID)
+	if len(again) != 1 || again[0].GetID() != first[0].GetID() {
+		t.Errorf("after the second run the cost comments are %v, want the one comment %d edited", again, first[0].GetID())
 	}
 }
 
@@ -288,9 +285,7 @@ func TestPushPolicyViolation(t *testing.T) {
 	}
 	res := runAct(t, shared, w.repo, w.push("Open the API to the internet", violate))
 	want := map[string]string{jobTest: "success", jobImage: "success", jobPlan: "failure", jobJira: "success"}
-	if diff := cmp.Diff(res.jobs, want); diff != "" {
-		t.Fatalf("job results (-got +want):\n%s\n%s", diff, res.failures())
-	}
+	res.wantJobs(t, "", want)
 	if !strings.Contains(res.log, "the plan violates policy") {
 		t.Errorf("the plan job failed, but not at the policy gate:\n%s", res.failures())
 	}
@@ -305,9 +300,7 @@ func TestPushPolicyViolation(t *testing.T) {
 	}
 
 	res = runAct(t, shared, w.repo, w.push("Still public", func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "retry\n") }))
-	if diff := cmp.Diff(res.jobs, want); diff != "" {
-		t.Fatalf("second run's job results (-got +want):\n%s\n%s", diff, res.failures())
-	}
+	res.wantJobs(t, "second run's ", want)
 	issues = w.jira.Issues()
 	if len(issues) != 1 || len(issues[0].Comments) != 1 {
 		t.Fatalf("after the second failure: %d issues, comments %v; want the one ticket with one comment\ncalls: %v",
@@ -323,11 +316,9 @@ func TestPullRequestCostBlocked(t *testing.T) {
 	r := w.pullRequest(8, func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "Keep an instance warm.\n") })
 	res := runAct(t, shared, w.repo, r)
 	want := map[string]string{jobTest: "success", jobImage: "success", jobPlan: "success", jobCost: "failure"}
-	if diff := cmp.Diff(res.jobs, want); diff != "" {
-		t.Fatalf("job results (-got +want):\n%s\n%s", diff, res.failures())
-	}
+	res.wantJobs(t, "", want)
 	cs := costComments(w.github.Comments(8))
-	if len(cs) != 1 || !strings.Contains(cs[0].Body, "Blocked") {
+	if len(cs) != 1 || !strings.Contains(cs[0].GetBody(), "Blocked") {
 		t.Fatalf("cost comments on PR 8 = %v, want one saying Blocked", cs)
 	}
 	if !strings.Contains(res.log, "the estimate breaks the cost policy") {
@@ -343,9 +334,7 @@ func TestPushDeploy(t *testing.T) {
 	res := runAct(t, shared, w.repo, w.push("Document the service", func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "Deployed by CI.\n") }))
 	want := map[string]string{jobTest: "success", jobImage: "success", jobPlan: "success", jobCost: "success",
 		jobDeploy: "success", jobSmoke: "success", jobJira: "success"}
-	if diff := cmp.Diff(res.jobs, want); diff != "" {
-		t.Fatalf("job results (-got +want):\n%s\n%s", diff, res.failures())
-	}
+	res.wantJobs(t, "", want)
 	zips, err := filepath.Glob(filepath.Join(res.artifacts, "*", "tfplan-dev", "tfplan-dev.zip"))
 	if err != nil || len(zips) != 1 {
 		t.Fatalf("plan artifact: %v %v", zips, err)

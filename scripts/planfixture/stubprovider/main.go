@@ -24,6 +24,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -363,32 +364,31 @@ func known(v tftypes.Value) (tftypes.Value, error) {
 	})
 }
 
-func (r *stub) Create(_ context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+// store is Create's and Update's answer: the plan made known, or the refusal.
+func (r *stub) store(verb string, plan tftypes.Value, diags *diag.Diagnostics) tftypes.Value {
 	if !applying() {
-		resp.Diagnostics.AddError("schema stub provider", "this provider only plans; it never creates "+r.typ)
-		return
+		diags.AddError("schema stub provider", "this provider only plans; it never "+verb+" "+r.typ)
+		return plan
 	}
-	v, err := known(req.Plan.Raw)
+	v, err := known(plan)
 	if err != nil {
-		resp.Diagnostics.AddError("schema stub provider", "resolve unknowns of "+r.typ+": "+err.Error())
-		return
+		diags.AddError("schema stub provider", "resolve unknowns of "+r.typ+": "+err.Error())
 	}
-	resp.State.Raw = v
+	return v
+}
+
+func (r *stub) Create(_ context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if v := r.store("creates", req.Plan.Raw, &resp.Diagnostics); !resp.Diagnostics.HasError() {
+		resp.State.Raw = v
+	}
 }
 
 func (r *stub) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
 
 func (r *stub) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	if !applying() {
-		resp.Diagnostics.AddError("schema stub provider", "this provider only plans; it never updates "+r.typ)
-		return
+	if v := r.store("updates", req.Plan.Raw, &resp.Diagnostics); !resp.Diagnostics.HasError() {
+		resp.State.Raw = v
 	}
-	v, err := known(req.Plan.Raw)
-	if err != nil {
-		resp.Diagnostics.AddError("schema stub provider", "resolve unknowns of "+r.typ+": "+err.Error())
-		return
-	}
-	resp.State.Raw = v
 }
 
 func (r *stub) Delete(_ context.Context, _ resource.DeleteRequest, resp *resource.DeleteResponse) {
