@@ -118,15 +118,20 @@ func newWorld(t *testing.T) *world {
 		"CHECKPOINT_DISABLE": "1",
 		"HTTPS_PROXY":        egress.URL, "https_proxy": egress.URL, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
 		"SSL_CERT_FILE": ca.bundle, "CURL_CA_BUNDLE": ca.bundle,
-		"STORAGE_EMULATOR_HOST":  gcs.URL(),
-		"GITHUB_API_URL":         w.github.URL,
-		"NODE_PATH":              nodePath,
-		"STANDIN_ORIGIN":         w.repo,
-		"STANDIN_TERRAFORM":      terraform,
-		"STANDIN_TERRAFORMRC":    shared.terraformc,
-		"STANDIN_OUT":            w.out,
-		"STANDIN_REGISTRY":       filepath.Join(w.out, "registry"),
-		"STANDIN_GCP_PROJECT":    "acme-flights-dev",
+		"STORAGE_EMULATOR_HOST": gcs.URL(),
+		"GITHUB_API_URL":        w.github.URL,
+		"NODE_PATH":             nodePath,
+		"STANDIN_ORIGIN":        w.repo,
+		"STANDIN_TERRAFORM":     terraform,
+		"STANDIN_TERRAFORMRC":   shared.terraformc,
+		"STANDIN_OUT":           w.out,
+		"STANDIN_REGISTRY":      filepath.Join(w.out, "registry"),
+		"STANDIN_GCP_PROJECT":   "acme-flights-dev",
+		// The deploy workflow applies the gated plan: the stub provider "creates" it (nothing anywhere).
+		"STUBPROVIDER_APPLY": "1",
+		// An OIDC token is on offer to every job (act has no per-job permissions); nothing serves it, the
+		// auth stand-in only checks it was offered. The fork scenario withdraws it.
+		"ACTIONS_ID_TOKEN_REQUEST_URL": "http://127.0.0.1:9/oidc/token", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "oidc-request-token",
 		"STANDIN_INFRACOST_BASE": filepath.Join(cost, "gcp_base.json"),
 		// A change that does not touch the Terraform: the diff is the base itself (no change in cost).
 		"STANDIN_INFRACOST_DIFF": filepath.Join(cost, "gcp_base.json"),
@@ -271,7 +276,8 @@ func TestPullRequestClean(t *testing.T) {
 }
 
 // Scenario 3: a policy violation pushed to main. The policy gate fails, deploy never starts, the Jira job
-// opens one ticket naming the failed job; a second failing run comments on that ticket.
+// opens one ticket naming the failed job; a second failing run comments on that ticket; the next green
+// run (the violation reverted) deploys and closes it.
 func TestPushPolicyViolation(t *testing.T) {
 	w := newWorld(t)
 	violate := func(repo string) {
@@ -305,6 +311,22 @@ func TestPushPolicyViolation(t *testing.T) {
 	if len(issues) != 1 || len(issues[0].Comments) != 1 {
 		t.Fatalf("after the second failure: %d issues, comments %v; want the one ticket with one comment\ncalls: %v",
 			len(issues), issues[0].Comments, jiratest.Calls(w.jira.Requests()))
+	}
+
+	// The fix: the next green run deploys and closes the ticket.
+	res = runAct(t, shared, w.repo, w.push("Keep the API internal", func(repo string) {
+		tfvars := filepath.Join(repo, "iac/envs/dev.tfvars")
+		data, err := os.ReadFile(tfvars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, tfvars, strings.Replace(string(data), "public_api   = true", "public_api   = false", 1))
+	}))
+	res.wantJobs(t, "the green run's ", map[string]string{jobTest: "success", jobImage: "success", jobPlan: "success", jobCost: "success",
+		jobDeploy: "success", jobSmoke: "success", jobJira: "success"})
+	issues = w.jira.Issues()
+	if len(issues) != 1 || issues[0].StatusCategory != "done" {
+		t.Fatalf("after the green run: %+v; want the one ticket done\ncalls: %v", issues, jiratest.Calls(w.jira.Requests()))
 	}
 }
 
@@ -386,3 +408,34 @@ func TestPushDeploy(t *testing.T) {
 }
 
 var cmpSorted = cmpopts.SortSlices(func(a, b string) bool { return a < b })
+
+// Scenario 5: a pull request from a fork. GitHub gives such a run no secrets (GITHUB_TOKEN aside) and no
+// OIDC token: the gates fail closed at the plan's Workload Identity step, nothing is posted, Jira is not
+// called, deploy never starts.
+func TestForkPullRequest(t *testing.T) {
+	w := newWorld(t)
+	r := w.pullRequest(9, func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "From a fork.\n") })
+	pr := r.payload["pull_request"].(map[string]any)
+	fork := repository()
+	fork["full_name"], fork["fork"] = "mallory/flight-events", true
+	pr["head"].(map[string]any)["repo"] = fork
+	r.secrets = map[string]string{"GITHUB_TOKEN": ghToken}
+	env := map[string]string{}
+	for k, v := range r.env {
+		if !strings.HasPrefix(k, "ACTIONS_ID_TOKEN_REQUEST_") {
+			env[k] = v
+		}
+	}
+	r.env = env
+	res := runAct(t, shared, w.repo, r)
+	res.wantJobs(t, "", map[string]string{jobTest: "success", jobImage: "success", jobPlan: "failure"})
+	if !strings.Contains(res.log, "this job is being run from a fork") {
+		t.Errorf("the plan job failed, but not for want of an OIDC token:\n%s", res.failures())
+	}
+	if cs := w.github.Comments(9); len(cs) != 0 {
+		t.Errorf("a fork's run posted %d comments", len(cs))
+	}
+	if got := w.jira.Requests(); len(got) != 0 {
+		t.Errorf("a fork's run called Jira: %v", jiratest.Calls(got))
+	}
+}
