@@ -39,11 +39,13 @@ var standins = map[string]string{
 
 // actRun is one `act` invocation: its event, payload and the runner's environment.
 type actRun struct {
-	event   string
-	payload map[string]any
-	env     map[string]string // the runner machine's environment (act --env-file)
-	secrets map[string]string
-	vars    map[string]string
+	event    string
+	workflow string // -W, relative to the repository; empty: .github/workflows/ci.yml
+	job      string // act -j: this caller job and its needs only; empty runs the whole workflow
+	payload  map[string]any
+	env      map[string]string // the runner machine's environment (act --env-file)
+	secrets  map[string]string
+	vars     map[string]string
 }
 
 // actResult is what one run did, read from act's JSON log.
@@ -113,8 +115,12 @@ func runAct(t *testing.T, p *platform, repo string, r actRun) actResult {
 	if err != nil {
 		t.Fatal(err)
 	}
+	workflow := r.workflow
+	if workflow == "" {
+		workflow = ".github/workflows/ci.yml"
+	}
 	args := []string{r.event,
-		"-W", ".github/workflows/ci.yml",
+		"-W", workflow,
 		"-e", filepath.Join(dir, "event.json"),
 		"-P", "ubuntu-latest=-self-hosted",
 		"--no-skip-checkout",
@@ -131,6 +137,9 @@ func runAct(t *testing.T, p *platform, repo string, r actRun) actResult {
 		"--no-cache-server",
 		"--json",
 		"--local-repository", platformModule[len("github.com/"):] + "@" + platformRef + "=" + p.root,
+	}
+	if r.job != "" {
+		args = append(args, "-j", r.job)
 	}
 	for ref, sub := range standins {
 		args = append(args, "--local-repository", ref+"="+filepath.Join(standinDir, sub))

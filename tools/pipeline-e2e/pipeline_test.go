@@ -2,6 +2,7 @@ package pipelinee2e
 
 import (
 	"archive/zip"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -91,7 +92,11 @@ func newWorld(t *testing.T) *world {
 	w.github = newFakeGitHub(repoFullName, ghToken)
 	t.Cleanup(w.github.Close)
 	w.jira = jiratest.New(t, jiratest.DataCenter, "", "", jiraPAT)
-	gcs, err := fakestorage.NewServerWithOptions(fakestorage.Options{Scheme: "http", Host: "127.0.0.1", NoListener: false})
+	gcs, err := fakestorage.NewServerWithOptions(fakestorage.Options{Scheme: "http", Host: "127.0.0.1",
+		// The storage client reads objects at http://<emulator host>/<bucket>/<object>, which the fake
+		// serves only for its public host: without this every state read was a 404, so apply's state
+		// was never found again.
+		PublicHost: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,9 +270,11 @@ func TestPullRequestClean(t *testing.T) {
 		t.Errorf("govulncheck never asked the vulnerability database")
 	}
 
-	// A new commit on the branch: the same comment is edited, not a second one posted.
+	// A new commit on the branch: the same comment is edited, not a second one posted (only the caller
+	// job gates runs this time: the comment is its business).
 	w.commit("Address review")
-	second := runAct(t, shared, w.repo, actRun{event: r.event, payload: r.payload, env: r.env, secrets: r.secrets, vars: r.vars})
+	second := runAct(t, shared, w.repo, actRun{event: r.event, job: "gates", payload: r.payload, env: r.env, secrets: r.secrets, vars: r.vars})
+	want = map[string]string{jobPlan: "success", jobCost: "success"}
 	second.wantJobs(t, "second run's ", want)
 	again := costComments(w.github.Comments(7))
 	if len(again) != 1 || again[0].GetID() != first[0].GetID() {
@@ -275,59 +282,112 @@ func TestPullRequestClean(t *testing.T) {
 	}
 }
 
-// Scenario 3: a policy violation pushed to main. The policy gate fails, deploy never starts, the Jira job
-// opens one ticket naming the failed job; a second failing run comments on that ticket; the next green
-// run (the violation reverted) deploys and closes it.
+// callerJobs are ci.yml's caller jobs and the reusable workflow jobs each one runs.
+var callerJobs = map[string][]string{"build": {jobTest, jobImage}, "gates": {jobPlan, jobCost}, "deploy": {jobDeploy, jobSmoke}}
+
+// needsOfJira is what ci.yml's jira job receives from a run: toJSON(needs) (the caller jobs' results as
+// GitHub reports them: failure if one of its jobs failed, skipped if none started) and its result input.
+func needsOfJira(t *testing.T, res actResult) (result, needsJSON string) {
+	t.Helper()
+	needs := map[string]any{}
+	result = "success"
+	for caller, jobs := range callerJobs {
+		r := "skipped"
+		for _, j := range jobs {
+			switch res.jobs[j] {
+			case "failure":
+				r = "failure"
+			case "success":
+				if r == "skipped" {
+					r = "success"
+				}
+			}
+		}
+		if r == "failure" {
+			result = "failure"
+		}
+		needs[caller] = map[string]any{"result": r, "outputs": map[string]any{}}
+	}
+	data, err := json.Marshal(needs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return result, string(data)
+}
+
+// notifyJira runs ci.yml's jira job for a run act stopped early (see testdata/jira-caller.yml).
+func (w *world) notifyJira(t *testing.T, res actResult) actResult {
+	t.Helper()
+	result, needsJSON := needsOfJira(t, res)
+	caller, err := filepath.Abs("testdata/jira-caller.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jira := runAct(t, shared, w.repo, actRun{event: "workflow_dispatch", workflow: caller,
+		payload: map[string]any{"ref": "refs/heads/main", "inputs": map[string]any{"result": result, "needs-json": needsJSON}, "repository": repository()},
+		env:     w.env, secrets: w.secrets, vars: w.vars})
+	jira.wantJobs(t, "jira caller's ", map[string]string{jobJira: "success"})
+	return jira
+}
+
+func setPublicAPI(t *testing.T, repo string, public bool) {
+	t.Helper()
+	tfvars := filepath.Join(repo, "iac/envs/dev.tfvars")
+	data, err := os.ReadFile(tfvars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := "public_api   = true", "public_api   = false"
+	if public {
+		from, to = to, from
+	}
+	if !strings.Contains(string(data), from) {
+		t.Fatalf("%s has no %q line", tfvars, from)
+	}
+	writeFile(t, tfvars, strings.Replace(string(data), from, to, 1))
+}
+
+// Scenario 3: a policy violation pushed to main. The policy gate fails and deploy never starts; the Jira
+// notification opens one ticket naming the failed job; a second failing run comments on that ticket; the
+// next green run (the violation reverted) deploys and closes it. act stops a run at its first failed
+// caller job, so after the failing runs ci.yml's jira job is run from testdata/jira-caller.yml with the
+// inputs it would have received; the green run is ci.yml's own, jira job included.
 func TestPushPolicyViolation(t *testing.T) {
 	w := newWorld(t)
-	violate := func(repo string) {
-		tfvars := filepath.Join(repo, "iac/envs/dev.tfvars")
-		data, err := os.ReadFile(tfvars)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// A public API without the waiver the template would have written with it.
-		writeFile(t, tfvars, strings.Replace(string(data), "public_api   = false", "public_api   = true", 1))
-	}
-	res := runAct(t, shared, w.repo, w.push("Open the API to the internet", violate))
-	want := map[string]string{jobTest: "success", jobImage: "success", jobPlan: "failure", jobJira: "success"}
-	res.wantJobs(t, "", want)
+	// A public API without the waiver the template would have written with it.
+	res := runAct(t, shared, w.repo, w.push("Open the API to the internet", func(repo string) { setPublicAPI(t, repo, true) }))
+	failed := map[string]string{jobTest: "success", jobImage: "success", jobPlan: "failure"}
+	res.wantJobs(t, "", failed)
 	if !strings.Contains(res.log, "the plan violates policy") {
 		t.Errorf("the plan job failed, but not at the policy gate:\n%s", res.failures())
 	}
+	w.notifyJira(t, res)
 	issues := w.jira.Issues()
 	if len(issues) != 1 {
 		t.Fatalf("Jira issues after the first failure = %d, want 1: %+v\ncalls: %v", len(issues), issues, jiratest.Calls(w.jira.Requests()))
 	}
 	ticket := issues[0]
-	t.Logf("ticket %s %q labels %v", ticket.Key, ticket.Summary, ticket.Labels)
+	t.Logf("ticket %s %q", ticket.Key, ticket.Summary)
 	if !strings.Contains(ticket.Summary, "gates") {
 		t.Errorf("ticket summary %q does not name the failed job gates", ticket.Summary)
 	}
 
 	res = runAct(t, shared, w.repo, w.push("Still public", func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "retry\n") }))
-	res.wantJobs(t, "second run's ", want)
+	res.wantJobs(t, "second run's ", failed)
+	w.notifyJira(t, res)
 	issues = w.jira.Issues()
 	if len(issues) != 1 || len(issues[0].Comments) != 1 {
-		t.Fatalf("after the second failure: %d issues, comments %v; want the one ticket with one comment\ncalls: %v",
-			len(issues), issues[0].Comments, jiratest.Calls(w.jira.Requests()))
+		t.Fatalf("after the second failure: %+v; want the one ticket with one comment\ncalls: %v", issues, jiratest.Calls(w.jira.Requests()))
 	}
 
-	// The fix: the next green run deploys and closes the ticket.
-	res = runAct(t, shared, w.repo, w.push("Keep the API internal", func(repo string) {
-		tfvars := filepath.Join(repo, "iac/envs/dev.tfvars")
-		data, err := os.ReadFile(tfvars)
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, tfvars, strings.Replace(string(data), "public_api   = true", "public_api   = false", 1))
-	}))
+	res = runAct(t, shared, w.repo, w.push("Keep the API internal", func(repo string) { setPublicAPI(t, repo, false) }))
 	res.wantJobs(t, "the green run's ", map[string]string{jobTest: "success", jobImage: "success", jobPlan: "success", jobCost: "success",
 		jobDeploy: "success", jobSmoke: "success", jobJira: "success"})
 	issues = w.jira.Issues()
 	if len(issues) != 1 || issues[0].StatusCategory != "done" {
 		t.Fatalf("after the green run: %+v; want the one ticket done\ncalls: %v", issues, jiratest.Calls(w.jira.Requests()))
 	}
+	t.Logf("ticket %s is %s after the green run", issues[0].Key, issues[0].Status)
 }
 
 // Scenario 4: a pull request whose estimate breaks the cost policy (Cloud Run made always-on: the
@@ -336,8 +396,9 @@ func TestPullRequestCostBlocked(t *testing.T) {
 	w := newWorld(t)
 	w.env["STANDIN_INFRACOST_DIFF"] = filepath.Join(filepath.Dir(w.env["STANDIN_INFRACOST_BASE"]), "gcp_pr_over_budget.json")
 	r := w.pullRequest(8, func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "Keep an instance warm.\n") })
+	r.job = "gates" // the build is scenario 1's business
 	res := runAct(t, shared, w.repo, r)
-	want := map[string]string{jobTest: "success", jobImage: "success", jobPlan: "success", jobCost: "failure"}
+	want := map[string]string{jobPlan: "success", jobCost: "failure"}
 	res.wantJobs(t, "", want)
 	cs := costComments(w.github.Comments(8))
 	if len(cs) != 1 || !strings.Contains(cs[0].GetBody(), "Blocked") {
@@ -427,8 +488,9 @@ func TestForkPullRequest(t *testing.T) {
 		}
 	}
 	r.env = env
+	r.job = "gates" // the build job takes no secrets and no token on pull requests
 	res := runAct(t, shared, w.repo, r)
-	res.wantJobs(t, "", map[string]string{jobTest: "success", jobImage: "success", jobPlan: "failure"})
+	res.wantJobs(t, "", map[string]string{jobPlan: "failure"})
 	if !strings.Contains(res.log, "this job is being run from a fork") {
 		t.Errorf("the plan job failed, but not for want of an OIDC token:\n%s", res.failures())
 	}

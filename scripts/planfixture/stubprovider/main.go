@@ -337,9 +337,18 @@ func (r *stub) Schema(_ context.Context, _ resource.SchemaRequest, resp *resourc
 // applying reports whether apply is allowed (STUBPROVIDER_APPLY=1).
 func applying() bool { return os.Getenv("STUBPROVIDER_APPLY") == "1" }
 
-// known is what the stub "creates": the planned value with every unknown
-// replaced by a placeholder of its type.
-func known(v tftypes.Value) (tftypes.Value, error) {
+// stubIDs are placeholder ids in the real provider's format, for the types
+// whose ids the platform's modules validate when they are passed on
+// (notification channels, KMS keys).
+var stubIDs = map[string]string{
+	"google_monitoring_notification_channel": "projects/stub-project/notificationChannels/stub",
+	"google_kms_key_ring":                    "projects/stub-project/locations/stub/keyRings/stub",
+	"google_kms_crypto_key":                  "projects/stub-project/locations/stub/keyRings/stub/cryptoKeys/stub",
+}
+
+// known is what the stub "creates" of a resource of type typ: the planned
+// value with every unknown replaced by a placeholder of its type.
+func known(typ string, v tftypes.Value) (tftypes.Value, error) {
 	return tftypes.Transform(v, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
 		if v.IsKnown() {
 			return v, nil
@@ -348,10 +357,14 @@ func known(v tftypes.Value) (tftypes.Value, error) {
 		switch {
 		case t.Is(tftypes.String):
 			name := "value"
-			if steps := p.Steps(); len(steps) > 0 {
+			steps := p.Steps()
+			if len(steps) > 0 {
 				if a, ok := steps[len(steps)-1].(tftypes.AttributeName); ok {
 					name = string(a)
 				}
+			}
+			if id, ok := stubIDs[typ]; ok && len(steps) == 1 && (name == "id" || name == "name") {
+				return tftypes.NewValue(t, id), nil
 			}
 			return tftypes.NewValue(t, "stub-"+name), nil
 		case t.Is(tftypes.Number):
@@ -370,7 +383,7 @@ func (r *stub) store(verb string, plan tftypes.Value, diags *diag.Diagnostics) t
 		diags.AddError("schema stub provider", "this provider only plans; it never "+verb+" "+r.typ)
 		return plan
 	}
-	v, err := known(plan)
+	v, err := known(r.typ, plan)
 	if err != nil {
 		diags.AddError("schema stub provider", "resolve unknowns of "+r.typ+": "+err.Error())
 	}
