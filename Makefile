@@ -25,7 +25,7 @@ demo: ## Main job: render the example service into $(DEMO_OUT) and run it locall
 	cd $(DEMO_OUT) && go run ./cmd/flight-events local
 
 .PHONY: test
-test: deps test-tools test-kit test-rendered ## All tests (CI runs exactly this through .ci/run).
+test: deps test-tools test-kit test-rendered test-pipelines ## All tests (CI runs exactly this through .ci/run).
 
 .PHONY: deps
 deps: ## Install what the tests need (pinned npm packages, Debian packages), once.
@@ -48,12 +48,19 @@ test-kit: ## gofmt, vet, lint and test the platform kit (kit/, its own module, i
 test-rendered: ## Render every template case and gofmt/vet/staticcheck/build/test the rendered service.
 	@$(PHASE) rendered-cases scripts/test-rendered.sh $(CASES)
 
+.PHONY: test-pipelines
+test-pipelines: ## The generated service's ci.yml run end to end by act on the host (tools/pipeline-e2e, docs/pipelines-act.md).
+	@cd tools/pipeline-e2e && $(CURDIR)/$(PHASE) pipelines-vet go vet ./...
+	@cd tools/pipeline-e2e && $(CURDIR)/$(PHASE) pipelines-staticcheck $(STATICCHECK_BIN) ./...
+	@cd tools/pipeline-e2e && ACT_BIN=$(CURDIR)/.bin/act PIPELINE_E2E_LOGS=$(CURDIR)/.artifacts/pipeline-e2e \
+	  $(CURDIR)/$(PHASE) pipelines-test go test -count=1 -timeout 40m ./...
+
 .PHONY: test-stress
 test-stress: deps ## Flake hunt: tools' and rendered tests -count=5 (+ -race where there is concurrency) under stress-ng on every core.
 	@$(PHASE) stress scripts/test-stress.sh
 
 .PHONY: pipeline-rehearsal
-pipeline-rehearsal: ## Offline: policy gate → cost gate → PR comment → Jira request, on the committed fixtures.
+pipeline-rehearsal: ## Scenario 3 under act: a policy violation pushed to main, each job's result and the Jira ticket.
 	@scripts/pipeline-rehearsal.sh
 
 .PHONY: bench

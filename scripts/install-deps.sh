@@ -5,8 +5,9 @@
 #  - Debian postgresql (server binaries only used by tools/backstage-e2e, which runs its own server);
 #  - the pinned npm packages of tools/render-check (the real Backstage scaffolder), when present;
 #  - the pinned npm packages of tools/backstage-e2e (a real Backstage backend), when present;
-#  - the pinned opa, tflint, staticcheck and terraform binaries in .bin/ (built from go.mod, tools/lint/go.mod
-#    and tools/terraform/go.mod).
+#  - the pinned opa, tflint, staticcheck, terraform and act binaries in .bin/ (built from go.mod, tools/lint/go.mod,
+#    tools/terraform/go.mod and tools/act/go.mod);
+#  - the pinned npm packages of tools/pipeline-e2e/standins/artifact (the artifact stand-ins' @actions/artifact).
 # Go modules and Go tools come from go.mod/go.sum through the module proxy.
 # Idempotent: a second run finds everything in place and returns in a second.
 set -euo pipefail
@@ -65,6 +66,14 @@ if [ ! -x .bin/terraform ] || [ tools/terraform/go.mod -nt .bin/terraform ]; the
 fi
 echo "install-deps: $(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null .bin/terraform version | head -n 1)"
 
+# nektos/act v0.2.89, pinned by the nested module tools/act: tools/pipeline-e2e runs the generated service's
+# workflows with it on the host (no Docker). ~6 min cold build.
+if [ ! -x .bin/act ] || [ tools/act/go.mod -nt .bin/act ]; then
+  echo "install-deps: go build act (tools/act/go.mod tool)"
+  (cd tools/act && go build -o ../../.bin/act github.com/nektos/act)
+fi
+echo "install-deps: act $(.bin/act --version | sed 's/^act version //')"
+
 if [ -f tools/render-check/package-lock.json ]; then
   if [ ! -d tools/render-check/node_modules ] || [ tools/render-check/package-lock.json -nt tools/render-check/node_modules ]; then
     echo "install-deps: npm ci (tools/render-check)"
@@ -79,5 +88,14 @@ if [ -f tools/backstage-e2e/package-lock.json ]; then
     echo "install-deps: npm ci (tools/backstage-e2e)"
     (cd tools/backstage-e2e && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
     touch tools/backstage-e2e/node_modules
+  fi
+fi
+
+# The real @actions/artifact client the upload/download-artifact stand-ins run against act's artifact server.
+if [ -f tools/pipeline-e2e/standins/artifact/package-lock.json ]; then
+  if [ ! -d tools/pipeline-e2e/standins/artifact/node_modules ] || [ tools/pipeline-e2e/standins/artifact/package-lock.json -nt tools/pipeline-e2e/standins/artifact/node_modules ]; then
+    echo "install-deps: npm ci (tools/pipeline-e2e/standins/artifact)"
+    (cd tools/pipeline-e2e/standins/artifact && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+    touch tools/pipeline-e2e/standins/artifact/node_modules
   fi
 fi

@@ -8,16 +8,23 @@
 // It is not a provider: Create, Update and Delete fail, and attributes the
 // modules do not set are only declared where they are computed and matter
 // for the plan (id, email, uri …). Never use it to apply. It is wired in with
-// a dev_overrides CLI configuration by scripts/plan-fixture.sh.
+// a dev_overrides CLI configuration by scripts/plan-fixture.sh. Only with
+// STUBPROVIDER_APPLY=1 (tools/pipeline-e2e, which runs the deploy workflow's
+// `terraform apply` of the gated plan) do Create and Update succeed: they
+// store the plan with every unknown value replaced by a placeholder of its
+// type ("stub-<attribute>", 0, false, null), and Delete forgets; nothing is
+// created anywhere.
 package main
 
 import (
 	"context"
 	"log"
 	"math/big"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -28,6 +35,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/numberdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 func main() {
@@ -326,7 +334,7 @@ func blocks(bs []blk) map[string]schema.Block {
 	return out
 }
 
-// stub plans like a provider and refuses to apply.
+// stub plans like a provider and refuses to apply (unless STUBPROVIDER_APPLY=1).
 type stub struct {
 	typ    string
 	schema schema.Schema
@@ -340,18 +348,80 @@ func (r *stub) Schema(_ context.Context, _ resource.SchemaRequest, resp *resourc
 	resp.Schema = r.schema
 }
 
-func (r *stub) Create(_ context.Context, _ resource.CreateRequest, resp *resource.CreateResponse) {
-	resp.Diagnostics.AddError("schema stub provider", "this provider only plans; it never creates "+r.typ)
+// applying reports whether apply is allowed (STUBPROVIDER_APPLY=1).
+func applying() bool { return os.Getenv("STUBPROVIDER_APPLY") == "1" }
+
+// stubIDs are placeholder ids in the real provider's format, for the types
+// whose ids the platform's modules validate when they are passed on
+// (notification channels, KMS keys).
+var stubIDs = map[string]string{
+	"google_monitoring_notification_channel": "projects/stub-project/notificationChannels/stub",
+	"google_kms_key_ring":                    "projects/stub-project/locations/stub/keyRings/stub",
+	"google_kms_crypto_key":                  "projects/stub-project/locations/stub/keyRings/stub/cryptoKeys/stub",
+}
+
+// known is what the stub "creates" of a resource of type typ: the planned
+// value with every unknown replaced by a placeholder of its type.
+func known(typ string, v tftypes.Value) (tftypes.Value, error) {
+	return tftypes.Transform(v, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
+		if v.IsKnown() {
+			return v, nil
+		}
+		t := v.Type()
+		switch {
+		case t.Is(tftypes.String):
+			name := "value"
+			steps := p.Steps()
+			if len(steps) > 0 {
+				if a, ok := steps[len(steps)-1].(tftypes.AttributeName); ok {
+					name = string(a)
+				}
+			}
+			if id, ok := stubIDs[typ]; ok && len(steps) == 1 && (name == "id" || name == "name") {
+				return tftypes.NewValue(t, id), nil
+			}
+			return tftypes.NewValue(t, "stub-"+name), nil
+		case t.Is(tftypes.Number):
+			return tftypes.NewValue(t, big.NewFloat(0)), nil
+		case t.Is(tftypes.Bool):
+			return tftypes.NewValue(t, false), nil
+		default:
+			return tftypes.NewValue(t, nil), nil
+		}
+	})
+}
+
+// store is Create's and Update's answer: the plan made known, or the refusal.
+func (r *stub) store(verb string, plan tftypes.Value, diags *diag.Diagnostics) tftypes.Value {
+	if !applying() {
+		diags.AddError("schema stub provider", "this provider only plans; it never "+verb+" "+r.typ)
+		return plan
+	}
+	v, err := known(r.typ, plan)
+	if err != nil {
+		diags.AddError("schema stub provider", "resolve unknowns of "+r.typ+": "+err.Error())
+	}
+	return v
+}
+
+func (r *stub) Create(_ context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	if v := r.store("creates", req.Plan.Raw, &resp.Diagnostics); !resp.Diagnostics.HasError() {
+		resp.State.Raw = v
+	}
 }
 
 func (r *stub) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
 
-func (r *stub) Update(_ context.Context, _ resource.UpdateRequest, resp *resource.UpdateResponse) {
-	resp.Diagnostics.AddError("schema stub provider", "this provider only plans; it never updates "+r.typ)
+func (r *stub) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	if v := r.store("updates", req.Plan.Raw, &resp.Diagnostics); !resp.Diagnostics.HasError() {
+		resp.State.Raw = v
+	}
 }
 
 func (r *stub) Delete(_ context.Context, _ resource.DeleteRequest, resp *resource.DeleteResponse) {
-	resp.Diagnostics.AddError("schema stub provider", "this provider only plans; it never deletes "+r.typ)
+	if !applying() {
+		resp.Diagnostics.AddError("schema stub provider", "this provider only plans; it never deletes "+r.typ)
+	}
 }
 
 // project is data "google_project": it answers with a fixed, obviously fake
