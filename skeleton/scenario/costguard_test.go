@@ -281,8 +281,10 @@ func (f guardFigures) check(tb testing.TB) {
 	if maxQueries := f.allowed + guardCachedCl*(int64(guardBurst)+int64(guardRate*f.duration.Seconds())+1); int64(f.queries) > maxQueries {
 		tb.Errorf("%d BigQuery queries, more than the clients' buckets allow (%d)", f.queries, maxQueries)
 	}
-	if f.cachedRequests == 0 || f.cachedStatuses[http.StatusOK] != f.cachedRequests {
-		tb.Errorf("cached traffic: statuses %v of %d requests, want every one 200", f.cachedStatuses, f.cachedRequests)
+	// A dashboard client's own misses past its bucket get 429 (bounded just above); on a fast machine the mix
+	// makes more misses than a bucket holds (a clean-clone CI run saw 1 of 2392), so 429 is its one other answer.
+	if f.cachedRequests == 0 || f.cachedStatuses[http.StatusOK]+f.cachedStatuses[http.StatusTooManyRequests] != f.cachedRequests {
+		tb.Errorf("cached traffic: statuses %v of %d requests, want each 200 (or 429 for its own misses)", f.cachedStatuses, f.cachedRequests)
 	}
 	if f.hits == 0 {
 		tb.Errorf("cached traffic: no answer from memory in %d requests", f.cachedRequests)
