@@ -112,6 +112,11 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Without the pinned npm install the upload/download stand-ins die in node with "Cannot find module
+	// '@actions/core'" deep inside a job; say what is missing up front instead.
+	if _, err := os.Stat(filepath.Join(nodePath, "@actions", "artifact", "package.json")); err != nil {
+		t.Fatalf("the artifact stand-ins' npm packages are not installed (%s): run make deps", nodePath)
+	}
 	shims, err := filepath.Abs("standins/bin")
 	if err != nil {
 		t.Fatal(err)
@@ -355,6 +360,7 @@ func setPublicAPI(t *testing.T, repo string, public bool) {
 func TestPushPolicyViolation(t *testing.T) {
 	w := newWorld(t)
 	// A public API without the waiver the template would have written with it.
+	t.Log("run 1: push to main: public_api = true, no waiver")
 	res := runAct(t, shared, w.repo, w.push("Open the API to the internet", func(repo string) { setPublicAPI(t, repo, true) }))
 	failed := map[string]string{jobTest: "success", jobImage: "success", jobPlan: "failure"}
 	res.wantJobs(t, "", failed)
@@ -372,6 +378,7 @@ func TestPushPolicyViolation(t *testing.T) {
 		t.Errorf("ticket summary %q does not name the failed job gates", ticket.Summary)
 	}
 
+	t.Log("run 2: push to main, still public")
 	res = runAct(t, shared, w.repo, w.push("Still public", func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "retry\n") }))
 	res.wantJobs(t, "second run's ", failed)
 	w.notifyJira(t, res)
@@ -379,7 +386,9 @@ func TestPushPolicyViolation(t *testing.T) {
 	if len(issues) != 1 || len(issues[0].Comments) != 1 {
 		t.Fatalf("after the second failure: %+v; want the one ticket with one comment\ncalls: %v", issues, jiratest.Calls(w.jira.Requests()))
 	}
+	t.Logf("ticket %s: 1 comment (no second ticket)", issues[0].Key)
 
+	t.Log("run 3: push to main: the violation reverted")
 	res = runAct(t, shared, w.repo, w.push("Keep the API internal", func(repo string) { setPublicAPI(t, repo, false) }))
 	res.wantJobs(t, "the green run's ", map[string]string{jobTest: "success", jobImage: "success", jobPlan: "success", jobCost: "success",
 		jobDeploy: "success", jobSmoke: "success", jobJira: "success"})
