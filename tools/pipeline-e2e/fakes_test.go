@@ -217,14 +217,107 @@ type fakeGitHub struct {
 	repo, token string
 	mu          sync.Mutex
 	comments    map[int][]*github.IssueComment
+	pulls       []*github.PullRequest
 	nextID      int64
 	calls       []string
+	// hasBranch says whether the repository has the branch (GitHub refuses a pull request from a head
+	// that does not exist); nil: every branch exists.
+	hasBranch func(string) bool
 }
 
 func newFakeGitHub(repo, token string) *fakeGitHub {
 	g := &fakeGitHub{repo: repo, token: token, comments: map[int][]*github.IssueComment{}, nextID: 100}
 	g.Server = httptest.NewServer(http.HandlerFunc(g.serve))
 	return g
+}
+
+// servePulls is the pulls API the upgrade-pr tool uses (REST "List pull requests" with state/head/base,
+// "Create a pull request", "Update a pull request"), with GitHub's 422s for a duplicate or a missing head.
+func (g *fakeGitHub) servePulls(w http.ResponseWriter, r *http.Request, rest string, write func(int, any)) {
+	owner, _, _ := strings.Cut(g.repo, "/")
+	var in struct {
+		Title *string `json:"title"`
+		Head  string  `json:"head"`
+		Base  string  `json:"base"`
+		Body  *string `json:"body"`
+	}
+	invalid := func(field, code, msg string) {
+		write(http.StatusUnprocessableEntity, map[string]any{"message": "Validation Failed",
+			"errors": []map[string]string{{"resource": "PullRequest", "field": field, "code": code, "message": msg}}})
+	}
+	switch {
+	case rest == "" && r.Method == http.MethodGet:
+		q := r.URL.Query()
+		out := []*github.PullRequest{}
+		for _, pr := range g.pulls {
+			if (q.Get("state") == "" || q.Get("state") == "all" || q.Get("state") == pr.GetState()) &&
+				(q.Get("head") == "" || q.Get("head") == owner+":"+pr.GetHead().GetRef()) &&
+				(q.Get("base") == "" || q.Get("base") == pr.GetBase().GetRef()) {
+				out = append(out, pr)
+			}
+		}
+		write(http.StatusOK, out)
+	case rest == "" && r.Method == http.MethodPost:
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Title == nil || in.Head == "" || in.Base == "" {
+			write(http.StatusUnprocessableEntity, map[string]string{"message": "Problems parsing JSON"})
+			return
+		}
+		head := strings.TrimPrefix(in.Head, owner+":")
+		if g.hasBranch != nil && !g.hasBranch(head) {
+			invalid("head", "invalid", "")
+			return
+		}
+		for _, pr := range g.pulls {
+			if pr.GetState() == "open" && pr.GetHead().GetRef() == head && pr.GetBase().GetRef() == in.Base {
+				invalid("", "custom", "A pull request already exists for "+owner+":"+head+".")
+				return
+			}
+		}
+		n := len(g.pulls) + 1
+		pr := &github.PullRequest{Number: github.Ptr(n), State: github.Ptr("open"), Title: in.Title, Body: in.Body,
+			HTMLURL: github.Ptr(fmt.Sprintf("https://github.com/%s/pull/%d", g.repo, n)),
+			Head:    &github.PullRequestBranch{Ref: github.Ptr(head)}, Base: &github.PullRequestBranch{Ref: github.Ptr(in.Base)}}
+		g.pulls = append(g.pulls, pr)
+		write(http.StatusCreated, pr)
+	case r.Method == http.MethodPatch:
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 1 || n > len(g.pulls) {
+			write(http.StatusNotFound, map[string]string{"message": "Not Found"})
+			return
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			write(http.StatusUnprocessableEntity, map[string]string{"message": "Problems parsing JSON"})
+			return
+		}
+		pr := g.pulls[n-1]
+		if in.Title != nil {
+			pr.Title = in.Title
+		}
+		if in.Body != nil {
+			pr.Body = in.Body
+		}
+		write(http.StatusOK, pr)
+	default:
+		write(http.StatusNotFound, map[string]string{"message": "Not Found"})
+	}
+}
+
+// Pulls is the repository's pull requests now (copies).
+func (g *fakeGitHub) Pulls() []github.PullRequest {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []github.PullRequest
+	for _, pr := range g.pulls {
+		out = append(out, *pr)
+	}
+	return out
+}
+
+// Calls is every request so far, "METHOD /path".
+func (g *fakeGitHub) Calls() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]string(nil), g.calls...)
 }
 
 func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
@@ -235,16 +328,20 @@ func (g *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"message":"Bad credentials"}`, http.StatusUnauthorized)
 		return
 	}
+	write := func(status int, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(v)
+	}
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/repos/"+g.repo+"/pulls"); ok {
+		g.servePulls(w, r, strings.TrimPrefix(rest, "/"), write)
+		return
+	}
 	prefix := "/repos/" + g.repo + "/issues/"
 	rest, ok := strings.CutPrefix(r.URL.Path, prefix)
 	if !ok {
 		http.Error(w, `{"message":"Not Found"}`, http.StatusNotFound)
 		return
-	}
-	write := func(status int, v any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(v)
 	}
 	var in struct {
 		Body string `json:"body"`
