@@ -149,6 +149,26 @@ func TestServicePlanValues(t *testing.T) {
 		m, _ := l[0].(map[string]any)
 		return m
 	}
+	// sidecar: a service's containers after the app, each as name, start
+	// order and mount, and the volume the mount names (the module writes
+	// them with dynamic blocks from local.sidecars, which only the planned
+	// values show).
+	sidecar := func(a map[string]any) any {
+		tmpl := first(a["template"])
+		cs, _ := tmpl["containers"].([]any)
+		if len(cs) > 0 {
+			cs = cs[1:]
+		}
+		var got []any
+		for _, c := range cs {
+			c, _ := c.(map[string]any)
+			mount := first(c["volume_mounts"])
+			got = append(got, c["name"], c["depends_on"], mount["name"], mount["mount_path"])
+		}
+		vol := first(tmpl["volumes"])
+		return append(got, vol["name"], first(vol["secret"])["secret"], first(first(vol["secret"])["items"])["path"])
+	}
+	wantSidecar := []any{"gmp-sidecar", []any{"app"}, "gmp-config", "/etc/rungmp", "gmp-config", "flight-events-gmp-config", "config.yaml"}
 	// CMEK: the key name is known at plan time, so the gate can check it.
 	const cmek = "projects/acme-flights-dev/locations/europe-west1/keyRings/flight-events/cryptoKeys/flight-events-data"
 	checks := []struct {
@@ -163,6 +183,8 @@ func TestServicePlanValues(t *testing.T) {
 		{"module.service.google_cloud_run_v2_service.subscriber", func(a map[string]any) any {
 			return first(first(a["template"])["scaling"])["min_instance_count"]
 		}, 1.0},
+		{"module.service.google_cloud_run_v2_service.api", sidecar, wantSidecar},
+		{"module.service.google_cloud_run_v2_service.subscriber", sidecar, wantSidecar},
 		{"module.flight_events.google_pubsub_subscription.events", func(a map[string]any) any {
 			return first(a["dead_letter_policy"])["max_delivery_attempts"]
 		}, 5.0},
