@@ -2,8 +2,10 @@ package repocheck_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -226,5 +228,52 @@ func TestServicePlanValues(t *testing.T) {
 	}
 	if len(public) != 0 {
 		t.Errorf("the example case is internal, but the plan grants public invocation: %v", public)
+	}
+}
+
+// floatArtifact is a decimal fraction with a run of four 9s or 0s: how
+// terraform prints a product such as 0.01 * 100 (its numbers are binary, the
+// product 0.99999…, a hundred and fifty 9s long).
+var floatArtifact = regexp.MustCompile(`\d\.\d*(9999|0000)`)
+
+// TestPlanTextNumbers checks that the text people read in every committed
+// plan (display names, alert documentation, descriptions) prints its numbers
+// as written: a percentage computed as x * 100 without format() shows as
+// 0.9999… % in the alert.
+func TestPlanTextNumbers(t *testing.T) {
+	t.Parallel()
+	fixtures, err := filepath.Glob(filepath.Join(repoRoot(t), "iac", "testdata", "*.json"))
+	if err != nil || len(fixtures) == 0 {
+		t.Fatalf("no plan fixtures (%v)", err)
+	}
+	text := map[string]bool{"display_name": true, "content": true, "subject": true, "description": true}
+	for _, f := range fixtures {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan tfjson.Plan
+		if err := json.Unmarshal(src, &plan); err != nil {
+			t.Fatalf("decode %s: %v", f, err)
+		}
+		var walk func(addr, path string, v any)
+		walk = func(addr, path string, v any) {
+			switch v := v.(type) {
+			case map[string]any:
+				for k, x := range v {
+					if s, ok := x.(string); ok && text[k] && floatArtifact.MatchString(s) {
+						t.Errorf("%s: %s %s%s = %q: format the number", filepath.Base(f), addr, path, k, s)
+					}
+					walk(addr, path+k+".", x)
+				}
+			case []any:
+				for i, x := range v {
+					walk(addr, fmt.Sprintf("%s%d.", path, i), x)
+				}
+			}
+		}
+		for _, rc := range plan.ResourceChanges {
+			walk(rc.Address, "", rc.Change.After)
+		}
 	}
 }
