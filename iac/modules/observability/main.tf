@@ -34,6 +34,24 @@ locals {
   }
   percent = { for k, v in local.fractions : k => format("%.6g", v * 100) }
 
+  # Dashboard lines of delta metrics: each one's count per minute, summed.
+  per_minute_filters = {
+    acked         = local.messages_acked
+    request_5xx   = local.request_5xx
+    messages_dead = local.messages_dead
+  }
+  per_minute_lines = {
+    for name, filter in local.per_minute_filters : name => {
+      plotType = "LINE"
+      timeSeriesQuery = {
+        timeSeriesFilter = {
+          filter      = filter
+          aggregation = { alignmentPeriod = "60s", perSeriesAligner = "ALIGN_DELTA", crossSeriesReducer = "REDUCE_SUM" }
+        }
+      }
+    }
+  }
+
   # Multi-window burn-rate alerts per SLO.
   burn_rates = {
     fast = { threshold = 14.4, long_window = "3600s", short_window = "300s", severity = "CRITICAL" }
@@ -371,13 +389,7 @@ resource "google_monitoring_dashboard" "this" {
           widget = {
             title = "Messages processed (acked per minute)"
             xyChart = {
-              dataSets = [{
-                plotType = "LINE"
-                timeSeriesQuery = { timeSeriesFilter = {
-                  filter      = local.messages_acked
-                  aggregation = { alignmentPeriod = "60s", perSeriesAligner = "ALIGN_DELTA", crossSeriesReducer = "REDUCE_SUM" }
-                } }
-              }]
+              dataSets = [local.per_minute_lines.acked]
             }
           }
         },
@@ -386,22 +398,7 @@ resource "google_monitoring_dashboard" "this" {
           widget = {
             title = "Errors per minute (5xx responses, dead-lettered messages)"
             xyChart = {
-              dataSets = [
-                {
-                  plotType = "LINE"
-                  timeSeriesQuery = { timeSeriesFilter = {
-                    filter      = local.request_5xx
-                    aggregation = { alignmentPeriod = "60s", perSeriesAligner = "ALIGN_DELTA", crossSeriesReducer = "REDUCE_SUM" }
-                  } }
-                },
-                {
-                  plotType = "LINE"
-                  timeSeriesQuery = { timeSeriesFilter = {
-                    filter      = local.messages_dead
-                    aggregation = { alignmentPeriod = "60s", perSeriesAligner = "ALIGN_DELTA", crossSeriesReducer = "REDUCE_SUM" }
-                  } }
-                },
-              ]
+              dataSets = [local.per_minute_lines.request_5xx, local.per_minute_lines.messages_dead]
             }
           }
         },
