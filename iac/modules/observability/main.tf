@@ -22,6 +22,36 @@ locals {
   daily_budget_usd         = var.bigquery_query_budget.monthly_usd / (730 / 24)
   daily_bytes_billed_limit = floor(local.daily_budget_usd / var.bigquery_query_budget.price_per_tib * pow(2, 40))
 
+  # The fractions the text shows as percentages, to six significant digits
+  # ("%g" drops trailing zeros: 0.01 → "1", 0.005 → "0.5", 0.0005 → "0.05",
+  # 0.999 → "99.9"). Interpolating x * 100 itself prints terraform's exact
+  # binary product: 0.01 * 100 is 0.9999… with 150 nines.
+  fractions = {
+    error_rate   = var.error_rate_threshold
+    latency      = var.latency_slo.goal
+    availability = var.availability_slo_goal
+    ingest       = var.ingest_slo_goal
+  }
+  percent = { for k, v in local.fractions : k => format("%.6g", v * 100) }
+
+  # Dashboard lines of delta metrics: each one's count per minute, summed.
+  per_minute_filters = {
+    acked         = local.messages_acked
+    request_5xx   = local.request_5xx
+    messages_dead = local.messages_dead
+  }
+  per_minute_lines = {
+    for name, filter in local.per_minute_filters : name => {
+      plotType = "LINE"
+      timeSeriesQuery = {
+        timeSeriesFilter = {
+          filter      = filter
+          aggregation = { alignmentPeriod = "60s", perSeriesAligner = "ALIGN_DELTA", crossSeriesReducer = "REDUCE_SUM" }
+        }
+      }
+    }
+  }
+
   # Multi-window burn-rate alerts per SLO.
   burn_rates = {
     fast = { threshold = 14.4, long_window = "3600s", short_window = "300s", severity = "CRITICAL" }
@@ -115,7 +145,7 @@ resource "google_monitoring_alert_policy" "latency" {
 
 resource "google_monitoring_alert_policy" "error_rate" {
   project               = var.project_id
-  display_name          = "${var.name}: 5xx rate above ${var.error_rate_threshold * 100} %"
+  display_name          = "${var.name}: 5xx rate above ${local.percent.error_rate} %"
   combiner              = "OR"
   enabled               = true
   severity              = "ERROR"
@@ -123,7 +153,7 @@ resource "google_monitoring_alert_policy" "error_rate" {
   user_labels           = var.labels
 
   conditions {
-    display_name = "5xx responses / all responses > ${var.error_rate_threshold * 100} % for 5 min"
+    display_name = "5xx responses / all responses > ${local.percent.error_rate} % for 5 min"
 
     condition_threshold {
       filter             = local.request_5xx
@@ -154,7 +184,7 @@ resource "google_monitoring_alert_policy" "error_rate" {
 
   documentation {
     mime_type = "text/markdown"
-    content   = "More than ${var.error_rate_threshold * 100} % of ${var.api_service_name} responses are 5xx. Check the service logs (severity>=ERROR) and the BigQuery adapter's errors."
+    content   = "More than ${local.percent.error_rate} % of ${var.api_service_name} responses are 5xx. Check the service logs (severity>=ERROR) and the BigQuery adapter's errors."
   }
 }
 
@@ -248,7 +278,7 @@ resource "google_monitoring_slo" "latency" {
   project             = var.project_id
   service             = google_monitoring_custom_service.this.service_id
   slo_id              = "api-latency"
-  display_name        = "${var.latency_slo.goal * 100} % of /datos requests under ${var.latency_slo.threshold_ms} ms (28 days)"
+  display_name        = "${local.percent.latency} % of /datos requests under ${var.latency_slo.threshold_ms} ms (28 days)"
   goal                = var.latency_slo.goal
   rolling_period_days = 28
   user_labels         = var.labels
@@ -269,7 +299,7 @@ resource "google_monitoring_slo" "availability" {
   project         = var.project_id
   service         = google_monitoring_custom_service.this.service_id
   slo_id          = "api-availability"
-  display_name    = "${var.availability_slo_goal * 100} % of /datos requests without 5xx (calendar month)"
+  display_name    = "${local.percent.availability} % of /datos requests without 5xx (calendar month)"
   goal            = var.availability_slo_goal
   calendar_period = "MONTH"
   user_labels     = var.labels
@@ -286,7 +316,7 @@ resource "google_monitoring_slo" "ingest" {
   project             = var.project_id
   service             = google_monitoring_custom_service.this.service_id
   slo_id              = "ingest"
-  display_name        = "${var.ingest_slo_goal * 100} % of delivered events written to BigQuery (28 days)"
+  display_name        = "${local.percent.ingest} % of delivered events written to BigQuery (28 days)"
   goal                = var.ingest_slo_goal
   rolling_period_days = 28
   user_labels         = var.labels
@@ -359,13 +389,7 @@ resource "google_monitoring_dashboard" "this" {
           widget = {
             title = "Messages processed (acked per minute)"
             xyChart = {
-              dataSets = [{
-                plotType = "LINE"
-                timeSeriesQuery = { timeSeriesFilter = {
-                  filter      = local.messages_acked
-                  aggregation = { alignmentPeriod = "60s", perSeriesAligner = "ALIGN_DELTA", crossSeriesReducer = "REDUCE_SUM" }
-                } }
-              }]
+              dataSets = [local.per_minute_lines.acked]
             }
           }
         },
@@ -374,22 +398,7 @@ resource "google_monitoring_dashboard" "this" {
           widget = {
             title = "Errors per minute (5xx responses, dead-lettered messages)"
             xyChart = {
-              dataSets = [
-                {
-                  plotType = "LINE"
-                  timeSeriesQuery = { timeSeriesFilter = {
-                    filter      = local.request_5xx
-                    aggregation = { alignmentPeriod = "60s", perSeriesAligner = "ALIGN_DELTA", crossSeriesReducer = "REDUCE_SUM" }
-                  } }
-                },
-                {
-                  plotType = "LINE"
-                  timeSeriesQuery = { timeSeriesFilter = {
-                    filter      = local.messages_dead
-                    aggregation = { alignmentPeriod = "60s", perSeriesAligner = "ALIGN_DELTA", crossSeriesReducer = "REDUCE_SUM" }
-                  } }
-                },
-              ]
+              dataSets = [local.per_minute_lines.request_5xx, local.per_minute_lines.messages_dead]
             }
           }
         },

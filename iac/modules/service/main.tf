@@ -52,6 +52,21 @@ locals {
     }
   })
 
+  # The sidecars both services run after their app container, defined once:
+  # the GMP sidecar, its config secret mounted as <mount_path>/<file>. The
+  # services write them with dynamic blocks, which `terraform show -json`
+  # leaves out of the plan's configuration (hashicorp/terraform#28346); the
+  # planned values carry them in full.
+  sidecars = [{
+    name       = "gmp-sidecar"
+    image      = var.gmp_sidecar_image
+    limits     = { cpu = "1", memory = "256Mi" }
+    volume     = "gmp-config"
+    mount_path = "/etc/rungmp"
+    secret     = google_secret_manager_secret.gmp_config.secret_id
+    file       = "config.yaml"
+  }]
+
   # Configuration both containers read from the environment (the service's
   # config package; Cloud Run adds PORT and K_SERVICE).
   env = {
@@ -161,33 +176,37 @@ resource "google_cloud_run_v2_service" "api" {
       }
     }
 
-    containers {
-      name       = "gmp-sidecar"
-      image      = var.gmp_sidecar_image
-      depends_on = ["app"]
+    # The sidecars (local.sidecars), after the app, each with its volume.
+    dynamic "containers" {
+      for_each = local.sidecars
+      content {
+        name       = containers.value.name
+        image      = containers.value.image
+        depends_on = ["app"]
 
-      resources {
-        limits = {
-          cpu    = "1"
-          memory = "256Mi"
+        resources {
+          limits = containers.value.limits
         }
-      }
 
-      volume_mounts {
-        name       = "gmp-config"
-        mount_path = "/etc/rungmp"
+        volume_mounts {
+          name       = containers.value.volume
+          mount_path = containers.value.mount_path
+        }
       }
     }
 
-    volumes {
-      name = "gmp-config"
+    dynamic "volumes" {
+      for_each = local.sidecars
+      content {
+        name = volumes.value.volume
 
-      secret {
-        secret = google_secret_manager_secret.gmp_config.secret_id
+        secret {
+          secret = volumes.value.secret
 
-        items {
-          version = "latest"
-          path    = "config.yaml"
+          items {
+            version = "latest"
+            path    = volumes.value.file
+          }
         }
       }
     }
@@ -280,33 +299,37 @@ resource "google_cloud_run_v2_service" "subscriber" {
       }
     }
 
-    containers {
-      name       = "gmp-sidecar"
-      image      = var.gmp_sidecar_image
-      depends_on = ["app"]
+    # The sidecars (local.sidecars), after the app, each with its volume.
+    dynamic "containers" {
+      for_each = local.sidecars
+      content {
+        name       = containers.value.name
+        image      = containers.value.image
+        depends_on = ["app"]
 
-      resources {
-        limits = {
-          cpu    = "1"
-          memory = "256Mi"
+        resources {
+          limits = containers.value.limits
         }
-      }
 
-      volume_mounts {
-        name       = "gmp-config"
-        mount_path = "/etc/rungmp"
+        volume_mounts {
+          name       = containers.value.volume
+          mount_path = containers.value.mount_path
+        }
       }
     }
 
-    volumes {
-      name = "gmp-config"
+    dynamic "volumes" {
+      for_each = local.sidecars
+      content {
+        name = volumes.value.volume
 
-      secret {
-        secret = google_secret_manager_secret.gmp_config.secret_id
+        secret {
+          secret = volumes.value.secret
 
-        items {
-          version = "latest"
-          path    = "config.yaml"
+          items {
+            version = "latest"
+            path    = volumes.value.file
+          }
         }
       }
     }

@@ -2,8 +2,10 @@ package repocheck_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -149,6 +151,26 @@ func TestServicePlanValues(t *testing.T) {
 		m, _ := l[0].(map[string]any)
 		return m
 	}
+	// sidecar: a service's containers after the app, each as name, start
+	// order and mount, and the volume the mount names (the module writes
+	// them with dynamic blocks from local.sidecars, which only the planned
+	// values show).
+	sidecar := func(a map[string]any) any {
+		tmpl := first(a["template"])
+		cs, _ := tmpl["containers"].([]any)
+		if len(cs) > 0 {
+			cs = cs[1:]
+		}
+		var got []any
+		for _, c := range cs {
+			c, _ := c.(map[string]any)
+			mount := first(c["volume_mounts"])
+			got = append(got, c["name"], c["depends_on"], mount["name"], mount["mount_path"])
+		}
+		vol := first(tmpl["volumes"])
+		return append(got, vol["name"], first(vol["secret"])["secret"], first(first(vol["secret"])["items"])["path"])
+	}
+	wantSidecar := []any{"gmp-sidecar", []any{"app"}, "gmp-config", "/etc/rungmp", "gmp-config", "flight-events-gmp-config", "config.yaml"}
 	// CMEK: the key name is known at plan time, so the gate can check it.
 	const cmek = "projects/acme-flights-dev/locations/europe-west1/keyRings/flight-events/cryptoKeys/flight-events-data"
 	checks := []struct {
@@ -163,6 +185,8 @@ func TestServicePlanValues(t *testing.T) {
 		{"module.service.google_cloud_run_v2_service.subscriber", func(a map[string]any) any {
 			return first(first(a["template"])["scaling"])["min_instance_count"]
 		}, 1.0},
+		{"module.service.google_cloud_run_v2_service.api", sidecar, wantSidecar},
+		{"module.service.google_cloud_run_v2_service.subscriber", sidecar, wantSidecar},
 		{"module.flight_events.google_pubsub_subscription.events", func(a map[string]any) any {
 			return first(a["dead_letter_policy"])["max_delivery_attempts"]
 		}, 5.0},
@@ -204,5 +228,52 @@ func TestServicePlanValues(t *testing.T) {
 	}
 	if len(public) != 0 {
 		t.Errorf("the example case is internal, but the plan grants public invocation: %v", public)
+	}
+}
+
+// floatArtifact is a decimal fraction with a run of four 9s or 0s: how
+// terraform prints a product such as 0.01 * 100 (its numbers are binary, the
+// product 0.99999…, a hundred and fifty 9s long).
+var floatArtifact = regexp.MustCompile(`\d\.\d*(9999|0000)`)
+
+// TestPlanTextNumbers checks that the text people read in every committed
+// plan (display names, alert documentation, descriptions) prints its numbers
+// as written: a percentage computed as x * 100 without format() shows as
+// 0.9999… % in the alert.
+func TestPlanTextNumbers(t *testing.T) {
+	t.Parallel()
+	fixtures, err := filepath.Glob(filepath.Join(repoRoot(t), "iac", "testdata", "*.json"))
+	if err != nil || len(fixtures) == 0 {
+		t.Fatalf("no plan fixtures (%v)", err)
+	}
+	text := map[string]bool{"display_name": true, "content": true, "subject": true, "description": true}
+	for _, f := range fixtures {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan tfjson.Plan
+		if err := json.Unmarshal(src, &plan); err != nil {
+			t.Fatalf("decode %s: %v", f, err)
+		}
+		var walk func(addr, path string, v any)
+		walk = func(addr, path string, v any) {
+			switch v := v.(type) {
+			case map[string]any:
+				for k, x := range v {
+					if s, ok := x.(string); ok && text[k] && floatArtifact.MatchString(s) {
+						t.Errorf("%s: %s %s%s = %q: format the number", filepath.Base(f), addr, path, k, s)
+					}
+					walk(addr, path+k+".", x)
+				}
+			case []any:
+				for i, x := range v {
+					walk(addr, fmt.Sprintf("%s%d.", path, i), x)
+				}
+			}
+		}
+		for _, rc := range plan.ResourceChanges {
+			walk(rc.Address, "", rc.Change.After)
+		}
 	}
 }
