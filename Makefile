@@ -64,7 +64,7 @@ pipeline-rehearsal: deps ## Scenario 3 under act: a policy violation pushed to m
 	@scripts/pipeline-rehearsal.sh
 
 .PHONY: bench
-bench: ## Run the benchmarks whose figures the README quotes.
+bench: deps ## Run the benchmarks whose figures the README quotes.
 	@$(PHASE) bench scripts/bench.sh
 
 EMULATOR_OUT ?= .demo/bigquery-emulator

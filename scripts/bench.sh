@@ -56,6 +56,9 @@ bench "$repo" "$root" ./tools/internal/policy/ 'BenchmarkGate|BenchmarkProcess' 
 bench "$repo" "$root" ./tools/internal/cost/ 'BenchmarkEvaluate|BenchmarkMarkdown'
 bench "$repo" "$root" ./tools/internal/upgrade/ 'BenchmarkRender|BenchmarkUpgradeDryRun|BenchmarkUpgradeApply' -benchtime 10x
 bench "$repo" "$root" ./tools/internal/upgrade/ 'BenchmarkFleet50' -benchtime 2x
+# The six act scenarios of tools/pipeline-e2e (its own module), once each: the wall time make test spends on each.
+export ACT_BIN=${ACT_BIN:-$root/.bin/act}
+bench "$repo, tools/pipeline-e2e (act)" "$root/tools/pipeline-e2e" . 'BenchmarkScenario' -benchtime 1x -count 1 -timeout 40m
 
 page=${BENCH_PAGE:-}
 if [ -z "$page" ]; then
@@ -88,6 +91,12 @@ ratios=(
   -ratio "scaffold upgrade of one service, applied, vs a fresh render: CPU time;≤ 3×;BenchmarkUpgradeApply;;cpu_ratio"
   -ratio "scaffold upgrade of a fleet of 50, dry run, vs rendering the 50 (interleaved);≤ 3×;BenchmarkFleet50/dry_run;;ratio"
   -ratio "scaffold upgrade of a fleet of 50, applied, vs rendering the 50 (interleaved);≤ 3×;BenchmarkFleet50/apply;;ratio"
+  -ratio "act scenario 1, clean pull request (wall s);all six ≤ 6 min;BenchmarkScenario/1_pull_request_clean;;wall_s"
+  -ratio "act scenario 2, push to main that deploys (wall s);;BenchmarkScenario/2_push_deploy;;wall_s"
+  -ratio "act scenario 3, policy violation: two red runs and the green one (wall s);;BenchmarkScenario/3_push_policy_violation;;wall_s"
+  -ratio "act scenario 4, cost gate blocks a pull request (wall s);;BenchmarkScenario/4_pull_request_cost_blocked;;wall_s"
+  -ratio "act scenario 5, fork pull request (wall s);;BenchmarkScenario/5_fork_pull_request;;wall_s"
+  -ratio "act scenario 6, weekly template upgrade: four runs (wall s);;BenchmarkScenario/6_scheduled_template_upgrade;;wall_s"
   -ratio "Backfill, 200k events in 8 files: Prism vs single process (events/s, wall);;BenchmarkBackfill/runner=prism;BenchmarkBackfill/runner=single_process;events/s"
   -ratio "Backfill on Prism: events per CPU-second (the per-core rate of the Dataflow estimate);;BenchmarkBackfill/runner=prism;;events/cpu_s"
 )

@@ -56,7 +56,7 @@ type actResult struct {
 }
 
 // freePort returns a loopback port nobody listens on now (act's artifact server takes a port number).
-func freePort(t *testing.T) string {
+func freePort(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -66,7 +66,7 @@ func freePort(t *testing.T) string {
 	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
 }
 
-func writeKV(t *testing.T, path string, kv map[string]string) {
+func writeKV(t testing.TB, path string, kv map[string]string) {
 	t.Helper()
 	keys := make([]string, 0, len(kv))
 	for k := range kv {
@@ -86,7 +86,7 @@ func writeKV(t *testing.T, path string, kv map[string]string) {
 }
 
 // runAct runs the service's ci.yml in repo with act on the host.
-func runAct(t *testing.T, p *platform, repo string, r actRun) actResult {
+func runAct(t testing.TB, p *platform, repo string, r actRun) actResult {
 	t.Helper()
 	actBin := os.Getenv("ACT_BIN")
 	if actBin == "" {
@@ -216,7 +216,7 @@ func (r actResult) failures() string {
 
 // wantJobs fails the test unless exactly these jobs ran with these results (a job that never started,
 // like one whose needs failed or whose if was false, is absent).
-func (r actResult) wantJobs(t *testing.T, run string, want map[string]string) {
+func (r actResult) wantJobs(t testing.TB, run string, want map[string]string) {
 	t.Helper()
 	if diff := cmp.Diff(r.jobs, want); diff != "" {
 		t.Fatalf("%sjob results (-got +want):\n%s\n%s", run, diff, r.failures())

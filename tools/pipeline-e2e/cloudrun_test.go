@@ -29,7 +29,7 @@ var imageDigest = regexp.MustCompile(`^[a-z0-9.-]+(:[0-9]+)?/[^@\s]+@(sha256:[0-
 // service's local mode behind an https front signed by the test CA; the service's uri is that front.
 type fakeCloudRun struct {
 	*httptest.Server
-	t        *testing.T
+	t        testing.TB
 	registry string
 	ca       *testCA
 	mu       sync.Mutex
@@ -37,7 +37,7 @@ type fakeCloudRun struct {
 	hits     []string          // requests the deployed services answered
 }
 
-func newFakeCloudRun(t *testing.T, registry string, ca *testCA) *fakeCloudRun {
+func newFakeCloudRun(t testing.TB, registry string, ca *testCA) *fakeCloudRun {
 	f := &fakeCloudRun{t: t, registry: registry, ca: ca, deployed: map[string]string{}}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.Close)

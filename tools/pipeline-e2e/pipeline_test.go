@@ -2,8 +2,11 @@ package pipelinee2e
 
 import (
 	"archive/zip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,7 +63,7 @@ func TestMain(m *testing.M) {
 
 // world is one scenario's service repository, its remote SaaS fakes and the runner environment.
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	repo     string
 	out      string // STANDIN_OUT: what the stand-ins kept (SARIF)
 	github   *fakeGitHub
@@ -72,7 +75,7 @@ type world struct {
 	secrets  map[string]string
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	if sharedErr != nil {
 		t.Fatalf("set up the platform: %v", sharedErr)
@@ -216,7 +219,7 @@ func (w *world) push(msg string, change func(repo string)) actRun {
 	}, env: w.env, secrets: w.secrets, vars: w.vars}
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
@@ -248,7 +251,7 @@ func costComments(cs []github.IssueComment) []github.IssueComment {
 
 // Scenario 1: a clean pull request. Build, tests and both gates pass, the cost comment is upserted (a
 // second run edits the same comment), the SARIF is produced, deploy and Jira never start.
-func TestPullRequestClean(t *testing.T) {
+func scenarioPullRequestClean(t testing.TB) {
 	w := newWorld(t)
 	r := w.pullRequest(7, func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "A reviewed change.\n") })
 	res := runAct(t, shared, w.repo, r)
@@ -292,7 +295,7 @@ var callerJobs = map[string][]string{"build": {jobTest, jobImage}, "gates": {job
 
 // needsOfJira is what ci.yml's jira job receives from a run: toJSON(needs) (the caller jobs' results as
 // GitHub reports them: failure if one of its jobs failed, skipped if none started) and its result input.
-func needsOfJira(t *testing.T, res actResult) (result, needsJSON string) {
+func needsOfJira(t testing.TB, res actResult) (result, needsJSON string) {
 	t.Helper()
 	needs := map[string]any{}
 	result = "success"
@@ -321,7 +324,7 @@ func needsOfJira(t *testing.T, res actResult) (result, needsJSON string) {
 }
 
 // notifyJira runs ci.yml's jira job for a run act stopped early (see testdata/jira-caller.yml).
-func (w *world) notifyJira(t *testing.T, res actResult) actResult {
+func (w *world) notifyJira(t testing.TB, res actResult) actResult {
 	t.Helper()
 	result, needsJSON := needsOfJira(t, res)
 	caller, err := filepath.Abs("testdata/jira-caller.yml")
@@ -335,7 +338,7 @@ func (w *world) notifyJira(t *testing.T, res actResult) actResult {
 	return jira
 }
 
-func setPublicAPI(t *testing.T, repo string, public bool) {
+func setPublicAPI(t testing.TB, repo string, public bool) {
 	t.Helper()
 	tfvars := filepath.Join(repo, "iac/envs/dev.tfvars")
 	data, err := os.ReadFile(tfvars)
@@ -357,7 +360,7 @@ func setPublicAPI(t *testing.T, repo string, public bool) {
 // next green run (the violation reverted) deploys and closes it. act stops a run at its first failed
 // caller job, so after the failing runs ci.yml's jira job is run from testdata/jira-caller.yml with the
 // inputs it would have received; the green run is ci.yml's own, jira job included.
-func TestPushPolicyViolation(t *testing.T) {
+func scenarioPushPolicyViolation(t testing.TB) {
 	w := newWorld(t)
 	// A public API without the waiver the template would have written with it.
 	t.Log("run 1: push to main: public_api = true, no waiver")
@@ -401,7 +404,7 @@ func TestPushPolicyViolation(t *testing.T) {
 
 // Scenario 4: a pull request whose estimate breaks the cost policy (Cloud Run made always-on: the
 // committed over-budget diff). The cost gate comments Blocked and the run is red; deploy never starts.
-func TestPullRequestCostBlocked(t *testing.T) {
+func scenarioPullRequestCostBlocked(t testing.TB) {
 	w := newWorld(t)
 	w.env["STANDIN_INFRACOST_DIFF"] = filepath.Join(filepath.Dir(w.env["STANDIN_INFRACOST_BASE"]), "gcp_pr_over_budget.json")
 	r := w.pullRequest(8, func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "Keep an instance warm.\n") })
@@ -418,10 +421,25 @@ func TestPullRequestCostBlocked(t *testing.T) {
 	}
 }
 
+// zipSHA256 is the hex sha256 of a file in a zip archive.
+func zipSHA256(t testing.TB, f *zip.File) string {
+	t.Helper()
+	rc, err := f.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // Scenario 2: a clean push to main. Both gates pass, then deploy applies the gated plan artifact (with
 // its lock file), deploys the pushed image by digest and the smoke test reaches /healthz and /datos on
 // the running service; Jira's close finds nothing open.
-func TestPushDeploy(t *testing.T) {
+func scenarioPushDeploy(t testing.TB) {
 	w := newWorld(t)
 	res := runAct(t, shared, w.repo, w.push("Document the service", func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "Deployed by CI.\n") }))
 	want := map[string]string{jobTest: "success", jobImage: "success", jobPlan: "success", jobCost: "success",
@@ -436,12 +454,32 @@ func TestPushDeploy(t *testing.T) {
 		t.Fatal(err)
 	}
 	var names []string
+	artifactPlan := ""
 	for _, f := range zr.File {
 		names = append(names, f.Name)
+		if f.Name == "tfplan" {
+			artifactPlan = zipSHA256(t, f)
+		}
 	}
 	zr.Close()
 	if diff := cmp.Diff(names, []string{".terraform.lock.hcl", "plan.json", "tfplan"}, cmpSorted); diff != "" {
 		t.Errorf("plan artifact files (-got +want):\n%s", diff)
+	}
+	// Exactly the gated plan is applied: the one saved plan the plan job wrote and showed to the policy gate
+	// (plan.json) is the artifact's tfplan, byte for byte, and the only plan deploy's terraform applied.
+	plans, err := os.ReadFile(filepath.Join(w.out, "terraform-plans.log"))
+	if err != nil {
+		t.Fatalf("the terraform stand-in recorded no saved plan: %v", err)
+	}
+	byVerb := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(plans)), "\n") {
+		if f := strings.Fields(line); len(f) == 3 {
+			byVerb[f[1]] = append(byVerb[f[1]], f[2])
+		}
+	}
+	want1 := []string{artifactPlan}
+	if diff := cmp.Diff(byVerb, map[string][]string{"plan": want1, "show": want1, "apply": want1}); diff != "" {
+		t.Errorf("saved plans by terraform verb, want the artifact's tfplan %s for each (-got +want):\n%s\n%s", artifactPlan, diff, plans)
 	}
 	state, err := w.gcs.GetObject(stateBucket, "flight-events/dev/default.tfstate")
 	if err != nil {
@@ -482,7 +520,7 @@ var cmpSorted = cmpopts.SortSlices(func(a, b string) bool { return a < b })
 // Scenario 5: a pull request from a fork. GitHub gives such a run no secrets (GITHUB_TOKEN aside) and no
 // OIDC token: the gates fail closed at the plan's Workload Identity step, nothing is posted, Jira is not
 // called, deploy never starts.
-func TestForkPullRequest(t *testing.T) {
+func scenarioForkPullRequest(t testing.TB) {
 	w := newWorld(t)
 	r := w.pullRequest(9, func(repo string) { writeFile(t, filepath.Join(repo, "NOTES.md"), "From a fork.\n") })
 	pr := r.payload["pull_request"].(map[string]any)
@@ -497,9 +535,10 @@ func TestForkPullRequest(t *testing.T) {
 		}
 	}
 	r.env = env
-	r.job = "gates" // the build job takes no secrets and no token on pull requests
+	// The whole workflow: the build jobs must pass without secrets or a token (they use neither on a pull
+	// request), the plan job must fail closed at Workload Identity, nothing after it may start.
 	res := runAct(t, shared, w.repo, r)
-	res.wantJobs(t, "", map[string]string{jobPlan: "failure"})
+	res.wantJobs(t, "", map[string]string{jobTest: "success", jobImage: "success", jobPlan: "failure"})
 	if !strings.Contains(res.log, "this job is being run from a fork") {
 		t.Errorf("the plan job failed, but not for want of an OIDC token:\n%s", res.failures())
 	}

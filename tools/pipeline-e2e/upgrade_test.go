@@ -20,7 +20,7 @@ const (
 // templateHistory makes a template repository in dir: template/v0.1.0 is this checkout's template/ and
 // skeleton/ (the version the example case was rendered at), template/v0.2.0 adds a file, edits one and has
 // a changelog entry.
-func templateHistory(t *testing.T, dir string) {
+func templateHistory(t testing.TB, dir string) {
 	t.Helper()
 	files, err := trackedFiles(shared.root)
 	if err != nil {
@@ -72,7 +72,7 @@ func templateHistory(t *testing.T, dir string) {
 // reusable workflow, which runs `scaffold upgrade` from the platform release against the template repository,
 // pushes golden-path/upgrade-0.2.0 and opens one pull request with the UPGRADE_TOKEN; a rerun updates the same
 // branch and pull request; a branch someone else committed to is left alone; an upgraded service is up to date.
-func TestScheduledTemplateUpgrade(t *testing.T) {
+func scenarioScheduledTemplateUpgrade(t testing.TB) {
 	w := newWorld(t)
 	tmpl := filepath.Join(t.TempDir(), "golden-path")
 	templateHistory(t, tmpl)

@@ -106,7 +106,7 @@ type serviceDesk struct {
 }
 
 // New starts a fake Jira of the given flavour accepting exactly these credentials.
-func New(t *testing.T, flavour string, email, apiToken, pat string) *Server {
+func New(t testing.TB, flavour string, email, apiToken, pat string) *Server {
 	t.Helper()
 	s := &Server{
 		Flavour: flavour, Email: email, APIToken: apiToken, PAT: pat, nextID: 10000, now: time.Now,
