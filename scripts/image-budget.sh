@@ -10,7 +10,7 @@
 #      exit 2 with one line naming the build, not a panic.
 # Prints one line with the figures. Exit 1 when a check fails, 2 on bad usage.
 set -euo pipefail
-[ $# -eq 1 ] && [ -x "$1" ] || { echo "image-budget: usage: image-budget.sh BINARY (an executable)" >&2; exit 2; }
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then echo "image-budget: usage: image-budget.sh BINARY (an executable)" >&2; exit 2; fi
 bin=$1
 budget=30000000
 base=2097152
