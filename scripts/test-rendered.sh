@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test-rendered.sh CASE.yaml...: renders every case with the scaffold
 # (tools/scaffold) and checks the rendered service: no leftover template
-# syntax, gofmt clean, go vet, staticcheck, go build, go test. The service
+# syntax, gofmt clean, go vet, staticcheck, the image's binary (go build as the Dockerfile builds it, within
+# the image budget: scripts/image-budget.sh), go test. The service
 # resolves the platform kit to this checkout through a go.work
 # (scripts/kit-workspace.sh), written after the leftover-syntax check.
 # GO_TEST_FLAGS (default -count=1) and RACE_PACKAGES (packages run again with -race) are set by
@@ -24,7 +25,8 @@ for case in "$@"; do
     || { cat "$work/$name.log" >&2; exit 1; }
   tail -n 1 "$work/$name.log"
   # .github/** is copied without templating: GitHub's own ${{ }} stays there.
-  left=$(cd "$out" && grep -rlE '\$\{\{|\{%|undefined|\[object Object\]' --exclude-dir=.github --exclude-dir=.git . || true)
+  # -I: binary files (the docs UI's gzip-compressed Swagger UI) are copied byte for byte, never templated.
+  left=$(cd "$out" && grep -rlIE '\$\{\{|\{%|undefined|\[object Object\]' --exclude-dir=.github --exclude-dir=.git . || true)
   if [ -n "$left" ]; then echo "case $name: leftover template syntax in: $left" >&2; exit 1; fi
   "$root/scripts/kit-workspace.sh" "$out"
   (
@@ -34,7 +36,14 @@ for case in "$@"; do
     "$root/scripts/phase.sh" "case $name: vet" go vet ./...
     # The rendered service's own staticcheck.conf is the platform's one lint configuration.
     "$root/scripts/phase.sh" "case $name: staticcheck" "${STATICCHECK_BIN:-$root/.bin/staticcheck}" ./...
-    "$root/scripts/phase.sh" "case $name: build" go build ./...
+    # The command again as the image builds it (-tags production leaves out its local-only file).
+    "$root/scripts/phase.sh" "case $name: staticcheck (image build)" "${STATICCHECK_BIN:-$root/.bin/staticcheck}" -tags production ./cmd/...
+    # The build is the image's binary, built as the Dockerfile builds it (the service's TestDockerfileBuild keeps
+    # these flags equal to the Dockerfile's), held to the image budget and asked for its local-only parts.
+    bin="$work/$name-service"
+    CGO_ENABLED=0 GOOS=linux "$root/scripts/phase.sh" "case $name: build (image binary)" \
+      go build -trimpath -buildvcs=false -tags=production -ldflags="-s -w" -o "$bin" "./cmd/$(basename "$(ls -d cmd/*/)")"
+    "$root/scripts/image-budget.sh" "$bin"
     # shellcheck disable=SC2086 # GO_TEST_FLAGS is a list of flags
     DOCS_UI_SCREENSHOT="$root/.artifacts/docs-$name.png" \
       "$root/scripts/phase.sh" "case $name: test" go test ${GO_TEST_FLAGS:--count=1} -timeout 20m ./...

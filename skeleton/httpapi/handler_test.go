@@ -221,8 +221,8 @@ func TestDocsAssets(t *testing.T) {
 		{name: "index", path: "/docs", wantStatus: 200, wantContentType: "text/html; charset=utf-8", wantContains: `<script src="/docs/init.js">`},
 		{name: "index_slash", path: "/docs/", wantStatus: 200, wantContentType: "text/html; charset=utf-8", wantContains: `<div id="swagger-ui">`},
 		{name: "init_points_at_own_openapi", path: "/docs/init.js", wantStatus: 200, wantContentType: "text/javascript; charset=utf-8", wantContains: `url: "/openapi.json"`},
-		{name: "bundle_from_module", path: "/docs/swagger-ui-bundle.js", wantStatus: 200, wantContentType: "text/javascript; charset=utf-8", wantContains: "SwaggerUIBundle"},
-		{name: "css_from_module", path: "/docs/swagger-ui.css", wantStatus: 200, wantContentType: "text/css; charset=utf-8", wantContains: ".swagger-ui"},
+		{name: "bundle_vendored", path: "/docs/swagger-ui-bundle.js", wantStatus: 200, wantContentType: "text/javascript; charset=utf-8", wantContains: "SwaggerUIBundle"},
+		{name: "css_vendored", path: "/docs/swagger-ui.css", wantStatus: 200, wantContentType: "text/css; charset=utf-8", wantContains: ".swagger-ui"},
 		{name: "unknown_asset", path: "/docs/index.css", wantStatus: 404},
 		{name: "no_nested_paths", path: "/docs/x/init.js", wantStatus: 404},
 	}

@@ -1,3 +1,5 @@
+//go:build !production
+
 package main
 
 import (
@@ -5,15 +7,27 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
+	flightevents "${{ values.goModule }}"
 	"${{ values.goModule }}/config"
 	"${{ values.goModule }}/httpapi"
 	"${{ values.goModule }}/pubsub"
 	"${{ values.goModule }}/simulator"
 	"${{ values.goModule }}/sqlitestore"
 )
+
+// This file is the local-only part of the binary: the production image is
+// built with -tags production and leaves it out (run.go: openSQLite,
+// localMode), and with it modernc.org/sqlite and the local mode.
+func init() {
+	openSQLite = func(ctx context.Context, path string) (flightevents.EventStore, error) {
+		return sqlitestore.Open(ctx, path)
+	}
+	localMode = (*cli).local
+}
 
 // local runs the whole service in one process: pstest with a real client,
 // the topic/subscription/dead-letter resources, the embedded store, the
@@ -109,4 +123,16 @@ func (c *cli) local(ctx context.Context, cfg config.Config, args []string) error
 	err = errors.Join(<-subErr, <-httpErr)
 	log.Info("stopped", "took", time.Since(stopped).Round(time.Millisecond).String(), "stats", sub.Stats())
 	return err
+}
+
+// statsLine formats subscriber stats for the terminal.
+func statsLine(s pubsub.Stats) string {
+	return strings.Join([]string{
+		fmt.Sprintf("received=%d", s.Received),
+		fmt.Sprintf("written=%d", s.Written),
+		fmt.Sprintf("duplicates=%d", s.Duplicates),
+		fmt.Sprintf("dead_lettered=%d", s.DeadLettered),
+		fmt.Sprintf("nacked=%d", s.Nacked),
+		fmt.Sprintf("batches=%d", s.Batches),
+	}, " ")
 }

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	ps "cloud.google.com/go/pubsub/v2"
@@ -22,7 +21,6 @@ import (
 	"${{ values.goModule }}/httpapi"
 	"${{ values.goModule }}/logging"
 	"${{ values.goModule }}/pubsub"
-	"${{ values.goModule }}/sqlitestore"
 )
 
 // Exit codes.
@@ -64,6 +62,7 @@ Commands:
   publish    publish simulated flight events to the Pub/Sub topic
   local      run everything in one process: Pub/Sub fake (pstest), embedded
              SQLite store, subscriber, a burst of simulated events and the API
+             (not in the container image, which is built with -tags production)
   openapi    print the OpenAPI document (--format yaml|json)
   load       drive GET /datos with N concurrent clients and report latency/errors
   replay     re-publish dead-lettered messages (all or by reason) to the topic
@@ -77,7 +76,7 @@ Configuration comes from the environment (defaults in parentheses):
   GOOGLE_CLOUD_PROJECT, PUBSUB_TOPIC, PUBSUB_SUBSCRIPTION, PUBSUB_DEAD_LETTER_TOPIC,
   PUBSUB_DEAD_LETTER_SUBSCRIPTION, PUBSUB_STREAMS (4), PUBSUB_MAX_OUTSTANDING_MESSAGES (1000),
   PUBSUB_MAX_OUTSTANDING_BYTES, BATCH_SIZE (500), BATCH_MAX_WAIT (50ms),
-  STORE (sqlite locally, bigquery on Cloud Run), SQLITE_PATH (in memory),
+  STORE (sqlite locally, bigquery on Cloud Run; the image has no sqlite), SQLITE_PATH (in memory),
   BIGQUERY_DATASET, BIGQUERY_TABLE, BIGQUERY_LOCATION, LOG_LEVEL (info),
   SHUTDOWN_TIMEOUT (8s), DATOS_CACHE (on), DATOS_CACHE_TTL (2s), DATOS_CACHE_MAX_STALE (5m),
   DATOS_CACHE_MAX_BYTES (64 MiB), BIGQUERY_PRICE_PER_TIB (6.25 USD).
@@ -130,7 +129,10 @@ func (c *cli) run(ctx context.Context, args []string) error {
 	case "publish":
 		return c.publish(ctx, cfg, rest)
 	case "local":
-		return c.local(ctx, cfg, rest)
+		if localMode == nil {
+			return notInBuild("the local command")
+		}
+		return localMode(c, ctx, cfg, rest)
 	case "load":
 		return c.load(ctx, cfg, rest)
 	case "replay":
@@ -218,12 +220,30 @@ func openStore(ctx context.Context, cfg config.Config) (flightevents.EventStore,
 		}
 		return s, nil
 	default:
-		s, err := sqlitestore.Open(ctx, cfg.SQLitePath)
+		if openSQLite == nil {
+			return nil, notInBuild("STORE=sqlite (the embedded SQLite store)")
+		}
+		s, err := openSQLite(ctx, cfg.SQLitePath)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite store: %w", err)
 		}
 		return s, nil
 	}
+}
+
+// The local-only parts of the binary: local.go sets them, and the
+// production image leaves that file out (the Dockerfile builds with
+// -tags production), so neither the embedded SQLite store nor the local
+// mode is in the image that Cloud Run runs. Nil means not in this build.
+var (
+	openSQLite func(ctx context.Context, path string) (flightevents.EventStore, error)
+	localMode  func(c *cli, ctx context.Context, cfg config.Config, args []string) error
+)
+
+// notInBuild is the error of a command or setting whose code this binary
+// was built without.
+func notInBuild(what string) error {
+	return badInput("%s is not in this build: it was built with -tags production (the container image), which leaves out the local mode and the embedded SQLite store; use `go run ./cmd/${{ values.name }}` or a build without the tag", what)
 }
 
 // server is the API's HTTP server on a bound listener.
@@ -381,16 +401,4 @@ func names(cfg config.Config) pubsub.Names {
 		DeadLetterTopic:        cfg.DeadLetterTopic,
 		DeadLetterSubscription: cfg.DeadLetterSubscription,
 	}
-}
-
-// statsLine formats subscriber stats for the terminal.
-func statsLine(s pubsub.Stats) string {
-	return strings.Join([]string{
-		fmt.Sprintf("received=%d", s.Received),
-		fmt.Sprintf("written=%d", s.Written),
-		fmt.Sprintf("duplicates=%d", s.Duplicates),
-		fmt.Sprintf("dead_lettered=%d", s.DeadLettered),
-		fmt.Sprintf("nacked=%d", s.Nacked),
-		fmt.Sprintf("batches=%d", s.Batches),
-	}, " ")
 }
