@@ -80,6 +80,11 @@ type Config struct {
 	DatosCacheTTL      time.Duration
 	DatosCacheMaxStale time.Duration
 	DatosCacheMaxBytes int64
+	// DatosCacheStaleWhileRevalidate is how long after its TTL an expired
+	// entry is still served at once while one background query refreshes
+	// it (DATOS_CACHE_STALE_WHILE_REVALIDATE, 0 to 1h, default 30s; 0 turns
+	// it off). Responses then carry Cache-Control stale-while-revalidate.
+	DatosCacheStaleWhileRevalidate time.Duration
 	// PricePerTiB is the USD price of a TiB scanned by BigQuery, used to
 	// price the dry run of every uncached /datos query
 	// (BIGQUERY_PRICE_PER_TIB, 0 to 1000); zero when unset, which the
@@ -120,6 +125,11 @@ const (
 	DefaultDatosRateLimit = 1.0
 	DefaultDatosRateBurst = 10
 )
+
+// DefaultDatosCacheStaleWhileRevalidate is the default of
+// DATOS_CACHE_STALE_WHILE_REVALIDATE: long enough that a dashboard's entry
+// outlives a store query slowed by others' load, short beside MaxStale.
+const DefaultDatosCacheStaleWhileRevalidate = 30 * time.Second
 
 // Addr is Host:Port.
 func (c Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
@@ -166,6 +176,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.DatosCacheTTL = r.duration("DATOS_CACHE_TTL", 0, 10*time.Millisecond, time.Minute)
 	c.DatosCacheMaxStale = r.duration("DATOS_CACHE_MAX_STALE", 0, time.Second, time.Hour)
 	c.DatosCacheMaxBytes = r.int64Range("DATOS_CACHE_MAX_BYTES", 0, 1<<20, 4<<30)
+	c.DatosCacheStaleWhileRevalidate = r.duration("DATOS_CACHE_STALE_WHILE_REVALIDATE", DefaultDatosCacheStaleWhileRevalidate, 0, time.Hour)
 	c.PricePerTiB = r.floatRange("BIGQUERY_PRICE_PER_TIB", 0, 0, 1000)
 	c.DatosMaxRange = r.duration("DATOS_MAX_RANGE", DefaultDatosMaxRange, time.Hour, 366*24*time.Hour)
 	c.MaxBytesBilled = r.int64Range("BIGQUERY_MAX_BYTES_BILLED", DefaultMaxBytesBilled, 10<<20, 1<<40)

@@ -53,6 +53,7 @@ func (c *cli) local(ctx context.Context, cfg config.Config, args []string) error
 		return fmt.Errorf("open sqlite store: %w", err)
 	}
 	defer raw.Close()
+	defer obs.close() // before the store closes: the cache's refreshes read it
 	store := obs.store(raw, log)
 	dl := pubsub.NewPublisher(ps.Client, cfg.DeadLetterTopic)
 	defer dl.Stop()

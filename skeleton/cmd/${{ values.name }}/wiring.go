@@ -44,9 +44,19 @@ func observe(cfg config.Config) observed {
 			MaxStale: cfg.DatosCacheMaxStale,
 			MaxBytes: cfg.DatosCacheMaxBytes,
 			Metrics:  o.metrics,
+
+			StaleWhileRevalidate: cfg.DatosCacheStaleWhileRevalidate,
 		})
 	}
 	return o
+}
+
+// close stops the /datos cache's background refreshes and waits for them;
+// call it after the HTTP server has shut down, before the store closes.
+func (o observed) close() {
+	if o.cache != nil {
+		o.cache.Close()
+	}
 }
 
 // store wraps s with store-call metrics and, on BigQuery, with the cost
