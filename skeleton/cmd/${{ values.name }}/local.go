@@ -15,6 +15,16 @@ import (
 	"${{ values.goModule }}/sqlitestore"
 )
 
+// localRateLimit turns the /datos rate limit off for a local run (one
+// user, and the load command from the same machine), unless
+// DATOS_RATE_LIMIT is set.
+func localRateLimit(cfg config.Config, getenv func(string) string) config.Config {
+	if getenv("DATOS_RATE_LIMIT") == "" {
+		cfg.DatosRateLimit = 0
+	}
+	return cfg
+}
+
 // local runs the whole service in one process: pstest with a real client,
 // the topic/subscription/dead-letter resources, the embedded store, the
 // subscriber, a burst of simulated events and the API.
@@ -38,6 +48,7 @@ func (c *cli) local(ctx context.Context, cfg config.Config, args []string) error
 		return badInput("%w", err)
 	}
 	log := c.logger(cfg)
+	cfg = localRateLimit(cfg, c.getenv)
 	obs := observe(cfg)
 
 	ps, err := pubsub.StartLocal(ctx, cfg.ProjectID)

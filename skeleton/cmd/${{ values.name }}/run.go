@@ -83,8 +83,9 @@ Configuration comes from the environment (defaults in parentheses):
   DATOS_CACHE_STALE_WHILE_REVALIDATE (30s; 0 off), DATOS_CACHE_MAX_BYTES (64 MiB),
   BIGQUERY_PRICE_PER_TIB (6.25 USD).
   Cost guards of /datos: DATOS_MAX_RANGE (744h = 31 days), BIGQUERY_MAX_BYTES_BILLED
-  (1073741824 = 1 GiB per query), DATOS_RATE_LIMIT (1 uncached read/s per client),
-  DATOS_RATE_BURST (10), TRUSTED_PROXY_HOPS (0; 1 behind an external load balancer).
+  (1073741824 = 1 GiB per query), DATOS_RATE_LIMIT (1 uncached read/s per client; off: no
+  limit, the local command's default), DATOS_RATE_BURST (10), TRUSTED_PROXY_HOPS (0; 1 behind
+  an external load balancer).
   PUBSUB_EMULATOR_HOST points the Pub/Sub client at an emulator, BIGQUERY_ENDPOINT
   the BigQuery client at a fake or emulator (unauthenticated).
   GET /metrics serves Prometheus metrics wherever the API listens.

@@ -24,7 +24,8 @@ type observed struct {
 	// query (config.Config.PricePerTiB; zero: bigquery.DefaultPricePerTiB).
 	pricePerTiB float64
 	// maxRange and limit are the /datos cost guards (DATOS_MAX_RANGE,
-	// DATOS_RATE_LIMIT, DATOS_RATE_BURST, TRUSTED_PROXY_HOPS).
+	// DATOS_RATE_LIMIT, DATOS_RATE_BURST, TRUSTED_PROXY_HOPS); limit is nil
+	// when DATOS_RATE_LIMIT=off.
 	maxRange time.Duration
 	limit    *httpapi.RateLimiter
 }
@@ -33,11 +34,13 @@ type observed struct {
 // DATOS_CACHE=off, its /datos cache, as cfg says.
 func observe(cfg config.Config) observed {
 	o := observed{metrics: metrics.New(), pricePerTiB: cfg.PricePerTiB, maxRange: cfg.DatosMaxRange}
-	o.limit = httpapi.NewRateLimiter(httpapi.RateLimitConfig{
-		Rate:             cfg.DatosRateLimit,
-		Burst:            cfg.DatosRateBurst,
-		TrustedProxyHops: cfg.TrustedProxyHops,
-	})
+	if cfg.DatosRateLimit > 0 {
+		o.limit = httpapi.NewRateLimiter(httpapi.RateLimitConfig{
+			Rate:             cfg.DatosRateLimit,
+			Burst:            cfg.DatosRateBurst,
+			TrustedProxyHops: cfg.TrustedProxyHops,
+		})
+	}
 	if cfg.DatosCache {
 		o.cache = httpapi.NewCache(httpapi.CacheConfig{
 			TTL:      cfg.DatosCacheTTL,
