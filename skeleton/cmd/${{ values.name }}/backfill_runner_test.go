@@ -64,6 +64,22 @@ func TestChooseRunner(t *testing.T) {
 	}
 }
 
+// overriddenArgv is the Dataflow argv of TestBatchArgs's overriddenDL
+// flags with the job labels labels.
+func overriddenArgv(labels string) []string {
+	return []string{
+		"--runner=dataflow", "--input=a/*.jsonl,b/*.csv", "--batch=500",
+		"--project=other", "--region=us-central1",
+		"--temp_location=gs://t/temp", "--staging_location=gs://t/staging",
+		"--service_account_email=sa@other.iam.gserviceaccount.com",
+		"--subnetwork=regions/us-central1/subnetworks/s",
+		"--no_use_public_ips", "--max_num_workers=50", "--labels=" + labels,
+		"--worker_machine_type=n2-standard-4",
+		"--dead_letter=gs://t/dead-letter",
+		"--dataset=flight_events", "--table=events", "--bigquery_location=europe-west1",
+	}
+}
+
 // TestBatchArgs checks the batch binary's argv per runner. On Dataflow the
 // names come from the batch module's environment.json
 // (testdata/batch-environment.json, which a platform test keeps equal to
@@ -119,33 +135,9 @@ func TestBatchArgs(t *testing.T) {
 		},
 		{
 			name: "dataflow_flags_win_over_the_environment", cfg: bq, f: overriddenDL, env: &env, runner: runnerDataflow,
-			want: []string{
-				"--runner=dataflow", "--input=a/*.jsonl,b/*.csv", "--batch=500",
-				"--project=other", "--region=us-central1",
-				"--temp_location=gs://t/temp", "--staging_location=gs://t/staging",
-				"--service_account_email=sa@other.iam.gserviceaccount.com",
-				"--subnetwork=regions/us-central1/subnetworks/s",
-				"--no_use_public_ips", "--max_num_workers=50",
-				`--labels={"component":"batch","env":"dev","managed-by":"terraform","owner":"group_default_platform-team","platform":"v0-1-0","service":"flight-events","system":"flight-ops"}`,
-				"--worker_machine_type=n2-standard-4",
-				"--dead_letter=gs://t/dead-letter",
-				"--dataset=flight_events", "--table=events", "--bigquery_location=europe-west1",
-			},
+			want: overriddenArgv(`{"component":"batch","env":"dev","managed-by":"terraform","owner":"group_default_platform-team","platform":"v0-1-0","service":"flight-events","system":"flight-ops"}`),
 		},
-		{
-			name: "dataflow_flags_alone", cfg: bq, f: overriddenDL, runner: runnerDataflow,
-			want: []string{
-				"--runner=dataflow", "--input=a/*.jsonl,b/*.csv", "--batch=500",
-				"--project=other", "--region=us-central1",
-				"--temp_location=gs://t/temp", "--staging_location=gs://t/staging",
-				"--service_account_email=sa@other.iam.gserviceaccount.com",
-				"--subnetwork=regions/us-central1/subnetworks/s",
-				"--no_use_public_ips", "--max_num_workers=50", `--labels={"component":"batch","service":"flight-events"}`,
-				"--worker_machine_type=n2-standard-4",
-				"--dead_letter=gs://t/dead-letter",
-				"--dataset=flight_events", "--table=events", "--bigquery_location=europe-west1",
-			},
-		},
+		{name: "dataflow_flags_alone", cfg: bq, f: overriddenDL, runner: runnerDataflow, want: overriddenArgv(`{"component":"batch","service":"flight-events"}`)},
 		{name: "dataflow_without_the_environment_names_it", cfg: bq, f: flags, runner: runnerDataflow,
 			wantErr: "pass --environment FILE (or $BATCH_ENVIRONMENT), FILE being gs://<batch_templates_bucket output>/batch/environment.json copied here, or --service-account, --subnetwork, --temp-location, --staging-location"},
 		{name: "dataflow_without_a_dead_letter_prefix", cfg: bq, f: overridden, runner: runnerDataflow, wantErr: "needs a gs:// --dead-letter prefix"},
