@@ -81,6 +81,7 @@ ratios=(
   -ratio "Cost guards, 64 clients × 30 s of distinct expensive /datos queries: MiB billed (cap 10 MiB × queries run);≤ cap × admitted;BenchmarkCostGuard30s;;billed_MiB"
   -ratio "Cost guards: uncached reads admitted by the per-client rate limit;≤ admitted_bound;BenchmarkCostGuard30s;;admitted"
   -ratio "Cost guards: cached traffic p99 during the attack;SLO 800 ms;BenchmarkCostGuard30s;;cached_p99_ms"
+  -ratio "Cost guards: every dashboard request p99 during the attack (stale-while-revalidate);SLO 800 ms;BenchmarkCostGuard30s;;dashboard_p99_ms"
   -ratio "Start → /readyz 200, serve on BigQuery (image binary, the kit's fake via BIGQUERY_ENDPOINT);≤ 100 ms;BenchmarkStartToReady/serve_bigquery_fake;;ms_to_ready"
   -ratio "Start → /readyz 200, subscribe on BigQuery (image binary, fake) with pstest;≤ 100 ms;BenchmarkStartToReady/subscribe_bigquery_fake;;ms_to_ready"
   -ratio "Start → /readyz 200, serve on SQLite (local build);≤ 100 ms;BenchmarkStartToReady/serve_sqlite;;ms_to_ready"

@@ -80,6 +80,11 @@ type Config struct {
 	DatosCacheTTL      time.Duration
 	DatosCacheMaxStale time.Duration
 	DatosCacheMaxBytes int64
+	// DatosCacheStaleWhileRevalidate is how long after its TTL an expired
+	// entry is still served at once while one background query refreshes
+	// it (DATOS_CACHE_STALE_WHILE_REVALIDATE, 0 to 1h, default 30s; 0 turns
+	// it off). Responses then carry Cache-Control stale-while-revalidate.
+	DatosCacheStaleWhileRevalidate time.Duration
 	// PricePerTiB is the USD price of a TiB scanned by BigQuery, used to
 	// price the dry run of every uncached /datos query
 	// (BIGQUERY_PRICE_PER_TIB, 0 to 1000); zero when unset, which the
@@ -99,9 +104,11 @@ type Config struct {
 	MaxBytesBilled int64
 	// DatosRateLimit and DatosRateBurst limit the /datos reads each
 	// client may make that the cache cannot answer (DATOS_RATE_LIMIT,
-	// reads per second, 0.001 to 10000, default 1; DATOS_RATE_BURST, 1 to
-	// 10000, default 10): a token bucket per client; beyond it 429 with
-	// Retry-After.
+	// reads per second, 0.001 to 10000, default 1, or off: no limit,
+	// DatosRateLimit 0 (a 0 is refused: it could mean no reads at all);
+	// DATOS_RATE_BURST, 1 to 10000, default 10): a
+	// token bucket per client; beyond it 429 with Retry-After. The local
+	// command turns it off unless DATOS_RATE_LIMIT is set.
 	DatosRateLimit float64
 	DatosRateBurst int
 	// TrustedProxyHops is how many proxies in front of Cloud Run append
@@ -120,6 +127,11 @@ const (
 	DefaultDatosRateLimit = 1.0
 	DefaultDatosRateBurst = 10
 )
+
+// DefaultDatosCacheStaleWhileRevalidate is the default of
+// DATOS_CACHE_STALE_WHILE_REVALIDATE: long enough that a dashboard's entry
+// outlives a store query slowed by others' load, short beside MaxStale.
+const DefaultDatosCacheStaleWhileRevalidate = 30 * time.Second
 
 // Addr is Host:Port.
 func (c Config) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
@@ -166,10 +178,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	c.DatosCacheTTL = r.duration("DATOS_CACHE_TTL", 0, 10*time.Millisecond, time.Minute)
 	c.DatosCacheMaxStale = r.duration("DATOS_CACHE_MAX_STALE", 0, time.Second, time.Hour)
 	c.DatosCacheMaxBytes = r.int64Range("DATOS_CACHE_MAX_BYTES", 0, 1<<20, 4<<30)
+	c.DatosCacheStaleWhileRevalidate = r.duration("DATOS_CACHE_STALE_WHILE_REVALIDATE", DefaultDatosCacheStaleWhileRevalidate, 0, time.Hour)
 	c.PricePerTiB = r.floatRange("BIGQUERY_PRICE_PER_TIB", 0, 0, 1000)
 	c.DatosMaxRange = r.duration("DATOS_MAX_RANGE", DefaultDatosMaxRange, time.Hour, 366*24*time.Hour)
 	c.MaxBytesBilled = r.int64Range("BIGQUERY_MAX_BYTES_BILLED", DefaultMaxBytesBilled, 10<<20, 1<<40)
-	c.DatosRateLimit = r.floatRange("DATOS_RATE_LIMIT", DefaultDatosRateLimit, 0.001, 10_000)
+	c.DatosRateLimit = r.rateOrOff("DATOS_RATE_LIMIT", DefaultDatosRateLimit, 0.001, 10_000)
 	c.DatosRateBurst = r.intRange("DATOS_RATE_BURST", DefaultDatosRateBurst, 1, 10_000)
 	c.TrustedProxyHops = r.intRange("TRUSTED_PROXY_HOPS", 0, 0, 8)
 	if err := errors.Join(r.errs...); err != nil {
@@ -218,6 +231,23 @@ func (r *reader) floatRange(key string, def, lo, hi float64) float64 {
 		return def
 	}
 	return f
+}
+
+// rateOrOff reads a rate from lo to hi, or off: 0.
+func (r *reader) rateOrOff(key string, def, lo, hi float64) float64 {
+	switch v := strings.ToLower(strings.TrimSpace(r.getenv(key))); v {
+	case "off":
+		return 0
+	case "":
+		return def
+	default:
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f >= lo && f <= hi) { // NaN is out of every range
+			r.errs = append(r.errs, fmt.Errorf("%s=%q: want off or a number from %g to %g", key, v, lo, hi))
+			return def
+		}
+		return f
+	}
 }
 
 // url reads an optional http or https URL.

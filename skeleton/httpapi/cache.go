@@ -23,10 +23,12 @@ const (
 	DefaultCacheMaxStale     = 5 * time.Minute
 	DefaultCacheMaxBytes     = 64 << 20
 	DefaultCacheQueryTimeout = 30 * time.Second
+	DefaultCacheMaxRefreshes = 4
 )
 
-// staleWarning is the Warning header of a response served stale
-// (RFC 7234 §5.5.1, warn-code 110).
+// staleWarning is the Warning header of a response served stale, while
+// the store is unavailable or while the cache revalidates it (RFC 7234
+// §5.5.1, warn-code 110).
 const staleWarning = `110 - "Response is Stale"`
 
 // entryOverhead approximates the memory of an entry besides its strings
@@ -42,6 +44,19 @@ type CacheConfig struct {
 	// MaxStale is how long after TTL an entry is kept to be served, marked
 	// stale, while the store answers EUNAVAILABLE (default 5 min).
 	MaxStale time.Duration
+	// StaleWhileRevalidate is how long after TTL an expired entry is still
+	// served at once, marked stale, while one background query refreshes
+	// it (RFC 5861 stale-while-revalidate; the service's default is
+	// config.DefaultDatosCacheStaleWhileRevalidate). Zero turns it off: an
+	// expired entry is re-read before the request is answered. A window
+	// longer than MaxStale raises MaxStale to it, since entries are kept
+	// TTL+MaxStale.
+	StaleWhileRevalidate time.Duration
+	// MaxRefreshes bounds the background refreshes running at once
+	// (default 4). While they are all busy, or the request's client may
+	// not make another store query (Cache.get's admit), an expired entry
+	// within the window is still served but starts no refresh.
+	MaxRefreshes int
 	// MaxBytes bounds the memory of the cached responses (default 64 MiB);
 	// least recently used entries are evicted first.
 	MaxBytes int64
@@ -60,12 +75,20 @@ type CacheConfig struct {
 // keyed by the normalised query, fresh for a short TTL, bounded in memory
 // (least recently used evicted first, hashicorp/golang-lru), with request
 // coalescing (N concurrent identical requests make one store query,
-// x/sync/singleflight) and stale entries served while the store is
-// unavailable. It is safe for concurrent use. Pass it in Deps.Cache.
+// x/sync/singleflight), expired entries served while one background query
+// refreshes them (StaleWhileRevalidate) and stale entries served while the
+// store is unavailable. It is safe for concurrent use. Pass it in
+// Deps.Cache, and Close it after the HTTP server has shut down.
 type Cache struct {
 	cfg     CacheConfig
 	queries singleflight.Group // store queries in flight, by key
 	waiting atomic.Int64       // requests waiting for them (for tests)
+
+	// closing ends with Close: the store queries the cache runs follow it,
+	// not the requests that started them.
+	closing   context.Context
+	close     context.CancelFunc
+	refreshes sync.WaitGroup // background refreshes running
 
 	mu  sync.Mutex
 	lru *simplelru.LRU[string, *cacheEntry]
@@ -76,6 +99,10 @@ type Cache struct {
 	bytes int64
 	// inflight holds the keys whose store query is running.
 	inflight map[string]bool
+	// refreshing holds the keys whose background refresh is running, at
+	// most cfg.MaxRefreshes.
+	refreshing map[string]bool
+	closed     bool
 }
 
 // datosPage is one /datos 200 response, ready to send.
@@ -108,7 +135,7 @@ func (p *panicked) Error() string { return fmt.Sprintf("panic in store query: %v
 
 // lookup describes how a page was obtained.
 type lookup struct {
-	result string        // metrics.CacheHit, CacheCoalesced, CacheMiss or CacheStale
+	result string        // metrics.CacheHit, CacheRevalidate, CacheCoalesced, CacheMiss or CacheStale
 	age    time.Duration // age of the page when it came from memory
 	cause  error         // for CacheStale: the store's error
 }
@@ -130,7 +157,13 @@ func NewCache(cfg CacheConfig) *Cache {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	c := &Cache{cfg: cfg, raw: make(map[string]string), inflight: make(map[string]bool)}
+	cfg.StaleWhileRevalidate = max(0, cfg.StaleWhileRevalidate)
+	cfg.MaxStale = max(cfg.MaxStale, cfg.StaleWhileRevalidate)
+	if cfg.MaxRefreshes <= 0 {
+		cfg.MaxRefreshes = DefaultCacheMaxRefreshes
+	}
+	c := &Cache{cfg: cfg, raw: make(map[string]string), inflight: make(map[string]bool), refreshing: make(map[string]bool)}
+	c.closing, c.close = context.WithCancel(context.Background())
 	// MaxBytes bounds the memory; the entry count it implies (every entry
 	// takes more than entryOverhead) is the LRU's size, at least 1, the
 	// only condition under which NewLRU fails.
@@ -147,19 +180,26 @@ func (c *Cache) dropped(_ string, e *cacheEntry) {
 	c.bytes -= e.size
 }
 
-// get returns the page for key: from memory while fresh, else from load,
-// called once for all concurrent callers of the same key. When load fails
-// with EUNAVAILABLE and an entry younger than TTL+MaxStale exists, that
-// entry is returned as CacheStale. The error is load's, or ctx's when the
-// caller's context ends first.
-func (c *Cache) get(ctx context.Context, key string, load func(context.Context) (*datosPage, error)) (*datosPage, lookup, error) {
+// get returns the page for key: from memory while fresh; within the
+// StaleWhileRevalidate window after that, from memory as CacheRevalidate,
+// starting a background refresh (see refresh; admit is asked first); else
+// from load, called once for all concurrent callers of the same key. When
+// load fails with EUNAVAILABLE and an entry younger than TTL+MaxStale
+// exists, that entry is returned as CacheStale. The error is load's, or
+// ctx's when the caller's context ends first.
+func (c *Cache) get(ctx context.Context, key string, load func(context.Context) (*datosPage, error), admit func() bool) (*datosPage, lookup, error) {
 	now := c.cfg.Now()
 	c.mu.Lock()
-	page, age, ok := c.fresh(key, now)
+	page, age, st := c.lookup(key, now)
 	c.mu.Unlock()
-	if ok {
+	switch st {
+	case entryFresh:
 		c.cfg.Metrics.CacheRequest(metrics.CacheHit)
 		return page, lookup{result: metrics.CacheHit, age: age}, nil
+	case entryRevalidate:
+		c.refresh(ctx, key, load, admit)
+		c.cfg.Metrics.CacheRequest(metrics.CacheRevalidate)
+		return page, lookup{result: metrics.CacheRevalidate, age: age}, nil
 	}
 	leader := false // set by the one caller whose function runs the query
 	done := c.queries.DoChan(key, func() (any, error) {
@@ -197,8 +237,10 @@ func (c *Cache) get(ctx context.Context, key string, load func(context.Context) 
 }
 
 // answers reports whether a request for key would be answered without a
-// store query of its own: from a fresh entry, or by joining the query in
-// flight. The rate limit spares such requests.
+// store query of its own: from a fresh entry, from one within the
+// StaleWhileRevalidate window (whose refresh get charges to the client
+// through admit), or by joining the query in flight. The rate limit
+// spares such requests.
 func (c *Cache) answers(key string) bool {
 	now := c.cfg.Now()
 	c.mu.Lock()
@@ -207,32 +249,109 @@ func (c *Cache) answers(key string) bool {
 		return true
 	}
 	e, ok := c.lru.Peek(key)
-	return ok && now.Sub(e.page.stored) < c.cfg.TTL
+	return ok && now.Sub(e.page.stored) < c.cfg.TTL+c.cfg.StaleWhileRevalidate
+}
+
+// entryState is what lookup found for a key.
+type entryState int
+
+const (
+	entryNone       entryState = iota // absent, or past the revalidate window
+	entryFresh                        // younger than TTL
+	entryRevalidate                   // expired, within StaleWhileRevalidate
+)
+
+// lookup returns the entry for key and its age at now while it is fresh
+// or within the StaleWhileRevalidate window, marking it recently used.
+// The caller holds c.mu.
+func (c *Cache) lookup(key string, now time.Time) (*datosPage, time.Duration, entryState) {
+	e, ok := c.lru.Peek(key)
+	if !ok {
+		return nil, 0, entryNone
+	}
+	age := now.Sub(e.page.stored)
+	st := entryFresh
+	if age >= c.cfg.TTL {
+		st = entryRevalidate
+	}
+	if age >= c.cfg.TTL+c.cfg.StaleWhileRevalidate {
+		// Not marked used: expired entries collect at the back (see put).
+		return nil, 0, entryNone
+	}
+	c.lru.Get(key)
+	return e.page, age, st
 }
 
 // fresh returns the entry for key while it is younger than TTL at now,
 // marking it recently used. The caller holds c.mu.
 func (c *Cache) fresh(key string, now time.Time) (*datosPage, time.Duration, bool) {
-	e, ok := c.lru.Peek(key)
-	if !ok {
-		return nil, 0, false
-	}
-	age := now.Sub(e.page.stored)
-	if age >= c.cfg.TTL {
-		// Not marked used: expired entries collect at the back (see put).
-		return nil, 0, false
-	}
-	c.lru.Get(key)
-	return e.page, age, true
+	page, age, st := c.lookup(key, now)
+	return page, age, st == entryFresh
 }
 
-// query runs load for key in the goroutine singleflight starts, caches
-// its page and turns a panic into a *panicked error. Its context keeps the
-// values of the first caller's (its trace, for logs) but not its
-// cancellation, so that one client going away does not fail the others.
+// refresh starts the background query that refreshes key, unless one is
+// already running for it (the store query itself is shared with any
+// request for key through c.queries), MaxRefreshes are, the cache is
+// closed, or admit (the client's rate limit; nil: always) refuses. A
+// failed refresh leaves the entry as it was: it is served until the window
+// ends, and the next request in it tries again. Its outcome is counted in
+// flightevents_datos_cache_refreshes_total.
+func (c *Cache) refresh(ctx context.Context, key string, load func(context.Context) (*datosPage, error), admit func() bool) {
+	c.mu.Lock()
+	switch {
+	case c.closed, c.refreshing[key], c.inflight[key]:
+		c.mu.Unlock()
+		return
+	case len(c.refreshing) >= c.cfg.MaxRefreshes:
+		c.mu.Unlock()
+		c.cfg.Metrics.CacheRefresh(metrics.RefreshBusy)
+		return
+	}
+	c.refreshing[key] = true
+	c.refreshes.Add(1)
+	c.mu.Unlock()
+	done := func() {
+		c.mu.Lock()
+		delete(c.refreshing, key)
+		c.mu.Unlock()
+		c.refreshes.Done()
+	}
+	if admit != nil && !admit() {
+		done()
+		c.cfg.Metrics.CacheRefresh(metrics.RefreshLimited)
+		return
+	}
+	go func() {
+		defer done()
+		_, err, _ := c.queries.Do(key, func() (any, error) { return c.query(ctx, key, load) })
+		if err != nil {
+			c.cfg.Metrics.CacheRefresh(metrics.RefreshError)
+			return
+		}
+		c.cfg.Metrics.CacheRefresh(metrics.RefreshOK)
+	}()
+}
+
+// Close stops the cache's store queries (their contexts end) and waits
+// for its background refreshes to return; none starts after it. Call it
+// once the HTTP server has shut down. Entries stay readable.
+func (c *Cache) Close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.close()
+	c.refreshes.Wait()
+}
+
+// query runs load for key in the goroutine singleflight starts (or a
+// refresh's), caches its page and turns a panic into a *panicked error.
+// Its context keeps the values of the first caller's (its trace, for logs)
+// but not its cancellation, so that one client going away does not fail
+// the others; it ends after QueryTimeout or when the cache is closed.
 func (c *Cache) query(ctx context.Context, key string, load func(context.Context) (*datosPage, error)) (page *datosPage, err error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.QueryTimeout)
 	defer cancel()
+	defer context.AfterFunc(c.closing, cancel)()
 	c.mu.Lock()
 	c.inflight[key] = true
 	c.mu.Unlock()

@@ -75,7 +75,8 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // cached is a handler with a cache over a counting store seeded with 20
-// events, and what a test needs to look inside.
+// events (and the rate limit, if newCached is given one), and what a test
+// needs to look inside.
 type cached struct {
 	h       http.Handler
 	store   *countingStore
@@ -85,7 +86,7 @@ type cached struct {
 	logs    *syncBuffer
 }
 
-func newCached(t *testing.T, cfg httpapi.CacheConfig) *cached {
+func newCached(t *testing.T, cfg httpapi.CacheConfig, limit ...*httpapi.RateLimiter) *cached {
 	t.Helper()
 	base := newStore(t)
 	seed(t, base, makeEvents(20))
@@ -95,13 +96,17 @@ func newCached(t *testing.T, cfg httpapi.CacheConfig) *cached {
 	}
 	cfg.Metrics = c.metrics
 	c.cache = httpapi.NewCache(cfg)
-	c.h = httpapi.NewHandler(httpapi.Deps{
+	deps := httpapi.Deps{
 		Store:   c.store,
 		Logger:  logging.New(c.logs, slog.LevelInfo, "test-proj"),
 		Now:     c.clock.Now,
 		Cache:   c.cache,
 		Metrics: c.metrics,
-	}, httpapi.Config{DisableDocs: true})
+	}
+	if len(limit) > 0 {
+		deps.RateLimit = limit[0]
+	}
+	c.h = httpapi.NewHandler(deps, httpapi.Config{DisableDocs: true})
 	return c
 }
 
@@ -118,13 +123,20 @@ func (c *cached) get(t *testing.T, path string, header ...string) *httptest.Resp
 // cacheRequests returns the cache lookups counted so far by result.
 func (c *cached) cacheRequests(t *testing.T) map[string]int {
 	t.Helper()
+	return c.counted(t, "flightevents_datos_cache_requests_total")
+}
+
+// counted returns the non-zero series of the counter vector name by their
+// one label's value.
+func (c *cached) counted(t *testing.T, name string) map[string]int {
+	t.Helper()
 	families, err := c.metrics.Registry().Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]int{}
 	for _, f := range families {
-		if f.GetName() != "flightevents_datos_cache_requests_total" {
+		if f.GetName() != name {
 			continue
 		}
 		for _, m := range f.GetMetric() {

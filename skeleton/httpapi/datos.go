@@ -106,7 +106,7 @@ type listOutput struct {
 	CacheControl  string `header:"Cache-Control" doc:"How long clients may reuse the response."`
 	Link          string `header:"Link" doc:"<URL>; rel=\"next\" to the next page; absent on the last page."`
 	Age           string `header:"Age" doc:"Seconds since the service read this response from the store, when it was served from the service's cache."`
-	Warning       string `header:"Warning" doc:"110 - \"Response is Stale\" when the store is unavailable and an older cached response is served."`
+	Warning       string `header:"Warning" doc:"110 - \"Response is Stale\" when the store is unavailable and an older cached response is served, or when an expired cached response is served while the service re-reads it (stale-while-revalidate in Cache-Control)."`
 	// Body is the JSON array, serialised by the handler (appendEvents) so
 	// that the ETag is the hash of exactly the bytes sent. Its schema is
 	// declared on the operation (array of FlightEvent).
@@ -166,11 +166,18 @@ func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, erro
 	if deps.Cache == nil {
 		page, err = loadDatos(ctx, deps, in)
 	} else {
+		// A background refresh of a stale entry is a store query like any
+		// other: it takes a token from this client's bucket, or does not run.
+		var admit func() bool
+		if deps.RateLimit != nil {
+			client := clientFrom(ctx)
+			admit = func() bool { ok, _ := deps.RateLimit.allow(client); return ok }
+		}
 		params := *in // the shared query may outlive this request
 		page, res, err = deps.Cache.get(ctx, key, func(ctx context.Context) (*datosPage, error) {
 			return loadDatos(ctx, deps, &params)
-		})
-		if err == nil && res.result != metrics.CacheStale {
+		}, admit)
+		if err == nil && res.result != metrics.CacheStale && res.result != metrics.CacheRevalidate {
 			deps.Cache.bindRaw(in.rawQuery, key)
 		}
 	}
@@ -181,13 +188,22 @@ func listDatos(ctx context.Context, deps Deps, in *listInput) (*listOutput, erro
 		deps.Logger.WarnContext(ctx, "list events: store unavailable; serving a stale response",
 			"age_seconds", int(res.age/time.Second), "error", res.cause.Error())
 	}
-	out := datosResponse(page, res, cacheControl(deps.CacheMaxAge), in.IfNoneMatch)
+	out := datosResponse(page, res, cacheControl(deps), in.IfNoneMatch)
 	return &out, nil
 }
 
-// cacheControl is the Cache-Control header of /datos responses.
-func cacheControl(maxAge time.Duration) string {
-	return "private, max-age=" + strconv.Itoa(int(maxAge/time.Second))
+// cacheControl is the Cache-Control header of /datos responses: max-age,
+// and, when the service's cache serves stale while revalidating, the same
+// permission for the client's cache (RFC 5861 stale-while-revalidate, in
+// whole seconds).
+func cacheControl(deps Deps) string {
+	cc := "private, max-age=" + strconv.Itoa(int(deps.CacheMaxAge/time.Second))
+	if deps.Cache != nil {
+		if swr := int(deps.Cache.cfg.StaleWhileRevalidate / time.Second); swr > 0 {
+			cc += ", stale-while-revalidate=" + strconv.Itoa(swr)
+		}
+	}
+	return cc
 }
 
 // datosResponse is the response of GET /datos for page, obtained as res
@@ -205,10 +221,10 @@ func datosResponse(page *datosPage, res lookup, cacheControl, ifNoneMatch string
 		Body:          page.body,
 	}
 	switch res.result {
-	case metrics.CacheHit, metrics.CacheStale:
+	case metrics.CacheHit, metrics.CacheRevalidate, metrics.CacheStale:
 		out.Age = strconv.Itoa(int(res.age / time.Second))
 	}
-	if res.result == metrics.CacheStale {
+	if res.result == metrics.CacheRevalidate || res.result == metrics.CacheStale {
 		out.Warning = staleWarning
 	}
 	if etagMatches(ifNoneMatch, out.ETag) {

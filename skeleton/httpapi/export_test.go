@@ -10,3 +10,6 @@ func RawBound(c *Cache, raw string) bool {
 	_, ok := c.raw[raw]
 	return ok
 }
+
+// WaitRefreshes waits for the background refreshes started so far.
+func (c *Cache) WaitRefreshes() { c.refreshes.Wait() }

@@ -23,7 +23,7 @@ func fastDatos(next http.Handler, deps Deps) http.Handler {
 	if deps.Cache == nil {
 		return next
 	}
-	maxAge := cacheControl(deps.CacheMaxAge)
+	maxAge := cacheControl(deps)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || r.URL.Path != "/datos" {
 			next.ServeHTTP(w, r)

@@ -1,11 +1,13 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +69,8 @@ func TestDatosRangeLimit(t *testing.T) {
 // TestDatosRateLimit checks the per-client limit on reads the cache cannot
 // answer: a client over its bucket gets 429 with Retry-After, other
 // clients and cached answers are not affected, the bucket refills, and a
-// local client on loopback is exempt.
+// local client on loopback is limited like any other (DATOS_RATE_LIMIT=off
+// is how a local run goes without the limit: TestDatosRateLimitOff).
 func TestDatosRateLimit(t *testing.T) {
 	t.Parallel()
 	store := newStore(t)
@@ -82,7 +85,7 @@ func TestDatosRateLimit(t *testing.T) {
 	}, httpapi.Config{DisableDocs: true, DisableRequestLog: true})
 	get := func(query, client string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodGet, "/datos?"+query, nil)
-		if client == "" { // a local client on loopback: the load command
+		if client == "" { // a local client on loopback, without X-Forwarded-For
 			req.RemoteAddr = "127.0.0.1:50123"
 		} else {
 			req.Header.Set("X-Forwarded-For", "198.51.100.9, "+client) // the first entry is the client's own claim
@@ -107,10 +110,10 @@ func TestDatosRateLimit(t *testing.T) {
 		{query: "limit=4", client: a, advance: time.Second, want: 429, retryAfter: "1"},
 		{query: "limit=4", client: a, advance: time.Second, want: 200},
 		{query: "limit=5", client: a, want: 429, retryAfter: "2"},
-		// Loopback without X-Forwarded-For (the load command) is not limited.
+		// Loopback without X-Forwarded-For is a client like any other.
 		{query: "limit=6", client: "", want: 200},
 		{query: "limit=7", client: "", want: 200},
-		{query: "limit=8", client: "", want: 200},
+		{query: "limit=8", client: "", want: 429, retryAfter: "2"},
 	}
 	var got []int
 	var want []int
@@ -132,8 +135,37 @@ func TestDatosRateLimit(t *testing.T) {
 	if diff := cmp.Diff(got, want); diff != "" {
 		t.Errorf("statuses (-got +want):\n%s", diff)
 	}
-	if n := calls.calls.Load(); n != 7 {
-		t.Errorf("store queries = %d, want 7 (one per admitted uncached read)", n)
+	if n := calls.calls.Load(); n != 6 {
+		t.Errorf("store queries = %d, want 6 (one per admitted uncached read)", n)
+	}
+}
+
+// TestDatosRateLimitOff: without a RateLimiter (DATOS_RATE_LIMIT=off) no
+// client is limited, whatever its address.
+func TestDatosRateLimitOff(t *testing.T) {
+	t.Parallel()
+	store := newStore(t)
+	seed(t, store, makeEvents(20))
+	h := httpapi.NewHandler(httpapi.Deps{
+		Store: store, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Cache: httpapi.NewCache(httpapi.CacheConfig{TTL: time.Minute}),
+	}, httpapi.Config{DisableDocs: true, DisableRequestLog: true})
+	for _, client := range []string{"", "203.0.113.1"} {
+		var got []int
+		for i := range 20 { // distinct uncached reads, far past any burst
+			req := httptest.NewRequest(http.MethodGet, fmt.Sprintf("/datos?limit=%d", 1+i), nil)
+			req.RemoteAddr = "127.0.0.1:50123"
+			if client != "" {
+				req.Header.Set("X-Forwarded-For", client)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			got = append(got, rec.Code)
+		}
+		want := slices.Repeat([]int{http.StatusOK}, 20)
+		if diff := cmp.Diff(got, want); diff != "" {
+			t.Errorf("client %q without a rate limit: statuses (-got +want):\n%s", client, diff)
+		}
 	}
 }
 

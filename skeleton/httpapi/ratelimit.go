@@ -40,7 +40,9 @@ type RateLimitConfig struct {
 // RateLimiter is a token bucket per client (golang.org/x/time/rate) on
 // the /datos reads that reach the store: cache hits and requests that
 // join a query already in flight are never limited. Pass it in
-// Deps.RateLimit. It is safe for concurrent use.
+// Deps.RateLimit; a nil Deps.RateLimit is no limit (DATOS_RATE_LIMIT=off,
+// the local command's default). Every client is limited alike, loopback
+// included. It is safe for concurrent use.
 type RateLimiter struct {
 	cfg RateLimitConfig
 	mu  sync.Mutex
@@ -67,12 +69,8 @@ func NewRateLimiter(cfg RateLimitConfig) *RateLimiter {
 }
 
 // allow takes a token from client's bucket. When there is none it takes
-// nothing and returns false and how long until there is one. The exempt
-// client always passes.
+// nothing and returns false and how long until there is one.
 func (l *RateLimiter) allow(client string) (bool, time.Duration) {
-	if client == exemptClient {
-		return true, 0
-	}
 	now := l.cfg.Now()
 	l.mu.Lock()
 	lim, ok := l.lru.Get(client)
@@ -91,23 +89,11 @@ func (l *RateLimiter) allow(client string) (bool, time.Duration) {
 
 type clientKey struct{}
 
-// exemptClient marks a request the rate limit does not apply to.
-const exemptClient = "loopback"
-
 // withClient puts the caller's address (ClientAddr) in the request's
-// context for the rate limit. A request from the loopback interface
-// without X-Forwarded-For is exempt: that is the load command and local
-// runs on the same machine (on Cloud Run every request passes its front
-// end, which sets the header, and none arrives on loopback).
+// context for the rate limit.
 func withClient(next http.Handler, hops int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		client := ClientAddr(r, hops)
-		if r.Header.Get("X-Forwarded-For") == "" {
-			if a, err := netip.ParseAddrPort(r.RemoteAddr); err == nil && a.Addr().IsLoopback() {
-				client = exemptClient
-			}
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, client)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, ClientAddr(r, hops))))
 	})
 }
 

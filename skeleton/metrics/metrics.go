@@ -34,10 +34,20 @@ const Namespace = "flightevents"
 // Results of a /datos cache lookup (label "result" of
 // flightevents_datos_cache_requests_total).
 const (
-	CacheHit       = "hit"       // a fresh entry was served
-	CacheCoalesced = "coalesced" // the request waited for an identical one in flight
-	CacheMiss      = "miss"      // the store was queried
-	CacheStale     = "stale"     // the store was unavailable; an expired entry was served
+	CacheHit        = "hit"        // a fresh entry was served
+	CacheRevalidate = "revalidate" // an expired entry within the stale-while-revalidate window was served
+	CacheCoalesced  = "coalesced"  // the request waited for an identical one in flight
+	CacheMiss       = "miss"       // the store was queried
+	CacheStale      = "stale"      // the store was unavailable; an expired entry was served
+)
+
+// Outcomes of a /datos cache background refresh (label "result" of
+// flightevents_datos_cache_refreshes_total).
+const (
+	RefreshOK      = "ok"           // the store answered; the entry is fresh again
+	RefreshError   = "error"        // the store failed; the stale entry is kept
+	RefreshLimited = "rate_limited" // the client's rate limit refused the store query; none ran
+	RefreshBusy    = "busy"         // the most refreshes the cache runs at once were running; none started
 )
 
 // Store operations (label "operation").
@@ -71,6 +81,7 @@ type Metrics struct {
 	cacheEntries   prometheus.Gauge
 	cacheBytes     prometheus.Gauge
 	cacheEvictions prometheus.Counter
+	cacheRefreshes *prometheus.CounterVec
 
 	bqDryRuns        *prometheus.CounterVec
 	bqBytesProcessed prometheus.Counter
@@ -112,10 +123,12 @@ func New() *Metrics {
 		[]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2, 4, 8}, "operation")
 
 	m.cacheRequests = f.counterVec("datos_cache_requests_total",
-		"GET /datos lookups in the response cache, by result (hit, coalesced, miss, stale).", "result")
+		"GET /datos lookups in the response cache, by result (hit, revalidate, coalesced, miss, stale).", "result")
 	m.cacheEntries = f.gauge("datos_cache_entries", "Responses held by the /datos cache.")
 	m.cacheBytes = f.gauge("datos_cache_size_bytes", "Approximate memory held by the /datos cache.")
 	m.cacheEvictions = f.counter("datos_cache_evictions_total", "Entries dropped by the /datos cache to stay within its memory bound or because they expired.")
+	m.cacheRefreshes = f.counterVec("datos_cache_refreshes_total",
+		"Background refreshes of expired /datos cache entries served stale-while-revalidate, by result (ok, error, rate_limited, busy).", "result")
 
 	m.bqDryRuns = f.counterVec("bigquery_dry_runs_total",
 		"BigQuery dry runs of uncached /datos queries, by result (ok, error).", "result")
@@ -128,8 +141,11 @@ func New() *Metrics {
 
 	// Pre-create the label values that are known up front, so that their
 	// series exist (at 0) from the first scrape and rate() works at once.
-	for _, r := range []string{CacheHit, CacheCoalesced, CacheMiss, CacheStale} {
+	for _, r := range []string{CacheHit, CacheRevalidate, CacheCoalesced, CacheMiss, CacheStale} {
 		m.cacheRequests.WithLabelValues(r)
+	}
+	for _, r := range []string{RefreshOK, RefreshError, RefreshLimited, RefreshBusy} {
+		m.cacheRefreshes.WithLabelValues(r)
 	}
 	for _, r := range []string{"ok", "error"} {
 		m.bqDryRuns.WithLabelValues(r)
@@ -271,12 +287,21 @@ func (m *Metrics) StoreCall(operation string, elapsed time.Duration, err error) 
 // Cache hooks, for the /datos response cache.
 
 // CacheRequest counts one cache lookup with its result (CacheHit,
-// CacheCoalesced, CacheMiss or CacheStale).
+// CacheRevalidate, CacheCoalesced, CacheMiss or CacheStale).
 func (m *Metrics) CacheRequest(result string) {
 	if m == nil {
 		return
 	}
 	m.cacheRequests.WithLabelValues(result).Inc()
+}
+
+// CacheRefresh counts one background refresh of a stale entry with its
+// outcome (RefreshOK, RefreshError, RefreshLimited or RefreshBusy).
+func (m *Metrics) CacheRefresh(result string) {
+	if m == nil {
+		return
+	}
+	m.cacheRefreshes.WithLabelValues(result).Inc()
 }
 
 // CacheSize reports the cache's current number of entries and bytes.

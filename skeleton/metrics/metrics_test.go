@@ -188,11 +188,12 @@ flightevents_store_errors_total{code="unavailable",operation="write"} 1
 			},
 			metric: "flightevents_datos_cache_requests_total",
 			want: `
-# HELP flightevents_datos_cache_requests_total GET /datos lookups in the response cache, by result (hit, coalesced, miss, stale).
+# HELP flightevents_datos_cache_requests_total GET /datos lookups in the response cache, by result (hit, revalidate, coalesced, miss, stale).
 # TYPE flightevents_datos_cache_requests_total counter
 flightevents_datos_cache_requests_total{result="coalesced"} 0
 flightevents_datos_cache_requests_total{result="hit"} 2
 flightevents_datos_cache_requests_total{result="miss"} 1
+flightevents_datos_cache_requests_total{result="revalidate"} 0
 flightevents_datos_cache_requests_total{result="stale"} 0
 `,
 		},

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -12,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,24 +37,23 @@ const (
 // Storage and on Dataflow's workers (see "Batch at scale" in the README).
 const singleProcessMaxBytes int64 = 1 << 30
 
-// defaultMaxWorkers is the Dataflow ceiling when --max-workers is unset,
-// the Terraform default of batch_max_workers.
-const defaultMaxWorkers = 10
-
 // backfillFlags are the parsed flags of the backfill command.
 type backfillFlags struct {
 	file, input, format, output, runner string
 	batch                               int
 	allowInvalid                        bool
 	deadLetter, batchBinary             string
+	environment                         string // the batch module's environment.json (--environment)
 	dataflow                            dataflowFlags
 }
 
 // dataflowFlags are the Dataflow options the hand-off passes to the batch
-// binary; empty ones take defaults from the service's configuration.
+// binary; empty ones take their values from the batch module's
+// environment.json (--environment), the project and region from the
+// service's configuration.
 type dataflowFlags struct {
 	project, region, tempLocation, stagingLocation, serviceAccount, subnetwork, machineType string
-	maxWorkers                                                                              int
+	maxWorkers                                                                              int // 0: from the environment, else Dataflow's
 }
 
 // backfill loads files of events into the configured store, in this
@@ -76,12 +72,13 @@ func (c *cli) backfill(ctx context.Context, cfg config.Config, args []string) er
 	fs.StringVar(&f.batchBinary, "batch-binary", "", "the batch binary (default: $BATCH_BINARY, else batch beside this binary; `make batch` builds it)")
 	fs.StringVar(&f.dataflow.project, "project", "", "Dataflow: project (default GOOGLE_CLOUD_PROJECT)")
 	fs.StringVar(&f.dataflow.region, "region", "", "Dataflow: region (default REGION)")
-	fs.StringVar(&f.dataflow.tempLocation, "temp-location", "", "Dataflow: gs:// temp location (default the work bucket's temp/)")
-	fs.StringVar(&f.dataflow.stagingLocation, "staging-location", "", "Dataflow: gs:// staging location (default the work bucket's staging/)")
-	fs.StringVar(&f.dataflow.serviceAccount, "service-account", "", "Dataflow: worker service account (default the one iac/ creates)")
-	fs.StringVar(&f.dataflow.subnetwork, "subnetwork", "", "Dataflow: worker subnetwork (default the one iac/ creates)")
-	fs.StringVar(&f.dataflow.machineType, "worker-machine-type", "", "Dataflow: worker machine type (default Dataflow's)")
-	fs.IntVar(&f.dataflow.maxWorkers, "max-workers", defaultMaxWorkers, "Dataflow: maximum number of workers")
+	fs.StringVar(&f.environment, "environment", "", "Dataflow: the launch defaults iac/ writes, batch/environment.json of the batch_templates_bucket output (default $BATCH_ENVIRONMENT)")
+	fs.StringVar(&f.dataflow.tempLocation, "temp-location", "", "Dataflow: gs:// temp location (default the environment's)")
+	fs.StringVar(&f.dataflow.stagingLocation, "staging-location", "", "Dataflow: gs:// staging location (default the environment's)")
+	fs.StringVar(&f.dataflow.serviceAccount, "service-account", "", "Dataflow: worker service account (default the environment's)")
+	fs.StringVar(&f.dataflow.subnetwork, "subnetwork", "", "Dataflow: worker subnetwork (default the environment's)")
+	fs.StringVar(&f.dataflow.machineType, "worker-machine-type", "", "Dataflow: worker machine type (default the environment's, else Dataflow's)")
+	fs.IntVar(&f.dataflow.maxWorkers, "max-workers", 0, "Dataflow: maximum number of workers (default the environment's, else Dataflow's)")
 	if err := c.parse(fs, args, "backfill --file PATH | --input GLOBS [--runner auto|single|prism|direct|dataflow] [--format jsonl|csv] [--batch N] [--allow-invalid]"); err != nil {
 		return helpOK(err)
 	}
@@ -94,8 +91,11 @@ func (c *cli) backfill(ctx context.Context, cfg config.Config, args []string) er
 	if f.batch < 1 || f.batch > backfill.MaxBatchSize {
 		return badInput("backfill: --batch must be from 1 to %d, got %d", backfill.MaxBatchSize, f.batch)
 	}
-	if f.dataflow.maxWorkers < 1 || f.dataflow.maxWorkers > 1000 {
+	if f.dataflow.maxWorkers < 0 || f.dataflow.maxWorkers > 1000 {
 		return badInput("backfill: --max-workers must be from 1 to 1000, got %d", f.dataflow.maxWorkers)
+	}
+	if f.environment == "" {
+		f.environment = c.getenv("BATCH_ENVIRONMENT")
 	}
 	inputs := splitGlobs(f.input)
 	if f.file != "" {
@@ -336,7 +336,15 @@ func findBatchBinary(flagValue string, getenv func(string) string, executable fu
 
 // handOff runs the Beam pipeline through the batch binary.
 func (c *cli) handOff(ctx context.Context, cfg config.Config, f backfillFlags, runner string, inputs []string) error {
-	args, err := batchArgs(cfg, f, runner, inputs)
+	var env *launchEnvironment
+	if runner == runnerDataflow && f.environment != "" {
+		e, err := readLaunchEnvironment(f.environment)
+		if err != nil {
+			return err
+		}
+		env = &e
+	}
+	args, err := batchArgs(cfg, f, runner, inputs, env)
 	if err != nil {
 		return err
 	}
@@ -359,26 +367,36 @@ func (c *cli) handOff(ctx context.Context, cfg config.Config, f backfillFlags, r
 // batchArgs builds the batch binary's command line (its flags are the
 // Flex Template's parameters and Beam's own options). The sink is the
 // configured store: the SQLite file for the local runners, the BigQuery
-// table on Dataflow; Dataflow's options default from the configuration
-// and the names iac/ gives the batch resources.
-func batchArgs(cfg config.Config, f backfillFlags, runner string, inputs []string) ([]string, error) {
+// table on Dataflow; Dataflow's options come from the flags, else from
+// env (the batch module's environment.json; nil: none given), the project
+// and region from the configuration.
+func batchArgs(cfg config.Config, f backfillFlags, runner string, inputs []string, env *launchEnvironment) ([]string, error) {
 	args := []string{"--runner=" + runner, "--input=" + strings.Join(inputs, ","), "--batch=" + strconv.Itoa(f.batch)}
 	dead := f.deadLetter
 	if runner == runnerDataflow {
 		if cfg.Store != config.StoreBigQuery {
 			return nil, badInput("backfill: --runner dataflow writes to BigQuery: set STORE=bigquery (STORE is %q)", cfg.Store)
 		}
-		df := dataflowDefaults(cfg, f.dataflow)
+		df, err := dataflowOptionsFor(cfg, f.dataflow, env)
+		if err != nil {
+			return nil, err
+		}
 		if dead == "" {
 			dead = df.deadLetter
+		}
+		if dead == "" {
+			return nil, badInput("backfill: --runner dataflow needs a gs:// --dead-letter prefix (or --environment, whose parameters name the work bucket's)")
 		}
 		args = append(args,
 			"--project="+df.project, "--region="+df.region,
 			"--temp_location="+df.tempLocation, "--staging_location="+df.stagingLocation,
 			"--service_account_email="+df.serviceAccount, "--subnetwork="+df.subnetwork,
-			"--no_use_public_ips", "--max_num_workers="+strconv.Itoa(df.maxWorkers),
-			"--labels="+df.labels,
+			"--no_use_public_ips",
 		)
+		if df.maxWorkers > 0 {
+			args = append(args, "--max_num_workers="+strconv.Itoa(df.maxWorkers))
+		}
+		args = append(args, "--labels="+df.labels)
 		if df.machineType != "" {
 			args = append(args, "--worker_machine_type="+df.machineType)
 		}
@@ -411,56 +429,101 @@ type dataflowOptions struct {
 	deadLetter, labels string
 }
 
-// nameHash6 is the first 6 hex digits of SHA-1, as Terraform's
-// substr(sha1(x), 0, 6) in iac/ names.
-func nameHash6(s string) string {
-	h := sha1.Sum([]byte(s))
-	return hex.EncodeToString(h[:])[:6]
+// launchEnvironment is the batch Terraform module's environment.json
+// (iac/modules/batch of the platform, google_storage_bucket_object
+// "environment", written to the templates bucket): the launch defaults the
+// service CI bakes into every template spec and the pipeline parameters.
+// The names in it (worker account, buckets, subnetwork) are Terraform's;
+// the service reads them rather than deriving them again. A platform test
+// keeps testdata/batch-environment.json equal to what the module plans.
+type launchEnvironment struct {
+	Environment struct {
+		Region               string            `json:"region"`
+		ServiceAccountEmail  string            `json:"service_account_email"`
+		Subnetwork           string            `json:"subnetwork"`
+		DisablePublicIPs     bool              `json:"disable_public_ips"`
+		TempLocation         string            `json:"temp_location"`
+		StagingLocation      string            `json:"staging_location"`
+		MaxWorkers           int               `json:"max_workers"`
+		WorkerMachineType    string            `json:"worker_machine_type"`
+		AdditionalUserLabels map[string]string `json:"additional_user_labels"`
+	} `json:"environment"`
+	Parameters struct {
+		DeadLetter string `json:"dead_letter"`
+		Dataset    string `json:"dataset"`
+		Table      string `json:"table"`
+	} `json:"parameters"`
 }
 
-var accountIDPattern = regexp.MustCompile(`^[a-z][-a-z0-9]{4,28}[a-z0-9]$`)
+// readLaunchEnvironment reads an environment.json; unknown fields are an
+// error, so that a module change the service does not know is noticed.
+func readLaunchEnvironment(path string) (launchEnvironment, error) {
+	var e launchEnvironment
+	fh, err := os.Open(path)
+	if err != nil {
+		return e, badInput("backfill: --environment: %w", err)
+	}
+	defer fh.Close()
+	dec := json.NewDecoder(fh)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return e, badInput("backfill: --environment %s: not the batch module's environment.json: %w", path, err)
+	}
+	return e, nil
+}
 
-// dataflowDefaults fills the unset Dataflow options from the configuration
-// with the names the platform's batch Terraform module gives the worker
-// service account (<name>-batch), the work bucket
-// (<project>-<name>-batch-work, temp/, staging/, dead-letter/) and the
-// worker subnetwork (<name>-batch), shortened with a hash as it does.
-func dataflowDefaults(cfg config.Config, f dataflowFlags) dataflowOptions {
+// dataflowOptionsFor resolves the Dataflow options: a flag, else env's
+// value, the project and region else the configuration's. The worker
+// account, subnetwork and temp and staging locations have no default of
+// their own: without env or their flags the launch is refused, naming
+// where environment.json is. env's dataset and table must be the
+// configuration's (the workers' role is on env's).
+func dataflowOptionsFor(cfg config.Config, f dataflowFlags, env *launchEnvironment) (dataflowOptions, error) {
 	o := dataflowOptions{dataflowFlags: f}
-	name := cfg.Service
 	if o.project == "" {
 		o.project = cfg.ProjectID
+	}
+	labels := map[string]string{"service": cfg.Service, "component": "batch"}
+	if env != nil {
+		e := env.Environment
+		if p := env.Parameters; p.Dataset != cfg.Dataset || p.Table != cfg.Table {
+			return o, badInput("backfill: --environment is for table %s.%s, the configuration's is %s.%s (BIGQUERY_DATASET, BIGQUERY_TABLE)", p.Dataset, p.Table, cfg.Dataset, cfg.Table)
+		}
+		for _, v := range []struct {
+			dst *string
+			src string
+		}{
+			{&o.region, e.Region}, {&o.serviceAccount, e.ServiceAccountEmail}, {&o.subnetwork, e.Subnetwork},
+			{&o.tempLocation, e.TempLocation}, {&o.stagingLocation, e.StagingLocation}, {&o.machineType, e.WorkerMachineType},
+		} {
+			if *v.dst == "" {
+				*v.dst = v.src
+			}
+		}
+		if o.maxWorkers == 0 {
+			o.maxWorkers = e.MaxWorkers
+		}
+		o.deadLetter = env.Parameters.DeadLetter
+		if len(e.AdditionalUserLabels) > 0 {
+			labels = e.AdditionalUserLabels
+		}
 	}
 	if o.region == "" {
 		o.region = cfg.Region
 	}
-	bucketBase := o.project + "-" + name
-	if len(bucketBase) > 47 {
-		bucketBase = strings.Trim(bucketBase[:40], "-") + "-" + nameHash6(bucketBase)
-	}
-	work := "gs://" + bucketBase + "-batch-work"
-	if o.tempLocation == "" {
-		o.tempLocation = work + "/temp"
-	}
-	if o.stagingLocation == "" {
-		o.stagingLocation = work + "/staging"
-	}
-	o.deadLetter = work + "/dead-letter"
-	if o.serviceAccount == "" {
-		id := name + "-batch"
-		if !accountIDPattern.MatchString(id) {
-			id = strings.Trim(name[:min(len(name), 17)], "-") + "-" + nameHash6(name) + "-batch"
+	var missing []string
+	for _, v := range []struct{ flag, value string }{
+		{"--service-account", o.serviceAccount}, {"--subnetwork", o.subnetwork},
+		{"--temp-location", o.tempLocation}, {"--staging-location", o.stagingLocation},
+	} {
+		if v.value == "" {
+			missing = append(missing, v.flag)
 		}
-		o.serviceAccount = id + "@" + o.project + ".iam.gserviceaccount.com"
 	}
-	if o.subnetwork == "" {
-		network := name + "-batch"
-		if len(name) > 49 {
-			network = strings.Trim(name[:42], "-") + "-" + nameHash6(name) + "-batch"
-		}
-		o.subnetwork = "regions/" + o.region + "/subnetworks/" + network
+	if len(missing) > 0 {
+		return o, badInput("backfill: --runner dataflow needs the launch defaults iac/ creates: pass --environment FILE (or $BATCH_ENVIRONMENT), FILE being gs://<batch_templates_bucket output>/batch/environment.json copied here, or %s", strings.Join(missing, ", "))
 	}
-	labels, _ := json.Marshal(map[string]string{"service": name, "component": "batch"})
-	o.labels = string(labels)
-	return o
+	b, _ := json.Marshal(labels) // a map of strings always marshals
+	o.labels = string(b)
+	return o, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,19 +64,48 @@ func TestChooseRunner(t *testing.T) {
 	}
 }
 
+// overriddenArgv is the Dataflow argv of TestBatchArgs's overriddenDL
+// flags with the job labels labels.
+func overriddenArgv(labels string) []string {
+	return []string{
+		"--runner=dataflow", "--input=a/*.jsonl,b/*.csv", "--batch=500",
+		"--project=other", "--region=us-central1",
+		"--temp_location=gs://t/temp", "--staging_location=gs://t/staging",
+		"--service_account_email=sa@other.iam.gserviceaccount.com",
+		"--subnetwork=regions/us-central1/subnetworks/s",
+		"--no_use_public_ips", "--max_num_workers=50", "--labels=" + labels,
+		"--worker_machine_type=n2-standard-4",
+		"--dead_letter=gs://t/dead-letter",
+		"--dataset=flight_events", "--table=events", "--bigquery_location=europe-west1",
+	}
+}
+
+// TestBatchArgs checks the batch binary's argv per runner. On Dataflow the
+// names come from the batch module's environment.json
+// (testdata/batch-environment.json, which a platform test keeps equal to
+// what the module plans for the example service), never derived here.
 func TestBatchArgs(t *testing.T) {
 	t.Parallel()
-	bq := config.Config{Service: "flight-events", ProjectID: "acme-dev", Region: "europe-west1", Store: config.StoreBigQuery, Dataset: "flight_events", Table: "events", Location: "europe-west1"}
+	env, err := readLaunchEnvironment(filepath.Join("testdata", "batch-environment.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bq := config.Config{Service: "flight-events", ProjectID: "acme-flights-dev", Region: "europe-west1", Store: config.StoreBigQuery, Dataset: "flight_events", Table: "events", Location: "europe-west1"}
+	otherTable := bq
+	otherTable.Table = "events_v2"
 	lite := config.Config{Service: "flight-events", Store: config.StoreSQLite, SQLitePath: "/data/events.db"}
-	flags := backfillFlags{batch: 500, dataflow: dataflowFlags{maxWorkers: 10}}
+	flags := backfillFlags{batch: 500}
 	withDL := flags
 	withDL.deadLetter = "/tmp/dl.jsonl"
 	overridden := flags
 	overridden.dataflow = dataflowFlags{project: "other", region: "us-central1", serviceAccount: "sa@other.iam.gserviceaccount.com", tempLocation: "gs://t/temp", stagingLocation: "gs://t/staging", subnetwork: "regions/us-central1/subnetworks/s", machineType: "n2-standard-4", maxWorkers: 50}
+	overriddenDL := overridden
+	overriddenDL.deadLetter = "gs://t/dead-letter"
 	for _, tt := range []struct {
 		name    string
 		cfg     config.Config
 		f       backfillFlags
+		env     *launchEnvironment
 		runner  string
 		want    []string
 		wantErr string
@@ -86,41 +116,39 @@ func TestBatchArgs(t *testing.T) {
 		},
 		{
 			name: "direct_into_bigquery", cfg: bq, f: flags, runner: runnerDirect,
-			want: []string{"--runner=direct", "--input=a/*.jsonl,b/*.csv", "--batch=500", "--dead_letter=dead-letter.jsonl", "--dataset=flight_events", "--table=events", "--project=acme-dev", "--bigquery_location=europe-west1"},
+			want: []string{"--runner=direct", "--input=a/*.jsonl,b/*.csv", "--batch=500", "--dead_letter=dead-letter.jsonl", "--dataset=flight_events", "--table=events", "--project=acme-flights-dev", "--bigquery_location=europe-west1"},
 		},
 		{
-			name: "dataflow_defaults_from_config_and_iac_names", cfg: bq, f: flags, runner: runnerDataflow,
+			name: "dataflow_from_the_environment_iac_writes", cfg: bq, f: flags, env: &env, runner: runnerDataflow,
 			want: []string{
 				"--runner=dataflow", "--input=a/*.jsonl,b/*.csv", "--batch=500",
-				"--project=acme-dev", "--region=europe-west1",
-				"--temp_location=gs://acme-dev-flight-events-batch-work/temp", "--staging_location=gs://acme-dev-flight-events-batch-work/staging",
-				"--service_account_email=flight-events-batch@acme-dev.iam.gserviceaccount.com",
+				"--project=acme-flights-dev", "--region=europe-west1",
+				"--temp_location=gs://acme-flights-dev-flight-events-batch-work/temp", "--staging_location=gs://acme-flights-dev-flight-events-batch-work/staging",
+				"--service_account_email=flight-events-batch@acme-flights-dev.iam.gserviceaccount.com",
 				"--subnetwork=regions/europe-west1/subnetworks/flight-events-batch",
-				"--no_use_public_ips", "--max_num_workers=10", `--labels={"component":"batch","service":"flight-events"}`,
-				"--dead_letter=gs://acme-dev-flight-events-batch-work/dead-letter",
+				"--no_use_public_ips", "--max_num_workers=10",
+				`--labels={"component":"batch","env":"dev","managed-by":"terraform","owner":"group_default_platform-team","platform":"v0-1-0","service":"flight-events","system":"flight-ops"}`,
+				"--worker_machine_type=n1-standard-2",
+				"--dead_letter=gs://acme-flights-dev-flight-events-batch-work/dead-letter",
 				"--dataset=flight_events", "--table=events", "--bigquery_location=europe-west1",
 			},
 		},
 		{
-			name: "dataflow_flags_win", cfg: bq, f: overridden, runner: runnerDataflow,
-			want: []string{
-				"--runner=dataflow", "--input=a/*.jsonl,b/*.csv", "--batch=500",
-				"--project=other", "--region=us-central1",
-				"--temp_location=gs://t/temp", "--staging_location=gs://t/staging",
-				"--service_account_email=sa@other.iam.gserviceaccount.com",
-				"--subnetwork=regions/us-central1/subnetworks/s",
-				"--no_use_public_ips", "--max_num_workers=50", `--labels={"component":"batch","service":"flight-events"}`,
-				"--worker_machine_type=n2-standard-4",
-				"--dead_letter=gs://other-flight-events-batch-work/dead-letter",
-				"--dataset=flight_events", "--table=events", "--bigquery_location=europe-west1",
-			},
+			name: "dataflow_flags_win_over_the_environment", cfg: bq, f: overriddenDL, env: &env, runner: runnerDataflow,
+			want: overriddenArgv(`{"component":"batch","env":"dev","managed-by":"terraform","owner":"group_default_platform-team","platform":"v0-1-0","service":"flight-events","system":"flight-ops"}`),
 		},
+		{name: "dataflow_flags_alone", cfg: bq, f: overriddenDL, runner: runnerDataflow, want: overriddenArgv(`{"component":"batch","service":"flight-events"}`)},
+		{name: "dataflow_without_the_environment_names_it", cfg: bq, f: flags, runner: runnerDataflow,
+			wantErr: "pass --environment FILE (or $BATCH_ENVIRONMENT), FILE being gs://<batch_templates_bucket output>/batch/environment.json copied here, or --service-account, --subnetwork, --temp-location, --staging-location"},
+		{name: "dataflow_without_a_dead_letter_prefix", cfg: bq, f: overridden, runner: runnerDataflow, wantErr: "needs a gs:// --dead-letter prefix"},
+		{name: "dataflow_environment_of_another_table", cfg: otherTable, f: flags, env: &env, runner: runnerDataflow,
+			wantErr: "--environment is for table flight_events.events, the configuration's is flight_events.events_v2"},
 		{name: "dataflow_needs_bigquery", cfg: lite, f: flags, runner: runnerDataflow, wantErr: "STORE=bigquery"},
 		{name: "sqlite_in_memory", cfg: config.Config{Store: config.StoreSQLite}, f: flags, runner: runnerPrism, wantErr: "set SQLITE_PATH"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := batchArgs(tt.cfg, tt.f, tt.runner, []string{"a/*.jsonl", "b/*.csv"})
+			got, err := batchArgs(tt.cfg, tt.f, tt.runner, []string{"a/*.jsonl", "b/*.csv"}, tt.env)
 			if tt.wantErr != "" {
 				if exitCode(err) != ExitBadInput || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("got %v; want exit 2 with %q", err, tt.wantErr)
@@ -137,30 +165,62 @@ func TestBatchArgs(t *testing.T) {
 	}
 }
 
-// TestDataflowDefaultNamesFitGCP checks the names derived for a service
-// name too long for GCP's limits: shortened with the same 6-digit SHA-1
-// suffix as iac/, within each resource's rules.
-func TestDataflowDefaultNamesFitGCP(t *testing.T) {
+// TestReadLaunchEnvironment: a file that is not the batch module's
+// environment.json (a field the service does not know, not JSON, absent)
+// is bad input naming the flag.
+func TestReadLaunchEnvironment(t *testing.T) {
 	t.Parallel()
-	if got := nameHash6("abc"); got != "a9993e" { // SHA-1("abc") = a9993e36…
-		t.Fatalf("nameHash6(abc) = %q", got)
+	dir := t.TempDir()
+	for _, tt := range []struct{ name, body, want string }{
+		{name: "unknown_field", body: `{"environment":{"region":"x","network":"n"}}`, want: `unknown field "network"`},
+		{name: "not_json", body: "region=x", want: "not the batch module's environment.json"},
+		{name: "absent", want: "no such file"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(dir, tt.name+".json")
+			if tt.body != "" {
+				if err := os.WriteFile(path, []byte(tt.body), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := readLaunchEnvironment(path)
+			if exitCode(err) != ExitBadInput || !strings.Contains(err.Error(), "--environment") || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v; want exit 2 naming --environment and %q", err, tt.want)
+			}
+		})
 	}
-	name := "flightstatus-events-ingest-and-query-service-europe-southwest-1"
-	o := dataflowDefaults(config.Config{Service: name, ProjectID: "acme-flights-prod", Region: "europe-southwest1"}, dataflowFlags{})
-	bucket := strings.TrimPrefix(strings.TrimSuffix(o.tempLocation, "/temp"), "gs://")
-	account, _, _ := strings.Cut(o.serviceAccount, "@")
-	network := o.subnetwork[strings.LastIndex(o.subnetwork, "/")+1:]
-	want := map[string]string{
-		"bucket":  "acme-flights-prod-flightstatus-events-in-" + nameHash6("acme-flights-prod-"+name) + "-batch-work",
-		"account": "flightstatus-even-" + nameHash6(name) + "-batch",
-		"network": "flightstatus-events-ingest-and-query-servi-" + nameHash6(name) + "-batch",
-	}
-	got := map[string]string{"bucket": bucket, "account": account, "network": network}
-	if diff := cmp.Diff(got, want); diff != "" {
-		t.Errorf("names (-got +want):\n%s", diff)
-	}
-	if len(bucket) > 63 || !accountIDPattern.MatchString(account) || len(network) > 63 {
-		t.Errorf("a name breaks GCP's limits: bucket %d chars, account %q, network %d chars", len(bucket), account, len(network))
+}
+
+// TestBackfillDataflowEnvironment: the command reads --environment (or
+// $BATCH_ENVIRONMENT) before it looks for the batch binary, and without it
+// refuses the launch naming the file.
+func TestBackfillDataflowEnvironment(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "no-such-batch")
+	// The fixture's table, whatever this service's defaults are.
+	base := map[string]string{"STORE": "bigquery", "GOOGLE_CLOUD_PROJECT": "acme-flights-dev", "BIGQUERY_DATASET": "flight_events", "BIGQUERY_TABLE": "events", "BATCH_BINARY": missing}
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{name: "none", want: "pass --environment FILE"},
+		{name: "flag", args: []string{"--environment", filepath.Join("testdata", "batch-environment.json")}, want: "need the batch binary, not found at " + missing},
+		{name: "env_var", env: map[string]string{"BATCH_ENVIRONMENT": filepath.Join("testdata", "batch-environment.json")}, want: "need the batch binary, not found at " + missing},
+		{name: "bad_file", args: []string{"--environment", "backfill.go"}, want: "not the batch module's environment.json"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env := maps.Clone(base)
+			maps.Copy(env, tt.env)
+			c, _, _ := newCLI(env)
+			err := c.run(t.Context(), append([]string{"backfill", "--input", "gs://in/*.jsonl", "--runner", "dataflow"}, tt.args...))
+			if exitCode(err) != ExitBadInput || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got exit %d %v, want exit 2 with %q", exitCode(err), err, tt.want)
+			}
+		})
 	}
 }
 

@@ -83,7 +83,12 @@ func (c *cli) load(ctx context.Context, cfg config.Config, args []string) error 
 		failures = append(failures, "no request completed")
 	}
 	if res.ErrorRate() > *maxErr {
-		failures = append(failures, fmt.Sprintf("error rate %.4f exceeds %.4f", res.ErrorRate(), *maxErr))
+		f := fmt.Sprintf("error rate %.4f exceeds %.4f", res.ErrorRate(), *maxErr)
+		if n := res.ByStatus["429"]; n > 0 {
+			// The limit is the target's to switch, not the client's.
+			f += fmt.Sprintf(" (%d answered 429 by the target's /datos rate limit: run a local target with DATOS_RATE_LIMIT=off, the local command's default)", n)
+		}
+		failures = append(failures, f)
 	}
 	if res.P99 > *slo {
 		failures = append(failures, fmt.Sprintf("p99 %s exceeds the SLO %s", res.P99.Round(time.Millisecond), *slo))

@@ -29,6 +29,16 @@ func init() {
 	localMode = (*cli).local
 }
 
+// localRateLimit turns the /datos rate limit off for a local run (one
+// user, and the load command from the same machine), unless
+// DATOS_RATE_LIMIT is set.
+func localRateLimit(cfg config.Config, getenv func(string) string) config.Config {
+	if getenv("DATOS_RATE_LIMIT") == "" {
+		cfg.DatosRateLimit = 0
+	}
+	return cfg
+}
+
 // local runs the whole service in one process: pstest with a real client,
 // the topic/subscription/dead-letter resources, the embedded store, the
 // subscriber, a burst of simulated events and the API.
@@ -52,6 +62,7 @@ func (c *cli) local(ctx context.Context, cfg config.Config, args []string) error
 		return badInput("%w", err)
 	}
 	log := c.logger(cfg)
+	cfg = localRateLimit(cfg, c.getenv)
 	obs := observe(cfg)
 
 	ps, err := pubsub.StartLocal(ctx, cfg.ProjectID)
@@ -67,6 +78,7 @@ func (c *cli) local(ctx context.Context, cfg config.Config, args []string) error
 		return fmt.Errorf("open sqlite store: %w", err)
 	}
 	defer raw.Close()
+	defer obs.close() // before the store closes: the cache's refreshes read it
 	store := obs.store(raw, log)
 	dl := pubsub.NewPublisher(ps.Client, cfg.DeadLetterTopic)
 	defer dl.Stop()

@@ -79,10 +79,12 @@ Configuration comes from the environment (defaults in parentheses):
   STORE (sqlite locally, bigquery on Cloud Run; the image has no sqlite), SQLITE_PATH (in memory),
   BIGQUERY_DATASET, BIGQUERY_TABLE, BIGQUERY_LOCATION, LOG_LEVEL (info),
   SHUTDOWN_TIMEOUT (8s), DATOS_CACHE (on), DATOS_CACHE_TTL (2s), DATOS_CACHE_MAX_STALE (5m),
-  DATOS_CACHE_MAX_BYTES (64 MiB), BIGQUERY_PRICE_PER_TIB (6.25 USD).
+  DATOS_CACHE_STALE_WHILE_REVALIDATE (30s; 0 off), DATOS_CACHE_MAX_BYTES (64 MiB),
+  BIGQUERY_PRICE_PER_TIB (6.25 USD).
   Cost guards of /datos: DATOS_MAX_RANGE (744h = 31 days), BIGQUERY_MAX_BYTES_BILLED
-  (1073741824 = 1 GiB per query), DATOS_RATE_LIMIT (1 uncached read/s per client),
-  DATOS_RATE_BURST (10), TRUSTED_PROXY_HOPS (0; 1 behind an external load balancer).
+  (1073741824 = 1 GiB per query), DATOS_RATE_LIMIT (1 uncached read/s per client; off: no
+  limit, the local command's default), DATOS_RATE_BURST (10), TRUSTED_PROXY_HOPS (0; 1 behind
+  an external load balancer).
   PUBSUB_EMULATOR_HOST points the Pub/Sub client at an emulator, BIGQUERY_ENDPOINT
   the BigQuery client at a fake or emulator (unauthenticated).
   GET /metrics serves Prometheus metrics wherever the API listens.
@@ -299,6 +301,7 @@ func (c *cli) serve(ctx context.Context, cfg config.Config, args []string) error
 		return err
 	}
 	defer raw.Close()
+	defer obs.close() // before the store closes: the cache's refreshes read it
 	store := obs.store(raw, log)
 	srv, err := listen(cfg, httpapi.NewHandler(obs.deps(store, log), httpapi.Config{}))
 	if err != nil {
@@ -367,6 +370,7 @@ func (c *cli) subscribe(ctx context.Context, cfg config.Config, args []string) e
 		return err
 	}
 	defer raw.Close()
+	defer obs.close() // before the store closes: the cache's refreshes read it
 	store := obs.store(raw, log)
 	dl := pubsub.NewPublisher(client, cfg.DeadLetterTopic)
 	defer dl.Stop()

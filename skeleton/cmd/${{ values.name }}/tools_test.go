@@ -86,6 +86,19 @@ func TestLoadCommand(t *testing.T) {
 			}
 		}
 	})
+	t.Run("rate_limited_target_names_the_switch", func(t *testing.T) {
+		t.Parallel()
+		// A target with the production default on: loopback is limited like
+		// any client, and load says which setting of the target turns it off.
+		limited := httptest.NewServer(httpapi.NewHandler(httpapi.Deps{Store: store,
+			RateLimit: httpapi.NewRateLimiter(httpapi.RateLimitConfig{Rate: 0.001, Burst: 1})}, httpapi.Config{DisableRequestLog: true}))
+		t.Cleanup(limited.Close)
+		c, _, _ := newCLI(nil)
+		err := c.run(t.Context(), []string{"load", "--target", limited.URL, "--clients", "1", "--requests", "5", "--slo", "1h", "--format", "json"})
+		if exitCode(err) != ExitFailure || !strings.Contains(err.Error(), "answered 429") || !strings.Contains(err.Error(), "DATOS_RATE_LIMIT=off") {
+			t.Fatalf("load against a rate-limited target: %v, want a failure naming the 429s and DATOS_RATE_LIMIT=off", err)
+		}
+	})
 }
 
 func TestBackfillCommand(t *testing.T) {

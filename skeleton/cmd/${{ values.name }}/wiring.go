@@ -24,7 +24,8 @@ type observed struct {
 	// query (config.Config.PricePerTiB; zero: bigquery.DefaultPricePerTiB).
 	pricePerTiB float64
 	// maxRange and limit are the /datos cost guards (DATOS_MAX_RANGE,
-	// DATOS_RATE_LIMIT, DATOS_RATE_BURST, TRUSTED_PROXY_HOPS).
+	// DATOS_RATE_LIMIT, DATOS_RATE_BURST, TRUSTED_PROXY_HOPS); limit is nil
+	// when DATOS_RATE_LIMIT=off.
 	maxRange time.Duration
 	limit    *httpapi.RateLimiter
 }
@@ -33,20 +34,32 @@ type observed struct {
 // DATOS_CACHE=off, its /datos cache, as cfg says.
 func observe(cfg config.Config) observed {
 	o := observed{metrics: metrics.New(), pricePerTiB: cfg.PricePerTiB, maxRange: cfg.DatosMaxRange}
-	o.limit = httpapi.NewRateLimiter(httpapi.RateLimitConfig{
-		Rate:             cfg.DatosRateLimit,
-		Burst:            cfg.DatosRateBurst,
-		TrustedProxyHops: cfg.TrustedProxyHops,
-	})
+	if cfg.DatosRateLimit > 0 {
+		o.limit = httpapi.NewRateLimiter(httpapi.RateLimitConfig{
+			Rate:             cfg.DatosRateLimit,
+			Burst:            cfg.DatosRateBurst,
+			TrustedProxyHops: cfg.TrustedProxyHops,
+		})
+	}
 	if cfg.DatosCache {
 		o.cache = httpapi.NewCache(httpapi.CacheConfig{
 			TTL:      cfg.DatosCacheTTL,
 			MaxStale: cfg.DatosCacheMaxStale,
 			MaxBytes: cfg.DatosCacheMaxBytes,
 			Metrics:  o.metrics,
+
+			StaleWhileRevalidate: cfg.DatosCacheStaleWhileRevalidate,
 		})
 	}
 	return o
+}
+
+// close stops the /datos cache's background refreshes and waits for them;
+// call it after the HTTP server has shut down, before the store closes.
+func (o observed) close() {
+	if o.cache != nil {
+		o.cache.Close()
+	}
 }
 
 // store wraps s with store-call metrics and, on BigQuery, with the cost
