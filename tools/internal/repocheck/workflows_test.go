@@ -106,9 +106,7 @@ func TestRenderedCaseWorkflows(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := os.Stat(filepath.Join(out, ".github", "dependabot.yml")); err != nil {
-				t.Errorf("rendered service has no dependabot config: %v", err)
-			}
+			checkDependabot(t, out)
 			checkDockerfile(t, out)
 			files, err := repocheck.WorkflowFiles(filepath.Join(out, ".github", "workflows"))
 			if err != nil {
@@ -127,6 +125,58 @@ func TestRenderedCaseWorkflows(t *testing.T) {
 			}
 			checkFiles(t, files)
 		})
+	}
+}
+
+// checkDependabot: every Go module and every Dockerfile of the rendered service is kept fresh by an
+// entry of its ecosystem in .github/dependabot.yml (directory or directories).
+func checkDependabot(t *testing.T, out string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(out, ".github", "dependabot.yml"))
+	if err != nil {
+		t.Fatalf("rendered service has no dependabot config: %v", err)
+	}
+	var cfg struct {
+		Updates []struct {
+			Ecosystem   string   `yaml:"package-ecosystem"`
+			Directory   string   `yaml:"directory"`
+			Directories []string `yaml:"directories"`
+		} `yaml:"updates"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatalf("parse dependabot.yml: %v", err)
+	}
+	covered := map[string]bool{}
+	for _, u := range cfg.Updates {
+		for _, d := range append([]string{u.Directory}, u.Directories...) {
+			if d != "" {
+				covered[u.Ecosystem+" "+d] = true
+			}
+		}
+	}
+	err = filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		eco := map[string]string{"go.mod": "gomod", "Dockerfile": "docker"}[d.Name()]
+		if d.IsDir() || eco == "" {
+			return nil
+		}
+		rel, err := filepath.Rel(out, filepath.Dir(path))
+		if err != nil {
+			return err
+		}
+		dir := "/" + filepath.ToSlash(rel)
+		if rel == "." {
+			dir = "/"
+		}
+		if !covered[eco+" "+dir] {
+			t.Errorf("%s: no dependabot %s entry for %s", filepath.Join(rel, d.Name()), eco, dir)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
