@@ -78,7 +78,7 @@ ratios=(
   -ratio "Poison mix: valid throughput lost to 10 % poison (dead letters to a sink);≤ 10 %;BenchmarkPoisonSlowdown/dl=sink;;slowdown_%"
   -ratio "Poison mix: same, dead letters published through the in-process pstest;;BenchmarkPoisonSlowdown/dl=pstest;;slowdown_%"
   -ratio "Store outage 30 s: events lost;0;BenchmarkStoreOutage30s;;lost"
-  -ratio "Cost guards, 64 clients × 30 s of distinct expensive /datos queries: MiB billed (cap 10 MiB × queries run);≤ cap × admitted;BenchmarkCostGuard30s;;billed_MiB"
+  -ratio "Cost guards, 64 clients × 30 s of distinct expensive /datos queries: MiB billed (cap 10 MiB × queries run);≤ cap × queries run;BenchmarkCostGuard30s;;billed_MiB"
   -ratio "Cost guards: uncached reads admitted by the per-client rate limit;≤ admitted_bound;BenchmarkCostGuard30s;;admitted"
   -ratio "Cost guards: cached traffic p99 during the attack;SLO 800 ms;BenchmarkCostGuard30s;;cached_p99_ms"
   -ratio "Cost guards: every dashboard request p99 during the attack (stale-while-revalidate);SLO 800 ms;BenchmarkCostGuard30s;;dashboard_p99_ms"
